@@ -1,0 +1,16 @@
+"""Search spaces: architectures as immutable values, with sampling, mutation and neighbours."""
+
+from nasbench.spaces.base import SearchSpace
+from nasbench.spaces.nb201 import NB201Arch, NB201Space
+
+__all__ = ["SearchSpace", "NB201Arch", "NB201Space", "get_space"]
+
+
+def get_space(name: str) -> SearchSpace:
+    """Return the search space called ``name`` (``"nb201"``)."""
+    from nasbench.errors import UnknownNameError, choices_text
+
+    spaces = {"nb201": NB201Space}
+    if name not in spaces:
+        raise UnknownNameError(f"unknown search space {name!r}; expected one of {choices_text(spaces)}.")
+    return spaces[name]()
