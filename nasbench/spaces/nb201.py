@@ -429,6 +429,10 @@ class NB201Space(SearchSpace):
     def from_index(self, index) -> NB201Arch:
         return NB201Arch.from_index(index)
 
+    def to_indices(self, archs) -> tuple[np.ndarray, bool]:
+        """Indices of ``archs`` (see :func:`archs_to_indices`)."""
+        return archs_to_indices(archs)
+
     def from_string(self, text: str) -> NB201Arch:
         return NB201Arch.from_string(text)
 

@@ -1,0 +1,136 @@
+"""Benchmark names and how to load them.
+
+Names are ``SPACE/DATASET[@KIND]``: ``nb201/cifar10`` (tabular, imported), ``nb201/digits``
+(tabular, embedded in the package), ``nb201/cifar10@surrogate`` ... Kinds other than
+``tabular`` map to import paths, so loading a name imports only what it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasbench.errors import MissingDataError, UnknownNameError, choices_text
+from nasbench.paths import data_root, embedded_root
+
+__all__ = ["KNOWN_TABLES", "register_kind", "parse_name", "load", "list_benchmarks", "table_dir"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A tabular benchmark this version knows how to obtain."""
+
+    name: str
+    how: str  # the command that creates it, or "embedded"
+    about: str
+
+
+_IMPORT_NB201 = "nasbench data import nb201 --from DIR"
+
+KNOWN_TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec("nb201/cifar10", _IMPORT_NB201, "NB201 on CIFAR-10 (cifar10 and cifar10-valid runs)"),
+        TableSpec("nb201/cifar100", _IMPORT_NB201, "NB201 on CIFAR-100"),
+        TableSpec("nb201/imagenet16-120", _IMPORT_NB201, "NB201 on ImageNet16-120"),
+    )
+}
+
+# kind -> "module:function" taking (space, dataset) and returning a Benchmark
+_KINDS: dict[str, str] = {}
+
+
+def register_kind(kind: str, loader: str) -> None:
+    """Register a benchmark kind (``"surrogate"``) by the import path of its loader.
+
+    Refuses a name that is already registered, so two loaders never shadow each other.
+    """
+    if kind == "tabular" or kind in _KINDS:
+        raise ValueError(f"benchmark kind {kind!r} is already registered")
+    _KINDS[kind] = loader
+
+
+def parse_name(name) -> tuple[str, str, str]:
+    """Split ``SPACE/DATASET[@KIND]`` into its parts; kind defaults to ``"tabular"``."""
+    if not isinstance(name, str) or name.count("/") != 1:
+        raise UnknownNameError(
+            f"benchmark names look like 'SPACE/DATASET' or 'SPACE/DATASET@KIND', e.g. 'nb201/cifar10'; "
+            f"got {name!r}. Run `nasbench list` to see them."
+        )
+    base, _, kind = name.partition("@")
+    space, dataset = base.split("/")
+    if not space or not dataset or (_ and not kind):
+        raise UnknownNameError(f"benchmark name {name!r} is incomplete; expected e.g. 'nb201/cifar10'.")
+    return space, dataset, kind or "tabular"
+
+
+def table_dir(name: str) -> tuple[Path, str] | None:
+    """Where the table ``SPACE/DATASET`` lives and how to repair it, or None when absent."""
+    embedded = embedded_root() / name
+    if (embedded / "manifest.json").is_file():
+        return embedded, "reinstall nasbench (the embedded table is damaged)"
+    imported = data_root() / name
+    if (imported / "manifest.json").is_file():
+        spec = KNOWN_TABLES.get(name)
+        how = spec.how if spec else "the command that created it"
+        return imported, f"re-create it with `{how}`"
+    return None
+
+
+def _known_names() -> list[str]:
+    names = set(KNOWN_TABLES)
+    for root in (embedded_root(), data_root()):
+        if root.is_dir():
+            names.update(f"{p.parent.parent.name}/{p.parent.name}" for p in root.glob("*/*/manifest.json"))
+    return sorted(names)
+
+
+def load(name: str):
+    """Load the benchmark called ``name``; errors say how to obtain missing data."""
+    space, dataset, kind = parse_name(name)
+    base = f"{space}/{dataset}"
+    if kind != "tabular":
+        if kind not in _KINDS:
+            raise UnknownNameError(
+                f"unknown benchmark kind {kind!r} in {name!r}; expected one of "
+                f"{choices_text(['tabular', *_KINDS])}."
+            )
+        module, _, func = _KINDS[kind].partition(":")
+        return getattr(importlib.import_module(module), func)(space, dataset)
+    found = table_dir(base)
+    if found is None:
+        spec = KNOWN_TABLES.get(base)
+        if spec is None:
+            raise UnknownNameError(
+                f"unknown benchmark {name!r}; expected one of {choices_text(_known_names())}."
+            )
+        raise MissingDataError(
+            f"{base} is not imported into {data_root()} (set by $NASBENCH_DATA); run `{spec.how}` with DIR "
+            f"holding the public NB201 files (for example ../shared/data), or point NASBENCH_DATA at the "
+            f"folder where it was imported."
+        )
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.spaces import get_space
+    from tabular_data.store import Table
+
+    directory, hint = found
+    table = Table(directory, repair_hint=hint)
+    return TabularBenchmark(table, get_space(table.space), name=base)
+
+
+def list_benchmarks() -> list[dict]:
+    """Every known benchmark: ``{"name", "kind", "status", "location", "about"}`` dicts."""
+    rows = []
+    for name in _known_names():
+        found = table_dir(name)
+        spec = KNOWN_TABLES.get(name)
+        if found is None:
+            status, location = f"not imported: run `{spec.how}`", ""
+        else:
+            directory, _ = found
+            status = "embedded" if directory.is_relative_to(embedded_root()) else "imported"
+            location = str(directory)
+        rows.append({"name": name, "kind": "tabular", "status": status, "location": location,
+                     "about": spec.about if spec else ""})
+    return rows

@@ -1,0 +1,193 @@
+"""Tabular benchmarks: exact lookups into a :class:`tabular_data.Table`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench.benchmarks.base import Benchmark
+from nasbench.errors import InvalidArchError, MissingValueError, UnknownNameError, choices_text
+from nasbench.rng import as_generator
+
+__all__ = ["TabularBenchmark"]
+
+_MISSING_CHOICES = ("raise", "nan")
+_kernels = None
+
+
+def _kernel_module():
+    """Import the numba kernels on first batched query, so scalar lookups never pay numba's import."""
+    global _kernels
+    if _kernels is None:
+        from tabular_data import _kernels as module
+
+        _kernels = module
+    return _kernels
+
+
+class TabularBenchmark(Benchmark):
+    """A benchmark that answers queries by exact lookup in a table.
+
+    Parameters
+    ----------
+    table : tabular_data.Table
+    space : nasbench.spaces.SearchSpace
+        The space whose indices are the table's rows.
+    name : str, optional
+        Defaults to the table's name.
+
+    Examples
+    --------
+    >>> bench = nasbench.load("nb201/cifar10")                         # doctest: +SKIP
+    >>> bench.query([6111, 0], metric="test_acc", fidelity=200)        # doctest: +SKIP
+    array([94.37333333, 85.86333333])
+    """
+
+    kind = "tabular"
+
+    def __init__(self, table, space, name: str | None = None):
+        self.table = table
+        self.space = space
+        self.name = name or table.name
+        self.n_archs = table.n_archs
+        # (metric, fidelity) -> (mean table, column, n_archs); filled on first use of each pair
+        self._entries: dict = {}
+
+    @property
+    def metrics(self) -> dict:
+        return self.table.metrics
+
+    def fidelities(self, metric: str) -> tuple:
+        """The fidelities at which ``metric`` is tabulated (``(None,)`` for a static metric)."""
+        return self.table.metric(metric).fidelities
+
+    def default_fidelity(self, metric: str):
+        """The highest fidelity of ``metric`` (None for a static metric)."""
+        fids = self.fidelities(metric)
+        return None if fids == (None,) else max(fids)
+
+    def _column_of(self, metric: str, fidelity) -> int:
+        info = self.table.metric(metric)
+        fids = info.fidelities
+        if fidelity is None:
+            fidelity = self.default_fidelity(metric)
+        if fids == (None,):
+            if fidelity is not None:
+                raise UnknownNameError(
+                    f"{metric} of {self.name} does not depend on fidelity; got fidelity={fidelity!r}. "
+                    "Pass fidelity=None."
+                )
+            return 0
+        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer, float)):
+            raise UnknownNameError(
+                f"fidelity must be a number ({info.fidelity_meaning}); got {fidelity!r}. "
+                f"{metric} of {self.name} has fidelities {_fid_text(fids)}."
+            )
+        for col, f in enumerate(fids):
+            if f == fidelity:
+                return col
+        raise UnknownNameError(
+            f"{metric} of {self.name} has no fidelity {fidelity!r} ({info.fidelity_meaning}); "
+            f"expected one of {_fid_text(fids)}."
+        )
+
+    def _entry(self, metric, fidelity):
+        key = (metric, fidelity)
+        try:
+            return self._entries[key]
+        except KeyError:
+            pass
+        except TypeError:
+            raise UnknownNameError(
+                f"metric must be a str and fidelity a number; got metric={metric!r}, fidelity={fidelity!r}."
+            ) from None
+        if not isinstance(metric, str):
+            raise UnknownNameError(f"metric must be a str; got {metric!r}. {self.name} has {choices_text(self.metrics)}.")
+        col = self._column_of(metric, fidelity)
+        entry = (self.table.array(metric, "mean"), col, self.n_archs)
+        self._entries[key] = entry
+        return entry
+
+    def column(self, metric: str, fidelity=None) -> np.ndarray:
+        """Mean values of ``metric`` at ``fidelity`` for every arch: read-only float64, shape (n_archs,).
+
+        NaN marks archs without a value. This is a view into the table, meant for vectorised and
+        numba code (strategies' fast paths); index it with arch indices.
+        """
+        mean, col, _ = self._entry(metric, fidelity)
+        return mean[:, col]
+
+    def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
+        mean, col, n = self._entry(metric, fidelity)
+        # Fast path for one arch given by index: plain numpy indexing, no kernel dispatch.
+        if seed is None and type(archs) is int and 0 <= archs < n:
+            value = mean[archs, col]
+            if value == value:
+                return value
+        return self._query(archs, metric, fidelity, seed, missing, mean, col)
+
+    def _query(self, archs, metric, fidelity, seed, missing, mean, col):
+        if missing not in _MISSING_CHOICES:
+            raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES)}; got {missing!r}.")
+        idx, scalar = self._indices(archs)
+        out = np.empty(idx.shape[0], dtype=np.float64)
+        kernels = _kernel_module()
+        if seed is None:
+            first_bad, first_nan = kernels.gather_mean(mean, col, idx, out)
+            what = "value"
+        else:
+            seeds = self.table.array(metric, "seeds")
+            if seeds is None:
+                raise MissingValueError(
+                    f"{self.name} has no per-seed values of {metric} (the source gives only "
+                    f"{self.table.metric(metric).mean_over}); pass seed=None for that value."
+                )
+            uniforms = as_generator(seed).random(idx.shape[0])
+            first_bad, first_nan = kernels.gather_seeded(seeds, col, idx, uniforms, out)
+            what = "per-seed value"
+        if first_bad >= 0:
+            raise InvalidArchError(
+                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[first_bad]} "
+                f"at position {first_bad}."
+            )
+        if first_nan >= 0 and missing == "raise":
+            self._raise_missing(metric, fidelity, idx, out, first_nan, what)
+        return out[0] if scalar else out
+
+    def _indices(self, archs):
+        if self.space is not None and hasattr(self.space, "to_indices"):
+            return self.space.to_indices(archs)
+        raise InvalidArchError(f"{self.name} cannot convert {archs!r} to arch indices.")
+
+    def _raise_missing(self, metric, fidelity, idx, out, first_nan, what):
+        seed_free = what == "value"
+        info = self.table.metric(metric)
+        fid = self.default_fidelity(metric) if fidelity is None else fidelity
+        n_missing = int(np.isnan(out).sum())
+        covered = {c["fidelity"]: c for c in info.coverage}
+        key = "n_archs_mean" if seed_free else "n_archs_seeds"
+        have = covered.get(fid, {}).get(key, 0)
+        others = [
+            f"{c['fidelity']} ({c[key]} archs)" for c in info.coverage if c["fidelity"] != fid and c[key]
+        ]
+        hint = f"other fidelities: {', '.join(others)}; " if others else ""
+        raise MissingValueError(
+            f"{self.name} has no {what} of {metric} at fidelity {fid} for arch {int(idx[first_nan])} "
+            f"({n_missing} of {idx.shape[0]} queried archs missing; the data covers {have} of "
+            f"{self.n_archs}). Nothing is imputed: {hint}pass missing='nan' to get NaN instead."
+        )
+
+    def best(self, metric: str, fidelity=None, *, maximize: bool = True) -> tuple[int, float]:
+        """The arch index with the best mean ``metric`` at ``fidelity``, and its value (NaN ignored)."""
+        values = self.column(metric, fidelity)
+        if np.isnan(values).all():
+            raise MissingValueError(f"{self.name} has no values of {metric} at fidelity {fidelity}.")
+        index = int(np.nanargmax(values) if maximize else np.nanargmin(values))
+        return index, float(values[index])
+
+    def describe(self) -> dict:
+        """Manifest facts for ``nasbench info``: semantics, metrics, coverage, sources."""
+        return self.table.manifest
+
+
+def _fid_text(fids) -> str:
+    return ", ".join(str(f) for f in fids)

@@ -1,0 +1,5 @@
+"""Importers that read public NAS benchmark files, in their original formats, into tables."""
+
+IMPORTERS = {"nb201": "tabular_data.importers.nb201:import_nb201"}
+
+__all__ = ["IMPORTERS"]
