@@ -130,9 +130,13 @@ class TabularBenchmark(Benchmark):
             raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES)}; got {missing!r}.")
         idx, scalar = self._indices(archs)
         out = np.empty(idx.shape[0], dtype=np.float64)
-        kernels = _kernel_module()
-        if seed is None:
-            first_bad, first_nan = kernels.gather_mean(mean, col, idx, out)
+        if seed is None and scalar:
+            # one arch given as a string or arch value: already range-checked by the conversion
+            out[0] = mean[idx[0], col]
+            first_bad, first_nan = -1, (0 if np.isnan(out[0]) else -1)
+            what = "value"
+        elif seed is None:
+            first_bad, first_nan = _kernel_module().gather_mean(mean, col, idx, out)
             what = "value"
         else:
             seeds = self.table.array(metric, "seeds")
@@ -142,7 +146,7 @@ class TabularBenchmark(Benchmark):
                     f"{self.table.metric(metric).mean_over}); pass seed=None for that value."
                 )
             uniforms = as_generator(seed).random(idx.shape[0])
-            first_bad, first_nan = kernels.gather_seeded(seeds, col, idx, uniforms, out)
+            first_bad, first_nan = _kernel_module().gather_seeded(seeds, col, idx, uniforms, out)
             what = "per-seed value"
         if first_bad >= 0:
             raise InvalidArchError(

@@ -1,0 +1,48 @@
+"""``nasbench info NAME``."""
+
+import json
+
+HELP = "describe a benchmark: dataset semantics, metrics with units, fidelities, coverage, sources"
+
+
+def add_arguments(parser):
+    parser.add_argument("name", help="benchmark name, e.g. nb201/cifar10")
+    parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
+
+
+def run(args) -> int:
+    import nasbench
+
+    bench = nasbench.load(args.name)
+    manifest = bench.describe()
+    if args.json:
+        print(json.dumps(manifest, indent=1))
+        return 0
+    print(f"{bench.name}  ({bench.kind}, space {manifest['space']}, {manifest['n_archs']} archs)")
+    for key, value in manifest.get("info", {}).items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                print(f"  {key}.{k}: {v}")
+        else:
+            print(f"  {key}: {value}")
+    print("metrics:")
+    for name, m in bench.metrics.items():
+        label = f"predicted by {m.predicted_by}" if m.predicted_by else "measured"
+        print(f"  {name} [{m.unit or '-'}] ({label}): {m.description}")
+        print(f"    fidelity: {m.fidelity_meaning}; mean over: {m.mean_over}")
+        cov = m.coverage
+        if len(cov) > 4:
+            counts = [c["n_archs_mean"] for c in cov]
+            print(f"    coverage: fidelities {cov[0]['fidelity']}..{cov[-1]['fidelity']}, "
+                  f"{min(counts)}-{max(counts)} of {bench.n_archs} archs")
+        else:
+            text = ", ".join(
+                f"{c['fidelity']}: {c['n_archs_mean']}" + (f" ({c['n_archs_seeds']} per-seed)" if m.n_seeds else "")
+                for c in cov
+            )
+            print(f"    coverage (archs of {bench.n_archs}): {text}")
+    print("sources:")
+    for key, src in manifest.get("sources", {}).items():
+        print(f"  {key}: {src.get('file')} sha256 {src.get('sha256', '')[:16]}...")
+        print(f"    {src.get('provenance', '')}")
+    return 0

@@ -1,0 +1,45 @@
+"""``nasbench query NAME ARCH --metric M [--fidelity F] [--seed S] [--json]``."""
+
+import json
+
+HELP = "look up one metric of one or more archs"
+
+
+def add_arguments(parser):
+    parser.add_argument("name", help="benchmark name, e.g. nb201/cifar10")
+    parser.add_argument("archs", nargs="+", metavar="ARCH", help="arch index or arch string")
+    parser.add_argument("--metric", required=True, help="metric name, e.g. test_acc")
+    parser.add_argument("--fidelity", type=_number, default=None,
+                        help="fidelity (NB201: training epochs 12 or 200); default: the metric's highest")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="sample one training seed with this random seed; default: mean over seeds")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def run(args) -> int:
+    import nasbench
+
+    bench = nasbench.load(args.name)
+    archs = [int(a) if a.strip().isdigit() else a for a in args.archs]
+    values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed)
+    fidelity = bench.default_fidelity(args.metric) if args.fidelity is None else args.fidelity
+    unit = bench.metrics[args.metric].unit
+    indices, _ = bench.space.to_indices(archs)
+    rows = [
+        {"benchmark": bench.name, "arch_index": int(i), "arch": bench.space.from_index(int(i)).string,
+         "metric": args.metric, "unit": unit, "fidelity": fidelity, "seed": args.seed, "value": float(v)}
+        for i, v in zip(indices, values)
+    ]
+    if args.json:
+        print(json.dumps(rows[0] if len(rows) == 1 else rows))
+    else:
+        for r in rows:
+            print(f"{r['arch_index']}\t{r['value']!r}")
+    return 0

@@ -1,0 +1,384 @@
+"""Train one NB201 network and record its curves, cost and latency.
+
+:func:`train_arch` trains with mini-batch SGD (Nesterov momentum, weight decay, cosine learning
+rate decayed per step) and records, per epoch, the training loss and accuracy and the validation
+and test accuracy, plus the wall-clock training time, the parameter count, the FLOPs (see
+:mod:`nasbench.training.flops`) and the batch-1 inference latency on the device it ran on.
+
+Determinism: every random draw (initial parameters, mini-batch order) comes from private
+:class:`torch.Generator` objects seeded from ``seed``; torch's global RNG is neither used nor
+changed. On the CPU, with the same number of threads, the same arch, data, config and seed give
+bit-identical curves; deterministic algorithms are switched on for the duration of the run.
+(On CUDA, results may still differ in the last bits between runs.)
+
+Examples
+--------
+>>> from nasbench.training.data import load_digits
+>>> data = load_digits(200, 100, 100)
+>>> result = train_arch(6111, data, TrainConfig(C=4, N=1, epochs=2, device="cpu"), seed=0)
+>>> result.valid_acc.shape
+(2,)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from nasbench.errors import NasbenchError, UnknownNameError
+from nasbench.training._deps import require_torch
+from nasbench.training.data import DataSplit
+from nasbench.training.flops import count_flops
+from nasbench.training.model import build_network, check_input_shape, count_params
+
+torch = require_torch()
+F = torch.nn.functional
+
+__all__ = ["TrainConfig", "TrainResult", "train_arch", "measure_latency_ms", "resolve_device"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Network size and training hyper-parameters.
+
+    Parameters
+    ----------
+    C : int, default 16
+        Channels of the first stage.
+    N : int, default 5
+        Cells per stage.
+    epochs : int, default 12
+        Training epochs (the schedule length; the "fidelity").
+    batch_size : int, default 64
+        Mini-batch size; a final batch of a single sample is dropped (BatchNorm needs two).
+    lr : float, default 0.1
+        Initial learning rate, decayed by a cosine to ``lr_min`` over all steps.
+    lr_min : float, default 0.0
+    momentum : float, default 0.9
+    nesterov : bool, default True
+    weight_decay : float, default 5e-4
+        L2 penalty on every parameter (NB201's setting).
+    device : str, default "auto"
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:K"``.
+    n_threads : int or None, default 1
+        Sets ``torch.set_num_threads`` for the run (a process-wide setting); None leaves it.
+    eval_batch_size : int, default 1024
+    latency_warmup : int, default 5
+        Batch-1 forward passes run before timing.
+    latency_repeats : int, default 30
+        Timed batch-1 forward passes; the latency is their median. 0 skips the measurement.
+    """
+
+    C: int = 16
+    N: int = 5
+    epochs: int = 12
+    batch_size: int = 64
+    lr: float = 0.1
+    lr_min: float = 0.0
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    device: str = "auto"
+    n_threads: int | None = 1
+    eval_batch_size: int = 1024
+    latency_warmup: int = 5
+    latency_repeats: int = 30
+
+    def __post_init__(self):
+        for name in ("C", "N", "epochs", "batch_size", "eval_batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise NasbenchError(f"TrainConfig.{name} must be an int >= 1; got {value!r}.")
+        for name in ("latency_warmup", "latency_repeats"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise NasbenchError(f"TrainConfig.{name} must be an int >= 0; got {value!r}.")
+        for name in ("lr", "lr_min", "momentum", "weight_decay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise NasbenchError(f"TrainConfig.{name} must be a finite number >= 0; got {value!r}.")
+        if self.lr_min > self.lr:
+            raise NasbenchError(
+                f"TrainConfig.lr_min must not exceed lr; got lr_min={self.lr_min!r} > lr={self.lr!r}."
+            )
+        if self.nesterov and self.momentum == 0:
+            raise NasbenchError(
+                "Nesterov momentum needs momentum > 0; got momentum=0 with nesterov=True. "
+                "Set momentum (e.g. 0.9) or nesterov=False."
+            )
+        if self.n_threads is not None and (
+            isinstance(self.n_threads, bool) or not isinstance(self.n_threads, int) or self.n_threads < 1
+        ):
+            raise NasbenchError(f"TrainConfig.n_threads must be None or an int >= 1; got {self.n_threads!r}.")
+
+    def to_dict(self) -> dict:
+        """The config as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    """What one training run measured.
+
+    Attributes
+    ----------
+    arch_index : int
+        NB201 index of the trained arch.
+    seed : int
+    train_loss : ndarray of float64, shape (epochs,)
+        Mean cross-entropy over the epoch's training samples (measured during the epoch).
+    train_acc, valid_acc, test_acc : ndarray of float64, shape (epochs,)
+        Accuracy in %; train_acc is measured during the epoch, valid_acc and test_acc after it
+        (eval mode).
+    train_time_s : float
+        Wall-clock seconds spent in training steps (evaluation excluded).
+    eval_time_s : float
+        Wall-clock seconds spent in the per-epoch evaluations.
+    params_m : float
+        Trainable parameters in millions.
+    flops_m : float
+        Multiply-accumulates of one forward pass of one image, in millions.
+    latency_ms : float
+        Median batch-1 inference time in milliseconds on ``device`` (NaN when not measured).
+    device : str
+        Where it ran, e.g. ``"cpu"`` or ``"cuda:0"``.
+    n_threads : int
+        torch intra-op threads during the run.
+    """
+
+    arch_index: int
+    seed: int
+    train_loss: np.ndarray
+    train_acc: np.ndarray
+    valid_acc: np.ndarray
+    test_acc: np.ndarray
+    train_time_s: float
+    eval_time_s: float
+    params_m: float
+    flops_m: float
+    latency_ms: float
+    device: str
+    n_threads: int
+
+    def to_dict(self) -> dict:
+        """The result as a JSON-serialisable dict (arrays become lists)."""
+        out = dataclasses.asdict(self)
+        for key, value in out.items():
+            if isinstance(value, np.ndarray):
+                out[key] = value.tolist()
+        return out
+
+
+def resolve_device(device: str):
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:K"`` into a :class:`torch.device`.
+
+    Raises
+    ------
+    UnknownNameError
+        If the name is not one of these.
+    NasbenchError
+        If CUDA is asked for but not available.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not isinstance(device, str) or not (
+        device in ("cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
+    ):
+        raise UnknownNameError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:K'; got {device!r}."
+        )
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise NasbenchError(
+            f"device {device!r} was asked for, but torch has no CUDA device here "
+            f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
+        )
+    return torch.device(device)
+
+
+@contextlib.contextmanager
+def _run_settings(n_threads):
+    """Deterministic algorithms and the thread count for one run; restored afterwards."""
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    old_threads = torch.get_num_threads()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+        if n_threads is not None:
+            torch.set_num_threads(old_threads)
+
+
+def _child_seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent 63-bit seeds derived from ``seed`` (numpy SeedSequence, stable)."""
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) & ((1 << 63) - 1)
+            for child in np.random.SeedSequence(seed).spawn(n)]
+
+
+def _accuracy(model, x, y, batch_size: int) -> float:
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            logits = model(x[start:start + batch_size])
+            correct += int((logits.argmax(1) == y[start:start + batch_size]).sum())
+    return 100.0 * correct / len(x)
+
+
+def measure_latency_ms(model, input_shape, device, *, warmup: int = 5, repeats: int = 30) -> float:
+    """Median wall-clock milliseconds of one batch-1 forward pass (eval mode, no gradients).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Already on ``device``; its training mode is restored afterwards.
+    input_shape : tuple of 3 ints
+        ``(channels, height, width)``.
+    device : torch.device
+    warmup : int, default 5
+        Untimed passes first.
+    repeats : int, default 30
+        Timed passes; CUDA is synchronised around each one.
+
+    Returns
+    -------
+    float
+        The median over ``repeats`` in ms, or NaN when ``repeats == 0``.
+    """
+    if repeats == 0:
+        return float("nan")
+    x = torch.zeros((1, *check_input_shape(input_shape)), device=device)
+    cuda = device.type == "cuda"
+    was_training = model.training
+    model.eval()
+    times = []
+    try:
+        with torch.no_grad():
+            for i in range(warmup + repeats):
+                if cuda:
+                    torch.cuda.synchronize(device)
+                start = time.perf_counter()
+                model(x)
+                if cuda:
+                    torch.cuda.synchronize(device)
+                if i >= warmup:
+                    times.append(time.perf_counter() - start)
+    finally:
+        model.train(was_training)
+    return float(np.median(times) * 1e3)
+
+
+def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed: int = 0) -> TrainResult:
+    """Train the NB201 network of ``arch`` on ``data`` and measure it.
+
+    Parameters
+    ----------
+    arch : NB201Arch, str or int
+        An arch value, an NB201 arch string or an NB201 index.
+    data : DataSplit
+        For example from :func:`nasbench.training.data.load_digits`.
+    config : TrainConfig
+    seed : int, default 0
+        Seeds the initial parameters and the mini-batch order (two independent streams).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    NasbenchError
+        If ``seed`` is not a non-negative int, ``data`` is not a DataSplit, or the config asks for
+        an unavailable device.
+    InvalidArchError
+        If ``arch`` is not an NB201 arch.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
+    if not isinstance(data, DataSplit):
+        raise NasbenchError(
+            f"data must be a DataSplit; got {type(data).__name__}. "
+            "Load one with nasbench.training.data.load_digits() or load_cifar10(folder)."
+        )
+    if not isinstance(config, TrainConfig):
+        raise NasbenchError(f"config must be a TrainConfig; got {type(config).__name__}.")
+    device = resolve_device(config.device)
+    input_shape = check_input_shape(data.input_shape)
+    init_seed, order_seed = _child_seeds(int(seed), 2)
+
+    with _run_settings(config.n_threads):
+        model = build_network(arch, C=config.C, N=config.N, in_channels=input_shape[0],
+                              n_classes=data.n_classes, seed=init_seed).to(device)
+        params_m = count_params(model) / 1e6
+        flops_m = count_flops(model, input_shape) / 1e6
+
+        x_train = torch.as_tensor(data.x_train, device=device)
+        y_train = torch.as_tensor(data.y_train, device=device)
+        x_valid = torch.as_tensor(data.x_valid, device=device)
+        y_valid = torch.as_tensor(data.y_valid, device=device)
+        x_test = torch.as_tensor(data.x_test, device=device)
+        y_test = torch.as_tensor(data.y_test, device=device)
+        n = len(x_train)
+        steps_per_epoch = sum(1 for s in range(0, n, config.batch_size) if min(config.batch_size, n - s) >= 2)
+        if steps_per_epoch == 0:
+            raise NasbenchError(f"the training set needs at least 2 images; got {n}.")
+        total_steps = config.epochs * steps_per_epoch
+
+        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                                    nesterov=config.nesterov, weight_decay=config.weight_decay)
+        order_gen = torch.Generator(device="cpu")
+        order_gen.manual_seed(order_seed)
+
+        curves = {k: np.empty(config.epochs) for k in ("train_loss", "train_acc", "valid_acc", "test_acc")}
+        train_time = eval_time = 0.0
+        step = 0
+        for epoch in range(config.epochs):
+            start = time.perf_counter()
+            model.train()
+            perm = torch.randperm(n, generator=order_gen).to(device)
+            loss_sum = torch.zeros((), device=device)
+            correct = torch.zeros((), dtype=torch.int64, device=device)
+            seen = 0
+            for begin in range(0, n, config.batch_size):
+                idx = perm[begin:begin + config.batch_size]
+                if len(idx) < 2:
+                    continue
+                lr = config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + math.cos(math.pi * step / total_steps))
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                xb, yb = x_train[idx], y_train[idx]
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                loss_sum += loss.detach() * len(idx)
+                correct += (logits.detach().argmax(1) == yb).sum()
+                seen += len(idx)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            train_time += time.perf_counter() - start
+            curves["train_loss"][epoch] = float(loss_sum) / seen
+            curves["train_acc"][epoch] = 100.0 * int(correct) / seen
+
+            start = time.perf_counter()
+            model.eval()
+            curves["valid_acc"][epoch] = _accuracy(model, x_valid, y_valid, config.eval_batch_size)
+            curves["test_acc"][epoch] = _accuracy(model, x_test, y_test, config.eval_batch_size)
+            eval_time += time.perf_counter() - start
+
+        latency_ms = measure_latency_ms(model, input_shape, device, warmup=config.latency_warmup,
+                                        repeats=config.latency_repeats)
+        n_threads = torch.get_num_threads()
+
+    arch_index = model.arch.index
+    return TrainResult(arch_index, int(seed), curves["train_loss"], curves["train_acc"], curves["valid_acc"],
+                       curves["test_acc"], train_time, eval_time, params_m, flops_m, latency_ms, str(device),
+                       n_threads)
