@@ -11,6 +11,8 @@ from nasbench.rng import as_generator
 __all__ = ["TabularBenchmark"]
 
 _MISSING_CHOICES = ("raise", "nan")
+# Below this many archs numpy indexing beats loading the compiled kernels (about 1 s per process).
+_KERNEL_MIN_BATCH = 256
 _kernels = None
 
 
@@ -130,10 +132,8 @@ class TabularBenchmark(Benchmark):
             raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES)}; got {missing!r}.")
         idx, scalar = self._indices(archs)
         out = np.empty(idx.shape[0], dtype=np.float64)
-        if seed is None and scalar:
-            # one arch given as a string or arch value: already range-checked by the conversion
-            out[0] = mean[idx[0], col]
-            first_bad, first_nan = -1, (0 if np.isnan(out[0]) else -1)
+        if seed is None and idx.shape[0] < _KERNEL_MIN_BATCH:
+            first_bad, first_nan = _gather_small(mean, col, idx, out)
             what = "value"
         elif seed is None:
             first_bad, first_nan = _kernel_module().gather_mean(mean, col, idx, out)
@@ -191,6 +191,16 @@ class TabularBenchmark(Benchmark):
     def describe(self) -> dict:
         """Manifest facts for ``nasbench info``: semantics, metrics, coverage, sources."""
         return self.table.manifest
+
+
+def _gather_small(mean, col, idx, out):
+    """numpy twin of ``_kernels.gather_mean`` for small batches (same return convention)."""
+    bad = (idx < 0) | (idx >= mean.shape[0])
+    if bad.any():
+        return int(np.argmax(bad)), -1
+    out[:] = mean[idx, col]
+    nan = np.isnan(out)
+    return -1, (int(np.argmax(nan)) if nan.any() else -1)
 
 
 def _fid_text(fids) -> str:
