@@ -121,7 +121,7 @@ class TabularBenchmark(Benchmark):
     def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
         mean, col, n = self._entry(metric, fidelity)
         # Fast path for one arch given by index: plain numpy indexing, no kernel dispatch.
-        if seed is None and type(archs) is int and 0 <= archs < n:
+        if seed is None and type(archs) is int and 0 <= archs < n and missing == "raise":
             value = mean[archs, col]
             if value == value:
                 return value

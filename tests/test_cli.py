@@ -1,0 +1,96 @@
+"""The command line, run in-process through ``main`` and, for the entry point, as a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from nasbench.cli import main
+
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def test_query_json_gives_the_reference_value(nb201_data_root, capsys):
+    assert main(["query", "nb201/cifar10", "6111", "--metric", "test_acc", "--fidelity", "200", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert round(row["value"], 3) == 94.373
+    assert row["arch"] == BEST and row["arch_index"] == 6111 and row["unit"] == "%" and row["fidelity"] == 200
+    assert main(["query", "nb201/cifar10", BEST, "--metric", "test_acc", "--fidelity", "200", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == row["value"]
+
+
+def test_query_several_archs_and_a_seed(nb201_data_root, capsys):
+    assert main(["query", "nb201/cifar10", "0", "1", "--metric", "train_time_s", "--fidelity", "12", "--seed", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["query", "nb201/cifar10", "6111", "--metric", "test_ac"], "no metric 'test_ac'"),
+        (["query", "nb201/cifar10", "15625", "--metric", "test_acc"], r"in \[0, 15624\]; got 15625"),
+        (["query", "nb201/cifar10", "|x~0|", "--metric", "test_acc"], "3 node groups"),
+        (["query", "nb201/cifar10", "1", "--metric", "test_acc", "--fidelity", "13"], "no fidelity 13"),
+        (["query", "nb201/cifar10", "5000", "--metric", "train_time_s"], "covers 1000 of 15625"),
+        (["query", "nb201/nope", "1", "--metric", "test_acc"], "unknown benchmark 'nb201/nope'"),
+        (["info", "nb201"], "look like 'SPACE/DATASET'"),
+        (["data", "import", "nb999", "--from", "."], "unknown import source 'nb999'; expected one of 'nb201'"),
+        (["data", "import", "nb201", "--from", "/no/such/dir"], "is not a folder"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(nb201_data_root, capsys, argv, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"nasbench {argv[0]}: error: ")
+    import re
+
+    assert re.search(match, err)
+
+
+def test_debug_shows_the_exception(nb201_data_root):
+    from nasbench.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError):
+        main(["--debug", "query", "nb201/cifar10", "1", "--metric", "nope"])
+
+
+def test_list_info_verify(nb201_data_root, capsys):
+    assert main(["list"]) == 0
+    assert "nb201/cifar10" in capsys.readouterr().out
+    assert main(["list", "--json"]) == 0
+    assert {r["name"] for r in json.loads(capsys.readouterr().out)} >= {"nb201/cifar10", "nb201/cifar100"}
+    assert main(["info", "nb201/cifar10"]) == 0
+    out = capsys.readouterr().out
+    assert "valid_acc [%]" in out and "cifar10-valid" in out and "sha256" in out
+    assert main(["info", "nb201/cifar10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "nb201/cifar10"
+    assert main(["data", "verify", "nb201/cifar100"]) == 0
+    assert "files match their sha256" in capsys.readouterr().out
+
+
+def test_data_import_writes_the_store(tmp_path, shared_data, capsys):
+    assert main(["data", "import", "nb201", "--from", str(shared_data), "--to", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "wrote nb201/imagenet16-120" in out and "train_time_s" in out
+    assert (tmp_path / "nb201/cifar10/manifest.json").is_file()
+
+
+def test_entry_point_runs_and_no_command_prints_help(nb201_data_root):
+    env = dict(os.environ)
+    proc = subprocess.run([sys.executable, "-m", "nasbench", "query", "nb201/cifar10", "6111", "--metric", "test_acc",
+                           "--json"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert round(json.loads(proc.stdout)["value"], 3) == 94.373
+    proc = subprocess.run([sys.executable, "-m", "nasbench"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "COMMAND" in proc.stdout
+
+
+def test_import_nasbench_loads_neither_torch_nor_xgboost_nor_numba():
+    code = ("import sys, nasbench; nasbench.load; import nasbench.cli; "
+            "print(sorted(m for m in ('torch', 'xgboost', 'numba', 'pandas') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
