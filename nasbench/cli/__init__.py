@@ -32,10 +32,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     # SUPPRESS: a subcommand's default must not overwrite a --debug given before the subcommand
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
     parser = argparse.ArgumentParser(
-        prog="nasbench", parents=[common],
+        prog="nasbench",
         description="Fast, honest NAS benchmarks: query tables and surrogates, compare search strategies.",
     )
-    parser.set_defaults(debug=False)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = {}
     for name, path in COMMANDS.items():
