@@ -53,6 +53,8 @@ class TabularBenchmark(Benchmark):
         self.n_archs = table.n_archs
         # (metric, fidelity) -> (mean table, column, n_archs); filled on first use of each pair
         self._entries: dict = {}
+        # arch -> index for one arch of a common type, or -1 (then the general path converts it)
+        self._scalar_index = getattr(space, "scalar_index", lambda arch: -1)
 
     @property
     def metrics(self) -> dict:
@@ -120,11 +122,13 @@ class TabularBenchmark(Benchmark):
 
     def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
         mean, col, n = self._entry(metric, fidelity)
-        # Fast path for one arch given by index: plain numpy indexing, no kernel dispatch.
-        if seed is None and type(archs) is int and 0 <= archs < n and missing == "raise":
-            value = mean[archs, col]
-            if value == value:
-                return value
+        # Fast path for one arch: plain numpy indexing, no conversion to arrays, no kernel dispatch.
+        if seed is None and missing == "raise":
+            i = archs if type(archs) is int else self._scalar_index(archs)
+            if 0 <= i < n:
+                value = mean[i, col]
+                if value == value:
+                    return value
         return self._query(archs, metric, fidelity, seed, missing, mean, col)
 
     def _query(self, archs, metric, fidelity, seed, missing, mean, col):

@@ -429,6 +429,22 @@ class NB201Space(SearchSpace):
     def from_index(self, index) -> NB201Arch:
         return NB201Arch.from_index(index)
 
+    @staticmethod
+    def scalar_index(arch) -> int:
+        """Index of one arch given as an int, a known arch string or an NB201Arch; -1 otherwise.
+
+        A fast, non-raising lookup for the single-arch query path; anything else (and any
+        malformed input) goes through :meth:`to_indices`, which raises a clear error.
+        """
+        kind = type(arch)
+        if kind is int:
+            return arch
+        if kind is str:
+            return _index_of_string().get(arch, -1)
+        if kind is NB201Arch:
+            return arch.index
+        return -1
+
     def to_indices(self, archs) -> tuple[np.ndarray, bool]:
         """Indices of ``archs`` (see :func:`archs_to_indices`)."""
         return archs_to_indices(archs)
