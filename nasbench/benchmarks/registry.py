@@ -51,6 +51,9 @@ def register_kind(kind: str, loader: str) -> None:
     _KINDS[kind] = loader
 
 
+register_kind("surrogate", "nasbench.benchmarks.surrogate:load_surrogate")
+
+
 def parse_name(name) -> tuple[str, str, str]:
     """Split ``SPACE/DATASET[@KIND]`` into its parts; kind defaults to ``"tabular"``."""
     if not isinstance(name, str) or name.count("/") != 1:

@@ -9,7 +9,7 @@ for all 15625 cells (a read-only table, row = NB201 index) and :meth:`encode` is
   an edge whose op is ``none`` is disconnected, followed by the one-hot op of each op node.
 * ``path`` (84 features): White et al.'s path encoding: the number of input-to-output paths of the
   cell whose op sequence is each of the 4 + 16 + 64 sequences over the 4 non-``none`` ops.
-* ``iso`` (126 features): features that respect isomorphism: equal for all cells in one NB201
+* ``iso`` (122 features): features that respect isomorphism: equal for all cells in one NB201
   isomorphism class (:func:`nasbench.spaces.nb201.canonical_ids`). The one-hot ops of the class's
   representative after *pruning* (an edge that lies on no live input-to-output path is set to
   ``none``: it cannot change the output), the path encoding of the pruned cell, and summary counts
@@ -23,9 +23,10 @@ import itertools
 
 import numpy as np
 
+from nasbench.encodings import Encoding
 from nasbench.spaces.nb201 import EDGES, N_ARCHS, N_EDGES, N_OPS, OPS, archs_to_indices, ops_table
 
-__all__ = ["NB201_ENCODINGS", "nb201_features", "prune_ops"]
+__all__ = ["NB201_ENCODINGS", "NB201Encoding", "make_encoding", "nb201_features", "nb201_indices", "prune_ops"]
 
 _NONE, _SKIP, _C1, _C3, _POOL = range(N_OPS)
 # The 4 input-to-output routes through the NB201 cell, as edge indices (arch-string order).
@@ -157,3 +158,30 @@ def nb201_indices(archs) -> tuple[np.ndarray, bool]:
             f"The NB201 space has {N_ARCHS} archs ({len(OPS)} ops on {N_EDGES} edges)."
         )
     return idx, scalar
+
+
+class NB201Encoding(Encoding):
+    """An NB201 encoding: a row gather from :func:`nb201_features`.
+
+    ``encode`` accepts what :func:`nasbench.spaces.nb201.archs_to_indices` accepts (indices, arch
+    strings, NB201Arch values) and raises InvalidArchError for anything outside the space.
+    """
+
+    space = "nb201"
+
+    def __init__(self, name: str):
+        self.name = name
+        self.table = nb201_features(name)
+        self.n_features = int(self.table.shape[1])
+
+    def encode(self, archs):
+        idx, scalar = nb201_indices(archs)
+        return self.table[idx], scalar
+
+    def rows(self, indices) -> np.ndarray:
+        """Features of already-validated NB201 indices (int64 ndarray), shape (n, n_features)."""
+        return self.table[indices]
+
+
+def make_encoding(name: str) -> NB201Encoding:
+    return NB201Encoding(name)

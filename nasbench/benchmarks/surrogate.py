@@ -1,0 +1,430 @@
+"""Surrogate benchmarks: the same ``query`` as a table, answered by fitted models.
+
+A surrogate benchmark ``SPACE/DATASET@surrogate`` is a folder in the data store,
+``$NASBENCH_DATA/SPACE/DATASET@surrogate/``, holding one saved model per metric and fidelity
+(``<metric>@<fidelity>/``, see :mod:`surrogates.io`). Every value it returns is a prediction, and
+says so: ``bench.metrics[m].predicted_by`` names the model.
+
+* :func:`fit_surrogate` fits a model on a random (or given) split of a tabular benchmark and scores
+  it on the held-out archs; :func:`save_surrogate` puts it into the store;
+  ``nasbench.load("nb201/cifar10@surrogate")`` (:func:`load_surrogate`) serves it.
+* ``seed=None`` returns the mean model's prediction; an int or Generator samples one plausible
+  training outcome per arch from the bagged ensemble (a random member plus seed-scatter noise).
+
+Examples
+--------
+>>> result = fit_surrogate("nb201/cifar10", "test_acc", 200, train_fraction=0.1, seed=0)  # doctest: +SKIP
+>>> round(result.scores["kendall_tau"], 3)                                              # doctest: +SKIP
+0.874
+>>> save_surrogate(result)                                                               # doctest: +SKIP
+>>> nasbench.load("nb201/cifar10@surrogate").query(6111, "test_acc", 200)                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nasbench.benchmarks.base import Benchmark
+from nasbench.errors import (
+    DataIntegrityError,
+    InvalidArchError,
+    MissingDataError,
+    MissingValueError,
+    NasbenchError,
+    UnknownNameError,
+    choices_text,
+)
+from nasbench.paths import data_root
+
+__all__ = [
+    "SurrogateConfigError",
+    "FitResult",
+    "SurrogateBenchmark",
+    "fit_surrogate",
+    "fit_on_arrays",
+    "save_surrogate",
+    "load_surrogate",
+    "surrogate_dir",
+    "split_indices",
+]
+
+KIND = "surrogate"
+
+
+class SurrogateConfigError(NasbenchError, ValueError):
+    """A surrogate fitting option is out of range (training fraction, split, members)."""
+
+
+def surrogate_dir(space: str, dataset: str, root=None) -> Path:
+    """The store folder of ``SPACE/DATASET@surrogate``."""
+    return Path(root or data_root()) / space / f"{dataset}@{KIND}"
+
+
+def _fid_key(fidelity) -> str:
+    return "static" if fidelity is None else str(fidelity)
+
+
+def check_train_fraction(train_fraction) -> float:
+    """Validate a training fraction: a number strictly between 0 and 1."""
+    if (isinstance(train_fraction, (bool, np.bool_)) or not isinstance(train_fraction, (int, float, np.floating))
+            or not 0.0 < float(train_fraction) < 1.0):
+        raise SurrogateConfigError(
+            f"train_fraction must be a number strictly between 0 and 1 (the share of archs used for "
+            f"training); got {train_fraction!r}. Pass for example 0.1."
+        )
+    return float(train_fraction)
+
+
+def split_indices(candidates: np.ndarray, train_fraction: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Random split of ``candidates`` (arch indices) into sorted train and test index arrays."""
+    from nasbench.rng import as_generator
+
+    train_fraction = check_train_fraction(train_fraction)
+    n_train = int(round(train_fraction * candidates.shape[0]))
+    if not 2 <= n_train <= candidates.shape[0] - 2:
+        raise SurrogateConfigError(
+            f"train_fraction={train_fraction} of {candidates.shape[0]} archs gives {n_train} training archs; "
+            f"both sides of the split need at least 2. Choose a fraction in "
+            f"[{2 / candidates.shape[0]:.4f}, {1 - 2 / candidates.shape[0]:.4f}]."
+        )
+    perm = as_generator(seed).permutation(candidates.shape[0])
+    return np.sort(candidates[perm[:n_train]]), np.sort(candidates[perm[n_train:]])
+
+
+@dataclass
+class FitResult:
+    """A fitted surrogate with its provenance and held-out scores.
+
+    Attributes
+    ----------
+    model : surrogates.BaggedXGBSurrogate
+    metadata : dict
+        Written into ``metadata.json`` (space, dataset, metric, fidelity, encoding, split, scores).
+    train_indices, test_indices : ndarray of int64
+    scores : dict
+        ``kendall_tau, spearman, r2, top10_kendall_tau, n`` on the held-out archs.
+    """
+
+    model: object
+    metadata: dict
+    train_indices: np.ndarray
+    test_indices: np.ndarray
+    scores: dict = field(default_factory=dict)
+
+
+def _sha256_arrays(*arrays) -> str:
+    digest = hashlib.sha256()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()
+
+
+def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0):
+    """Fit a :class:`surrogates.BaggedXGBSurrogate` on feature rows ``X`` (n, d) and targets ``y`` (n,).
+
+    ``groups`` (int array of shape (n,), optional) marks rows that are the same function (isomorphic
+    archs): their targets are averaged and one row per group is kept, so duplicates neither weigh
+    more nor leak between bootstrap members.
+    """
+    from surrogates import BaggedXGBSurrogate
+
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float64)
+    if groups is not None:
+        _, first, inverse = np.unique(np.asarray(groups), return_index=True, return_inverse=True)
+        y = np.bincount(inverse, weights=y) / np.bincount(inverse)
+        X = X[first]
+    return BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=noise_std, seed=seed).fit(X, y)
+
+
+def _seed_noise_std(table_bench, metric, fidelity, train_idx) -> float:
+    """Scatter of single training seeds around the mean, over training archs that have seed values."""
+    seeds = table_bench.table.array(metric, "seeds")
+    if seeds is None:
+        return 0.0
+    col = table_bench._column_of(metric, fidelity)
+    diff = seeds[train_idx, :, col] - table_bench.column(metric, fidelity)[train_idx, None]
+    diff = diff[np.isfinite(diff)]
+    return float(np.sqrt(np.mean(diff**2))) if diff.size >= 10 else 0.0
+
+
+def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: float = 0.1, seed: int = 0,
+                  encoding: str | None = None, train_indices=None, dedup: bool = True, params=None,
+                  n_members: int = 5) -> FitResult:
+    """Fit a surrogate of ``metric`` at ``fidelity`` on a split of the tabular benchmark ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A tabular benchmark, e.g. ``"nb201/cifar10"``.
+    metric : str
+    fidelity : int or None
+        None means the metric's highest fidelity.
+    train_fraction : float in (0, 1)
+        Share of the archs that have a value, drawn at random with ``seed`` (ignored when
+        ``train_indices`` is given).
+    seed : int
+        Root seed of the split and of the models.
+    encoding : str, optional
+        Encoding name (default: the space's default, ``"iso"`` for NB201).
+    train_indices : array-like of int, optional
+        A user-given training split; the other archs with values are the test split.
+    dedup : bool
+        Average isomorphic training archs into one row (needs the space's canonical ids).
+    params : dict, optional
+        XGBoost hyperparameters (:data:`surrogates.DEFAULT_PARAMS`).
+    n_members : int
+        Bagged members of the noise model.
+    """
+    import nasbench
+    from nasbench.encodings import get_encoding
+    from surrogates import scores as score_fn
+
+    bench = nasbench.load(name)
+    if getattr(bench, "kind", None) != "tabular":
+        raise UnknownNameError(f"surrogates are fit on a tabular benchmark; got {name!r} of kind {bench.kind!r}.")
+    fidelity = bench.default_fidelity(metric) if fidelity is None else fidelity
+    values = np.asarray(bench.column(metric, fidelity))
+    have = np.flatnonzero(np.isfinite(values))
+    if have.size < 4:
+        raise MissingValueError(f"{name} has only {have.size} values of {metric} at fidelity {fidelity}; cannot fit.")
+    if train_indices is None:
+        train_idx, test_idx = split_indices(have, train_fraction, seed)
+        split = {"kind": "random", "train_fraction": check_train_fraction(train_fraction), "seed": int(seed)}
+    else:
+        train_idx = np.unique(np.asarray(train_indices, dtype=np.int64).reshape(-1))
+        missing = np.setdiff1d(train_idx, have)
+        if missing.size:
+            raise SurrogateConfigError(
+                f"train_indices must be archs of {name} with a value of {metric} at fidelity {fidelity}; "
+                f"{missing.size} are not (first: {int(missing[0])})."
+            )
+        test_idx = np.setdiff1d(have, train_idx)
+        if train_idx.size < 2 or test_idx.size < 2:
+            raise SurrogateConfigError(
+                f"a user-given split needs at least 2 training and 2 test archs; got {train_idx.size} and {test_idx.size}."
+            )
+        split = {"kind": "given", "train_fraction": train_idx.size / have.size, "seed": int(seed)}
+    enc = get_encoding(bench.space.name, encoding)
+    X, _ = enc.encode(train_idx)
+    groups = None
+    if dedup and hasattr(bench.space, "canonical_key"):
+        from nasbench.spaces.nb201 import canonical_ids
+
+        groups = canonical_ids()[train_idx] if bench.space.name == "nb201" else None
+    noise = _seed_noise_std(bench, metric, fidelity, train_idx)
+    model = fit_on_arrays(X, values[train_idx], groups=groups, params=params, n_members=n_members,
+                          noise_std=noise, seed=seed)
+    pred = model.predict(enc.encode(test_idx)[0])
+    held_out = score_fn(values[test_idx], pred)
+    info = bench.metrics[metric]
+    metadata = {
+        "space": bench.space.name,
+        "dataset": name.split("/")[1],
+        "source_benchmark": name,
+        "metric": metric,
+        "fidelity": fidelity,
+        "unit": info.unit,
+        "description": info.description,
+        "fidelity_meaning": info.fidelity_meaning,
+        "encoding": enc.name,
+        "n_features": enc.n_features,
+        "dedup_isomorphic": groups is not None,
+        "split": {**split, "n_train": int(train_idx.size), "n_test": int(test_idx.size)},
+        "training_data_sha256": _sha256_arrays(train_idx, values[train_idx]),
+        "noise": {"model": "random bagged member + Gaussian seed scatter", "seed_scatter_std": noise},
+        "scores_held_out": held_out,
+    }
+    return FitResult(model, metadata, train_idx, test_idx, held_out)
+
+
+def save_surrogate(result: FitResult, root=None) -> Path:
+    """Save a fitted surrogate into the store; ``nasbench.load("SPACE/DATASET@surrogate")`` then serves it."""
+    from surrogates.io import save_model
+
+    meta = result.metadata
+    folder = surrogate_dir(meta["space"], meta["dataset"], root) / f"{meta['metric']}@{_fid_key(meta['fidelity'])}"
+    save_model(result.model, folder, meta)
+    np.save(folder / "train_indices.npy", result.train_indices)
+    return folder
+
+
+@dataclass
+class _Entry:
+    model: object
+    metadata: dict
+    folder: Path
+
+
+class SurrogateBenchmark(Benchmark):
+    """Answers ``query`` with predictions of saved surrogate models.
+
+    Parameters
+    ----------
+    space : nasbench.spaces.SearchSpace
+    dataset : str
+    entries : dict
+        ``{(metric, fidelity): _Entry}``, as :func:`load_surrogate` builds it.
+    """
+
+    kind = KIND
+
+    def __init__(self, space, dataset: str, entries: dict, encoding):
+        self.space = space
+        self.dataset = dataset
+        self.name = f"{space.name}/{dataset}@{KIND}"
+        self._entries = entries
+        self.encoding = encoding
+        self.n_archs = getattr(space, "n_archs", None)
+        self._columns: dict = {}
+        self._metrics = self._describe()
+
+    def _describe(self) -> dict:
+        from tabular_data.store import MetricInfo
+
+        by_metric: dict = {}
+        for (metric, fid), entry in sorted(self._entries.items(), key=lambda kv: (kv[0][0], _fid_key(kv[0][1]))):
+            by_metric.setdefault(metric, []).append((fid, entry))
+        out = {}
+        for metric, items in by_metric.items():
+            meta = items[0][1].metadata
+            sc = meta["scores_held_out"]
+            out[metric] = MetricInfo(
+                name=metric, unit=meta["unit"],
+                description=f"predicted: {meta['description']}",
+                fidelities=tuple(f for f, _ in items),
+                fidelity_meaning=meta["fidelity_meaning"],
+                mean_over="predicted mean over training seeds",
+                n_seeds=0,
+                coverage=tuple({"fidelity": f, "n_archs_mean": self.n_archs, "n_archs_seeds": 0} for f, _ in items),
+                sources=(meta["source_benchmark"],),
+                predicted_by=(
+                    f"bagged XGBoost ({meta['encoding']} encoding, {meta['split']['n_train']} training archs of "
+                    f"{meta['source_benchmark']}; held-out Kendall tau {sc['kendall_tau']:.3f})"
+                ),
+            )
+        return out
+
+    @property
+    def metrics(self) -> dict:
+        return self._metrics
+
+    def fidelities(self, metric: str) -> tuple:
+        return self._info(metric).fidelities
+
+    def default_fidelity(self, metric: str):
+        fids = self.fidelities(metric)
+        return None if fids == (None,) else max(fids)
+
+    def _info(self, metric):
+        try:
+            return self._metrics[metric]
+        except (KeyError, TypeError):
+            raise UnknownNameError(
+                f"{self.name} has no surrogate of metric {metric!r}; expected one of {choices_text(self._metrics)}. "
+                f"Fit one with `nasbench surrogate fit {self.space.name}/{self.dataset} --metric {metric}`."
+            ) from None
+
+    def _entry(self, metric, fidelity) -> _Entry:
+        try:
+            return self._entries[(metric, fidelity)]
+        except (KeyError, TypeError):
+            pass
+        fids = self.fidelities(metric)
+        if fidelity is None:
+            return self._entries[(metric, self.default_fidelity(metric))]
+        raise UnknownNameError(
+            f"{self.name} has no surrogate of {metric} at fidelity {fidelity!r}; expected one of "
+            f"{', '.join(str(f) for f in fids)}."
+        )
+
+    def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
+        entry = self._entry(metric, fidelity)
+        forest = entry.model.forest_
+        if seed is None and type(archs) is int and self._row_table is not None and 0 <= archs < self.n_archs:
+            from surrogates._kernels import forest_predict
+
+            out = np.empty(1, dtype=np.float32)
+            forest_predict(self._row_table[archs:archs + 1], *forest.arrays(), _ZERO_ID, out)
+            return np.float64(out[0])
+        if missing not in ("raise", "nan"):
+            raise UnknownNameError(f"missing must be one of 'raise', 'nan'; got {missing!r}.")
+        X, scalar = self.encoding.encode(archs)
+        if seed is None:
+            values = entry.model.predict(X)
+        else:
+            values = entry.model.sample(X, seed)
+        return values[0] if scalar else values
+
+    @property
+    def _row_table(self):
+        return getattr(self.encoding, "table", None)
+
+    def column(self, metric: str, fidelity=None) -> np.ndarray:
+        """Predicted mean of ``metric`` for every arch of an enumerable space: read-only float64 (n_archs,)."""
+        entry = self._entry(metric, fidelity)
+        key = id(entry)
+        if key not in self._columns:
+            if self._row_table is None:
+                raise NasbenchError(f"{self.name}: column() needs an enumerable space; {self.space.name} is not.")
+            col = entry.model.predict(self._row_table)
+            col.setflags(write=False)
+            self._columns[key] = col
+        return self._columns[key]
+
+    def best(self, metric: str, fidelity=None, *, maximize: bool = True) -> tuple[int, float]:
+        values = self.column(metric, fidelity)
+        index = int(np.argmax(values) if maximize else np.argmin(values))
+        return index, float(values[index])
+
+    def describe(self) -> dict:
+        return {f"{m}@{_fid_key(f)}": e.metadata for (m, f), e in self._entries.items()}
+
+
+_ZERO_ID = np.zeros(1, dtype=np.int64)
+
+
+def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
+    """Load ``SPACE/DATASET@surrogate`` from the store (the loader registered for the kind)."""
+    from nasbench.encodings import get_encoding
+    from nasbench.spaces import get_space
+    from surrogates.io import load_model
+
+    folder = surrogate_dir(space, dataset, root)
+    subdirs = sorted(p.parent for p in folder.glob("*/metadata.json")) if folder.is_dir() else []
+    if not subdirs:
+        raise MissingDataError(
+            f"no surrogate models for {space}/{dataset} in {folder}; fit one with "
+            f"`nasbench surrogate fit {space}/{dataset} --metric test_acc --train-fraction 0.1`."
+        )
+    entries, encodings = {}, set()
+    for sub in subdirs:
+        model, meta = load_model(sub)
+        if meta.get("space") != space or meta.get("dataset") != dataset:
+            raise DataIntegrityError(
+                f"the surrogate model in {sub} was fit for {meta.get('space')}/{meta.get('dataset')}, not "
+                f"{space}/{dataset}; move it to its own folder or re-fit it."
+            )
+        entries[(meta["metric"], meta["fidelity"])] = _Entry(model, meta, sub)
+        encodings.add(meta["encoding"])
+    if len(encodings) != 1:
+        raise DataIntegrityError(
+            f"the surrogates in {folder} use different encodings ({sorted(encodings)}); re-fit them with one."
+        )
+    encoding = get_encoding(space, encodings.pop())
+    for (metric, fid), entry in entries.items():
+        if entry.model.n_features_in_ != encoding.n_features:
+            raise DataIntegrityError(
+                f"{entry.folder}: model expects {entry.model.n_features_in_} features, encoding "
+                f"{encoding.name!r} gives {encoding.n_features}; re-fit the surrogate."
+            )
+    return SurrogateBenchmark(get_space(space), dataset, entries, encoding)
+
+
+def read_json(path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

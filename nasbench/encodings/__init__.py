@@ -1,0 +1,78 @@
+"""Encodings: architectures in, float32 feature matrices out.
+
+>>> from nasbench.encodings import get_encoding
+>>> enc = get_encoding("nb201", "onehot")
+>>> enc.encode([0, 6111]).shape
+(2, 30)
+
+Names per space (see each module's docstring for what the features are):
+
+* ``nb201``: ``onehot``, ``adjacency``, ``path``, ``iso`` (isomorphism-respecting; the default for
+  surrogates), in :mod:`nasbench.encodings.nb201`.
+* ``nb101``: ``adjacency``, ``path`` in :mod:`nasbench.encodings.nb101`.
+* ``darts``: ``adjacency`` in :mod:`nasbench.encodings.darts`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from nasbench.errors import UnknownNameError, choices_text
+
+__all__ = ["Encoding", "get_encoding", "list_encodings", "DEFAULT_ENCODING"]
+
+# space -> (module, encoding names)
+_REGISTRY = {
+    "nb201": ("nasbench.encodings.nb201", ("onehot", "adjacency", "path", "iso")),
+    "nb101": ("nasbench.encodings.nb101", ("adjacency", "path")),
+    "darts": ("nasbench.encodings.darts", ("adjacency",)),
+}
+DEFAULT_ENCODING = {"nb201": "iso", "nb101": "path", "darts": "adjacency"}
+
+
+class Encoding:
+    """Base class: ``encode(archs)`` returns ``(X, scalar)``.
+
+    Attributes
+    ----------
+    space : str
+    name : str
+    n_features : int
+    """
+
+    space: str
+    name: str
+    n_features: int
+
+    def encode(self, archs):
+        """Features of ``archs``: (float32 ndarray of shape (n, n_features), scalar flag)."""
+        raise NotImplementedError
+
+    def __call__(self, archs):
+        return self.encode(archs)[0]
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.space!r}, {self.name!r}, n_features={self.n_features})"
+
+
+def list_encodings(space: str | None = None) -> dict:
+    """Encoding names per space."""
+    if space is None:
+        return {s: names for s, (_, names) in _REGISTRY.items()}
+    _check_space(space)
+    return {space: _REGISTRY[space][1]}
+
+
+def _check_space(space):
+    if space not in _REGISTRY:
+        raise UnknownNameError(f"no encodings for search space {space!r}; expected one of {choices_text(_REGISTRY)}.")
+
+
+def get_encoding(space: str, name: str | None = None) -> Encoding:
+    """The encoding ``name`` of ``space`` (``None``: the space's default, :data:`DEFAULT_ENCODING`)."""
+    _check_space(space)
+    module, names = _REGISTRY[space]
+    name = DEFAULT_ENCODING[space] if name is None else name
+    if name not in names:
+        raise UnknownNameError(f"unknown encoding {name!r} for {space}; expected one of {choices_text(names)}.")
+    return importlib.import_module(module).make_encoding(name)
