@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "info": ".info_cmd",
     "query": ".query_cmd",
     "data": ".data_cmd",
+    "compare": ".compare_cmd",
 }
 
 

@@ -1,0 +1,76 @@
+"""``nasbench compare [NAME] --strategies A,B --seeds N --budget EVALS --workers W --out DIR``."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "compare search strategies over many seeds and print (and write) a leaderboard"
+
+
+def add_arguments(parser):
+    parser.add_argument("name", nargs="?", default=None,
+                        help="benchmark name (default: nb201/digits when available, else nb201/cifar10)")
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="JSON or TOML file with CompareConfig keys; flags given here override it")
+    parser.add_argument("--strategies", default=None, metavar="A,B,...",
+                        help="comma-separated strategy names (default: random_search, regularized_evolution, "
+                             "local_search, reinforce, bohb; `all` for every one)")
+    parser.add_argument("--seeds", type=int, default=None, metavar="N", help="seeds per strategy (default 50)")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
+    parser.add_argument("--budget", type=int, default=None, metavar="EVALS",
+                        help="evaluations per run (default 100)")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help="simulated seconds per run (alone, or together with --budget)")
+    parser.add_argument("--workers", type=int, default=None, metavar="W",
+                        help="parallel asynchronous workers per run on the simulated clock (default 1)")
+    parser.add_argument("--search-metric", default=None, help="metric the search maximises (default valid_acc)")
+    parser.add_argument("--search-fidelity", type=int, default=None,
+                        help="fidelity of the search metric (default: its highest)")
+    parser.add_argument("--report-metric", default=None, help="metric reported and used for regret (default test_acc)")
+    parser.add_argument("--report-fidelity", type=int, default=None, help="(default: its highest)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="write leaderboard.md/.csv, stats.json, PNG plots, trajectories.parquet and "
+                             "manifest.json here (default: print only)")
+    parser.add_argument("--jobs", type=int, default=None, help="processes for the Python runs (default: up to 2)")
+    parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def run(args) -> int:
+    from strategies.compare import CompareConfig, leaderboard_markdown, run_compare, write_outputs
+    from strategies.registry import STRATEGIES
+
+    strategies = args.strategies
+    if strategies is not None and strategies.strip() == "all":
+        strategies = ",".join(STRATEGIES)
+    objective = {k: v for k, v in (("search_metric", args.search_metric), ("search_fidelity", args.search_fidelity),
+                                   ("report_metric", args.report_metric), ("report_fidelity", args.report_fidelity))
+                 if v is not None}
+    overrides = {"benchmark": args.name, "strategies": strategies, "n_seeds": args.seeds, "seed": args.seed,
+                 "max_evals": args.budget, "n_workers": args.workers}
+    if args.time_budget is not None:
+        overrides["max_time_s"] = args.time_budget
+        if args.budget is None:
+            overrides["max_evals"] = None
+    if args.config:
+        config = CompareConfig.from_file(args.config, **{k: v for k, v in overrides.items() if v is not None})
+        if args.time_budget is not None and args.budget is None:
+            config.max_evals = None
+        if objective:
+            config.objective = {**config.objective, **objective}
+            config.__post_init__()
+    else:
+        given = {k: v for k, v in overrides.items() if v is not None or k == "max_evals" and "max_time_s" in overrides}
+        if objective:
+            given["objective"] = objective
+        config = CompareConfig(**given)
+    progress = None if args.quiet else (lambda line: print(f"compare: {line}", file=sys.stderr, flush=True))
+    if progress:
+        progress(f"{config.benchmark}: {', '.join(config.strategies)} x {config.n_seeds} seeds")
+    result = run_compare(config, n_jobs=args.jobs, progress=progress)
+    print(leaderboard_markdown(result), end="")
+    if args.out:
+        write_outputs(result, args.out, plots=not args.no_plots)
+        print(f"\nwrote {args.out}/: leaderboard.md, leaderboard.csv, summary.csv, stats.json, "
+              f"trajectories.parquet, *.png, manifest.json")
+    return 0
