@@ -182,8 +182,8 @@ class BaggedXGBSurrogate:
 
     def fit(self, X, y) -> BaggedXGBSurrogate:
         """Fit the mean model on all rows and each member on a bootstrap resample; returns self."""
-        if isinstance(self.n_members, bool) or not isinstance(self.n_members, (int, np.integer)) or self.n_members < 1:
-            raise ValueError(f"n_members must be an int >= 1; got {self.n_members!r}")
+        if isinstance(self.n_members, bool) or not isinstance(self.n_members, (int, np.integer)) or self.n_members < 0:
+            raise ValueError(f"n_members must be an int >= 0 (0: no noise model); got {self.n_members!r}")
         if not (np.isfinite(self.noise_std) and self.noise_std >= 0):
             raise ValueError(f"noise_std must be a finite number >= 0; got {self.noise_std!r}")
         X, y = _check_Xy(X, y)
@@ -218,6 +218,11 @@ class BaggedXGBSurrogate:
         ``noise_std`` Gaussian noise. Same ``seed`` -> same values. float64 of shape (n,)."""
         check_is_fitted(self)
         X = self.forest_.check_X(X)
+        if self.forest_.n_models < 2:
+            raise NotFittedError(
+                "this model has no ensemble members to sample from (n_members=0); re-fit with n_members >= 1 "
+                "or query with seed=None for the mean prediction."
+            )
         rng = as_generator(seed)
         members = rng.integers(1, self.forest_.n_models, X.shape[0])
         noise = rng.standard_normal(X.shape[0]) * float(self.noise_std)

@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,6 @@ import numpy as np
 from nasbench.benchmarks.base import Benchmark
 from nasbench.errors import (
     DataIntegrityError,
-    InvalidArchError,
     MissingDataError,
     MissingValueError,
     NasbenchError,
@@ -51,6 +49,8 @@ __all__ = [
     "load_surrogate",
     "surrogate_dir",
     "split_indices",
+    "surrogate_from_results",
+    "check_train_fraction",
 ]
 
 KIND = "surrogate"
@@ -426,5 +426,16 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
     return SurrogateBenchmark(get_space(space), dataset, entries, encoding)
 
 
-def read_json(path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def surrogate_from_results(results) -> SurrogateBenchmark:
+    """An in-memory surrogate benchmark from :class:`FitResult` objects (one space, dataset, encoding)."""
+    from nasbench.encodings import get_encoding
+    from nasbench.spaces import get_space
+
+    results = list(results)
+    keys = {(r.metadata["space"], r.metadata["dataset"], r.metadata["encoding"]) for r in results}
+    if len(keys) != 1:
+        raise SurrogateConfigError(f"the fits must share one space, dataset and encoding; got {sorted(keys)}.")
+    space, dataset, encoding = keys.pop()
+    entries = {(r.metadata["metric"], r.metadata["fidelity"]): _Entry(r.model, r.metadata, Path("."))
+               for r in results}
+    return SurrogateBenchmark(get_space(space), dataset, entries, get_encoding(space, encoding))

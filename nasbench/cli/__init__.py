@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "query": ".query_cmd",
     "data": ".data_cmd",
     "compare": ".compare_cmd",
+    "surrogate": ".surrogate_cmd",
 }
 
 

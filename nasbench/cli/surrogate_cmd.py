@@ -1,0 +1,260 @@
+"""``nasbench surrogate fit|eval|check``: fit surrogates on a table, score them, compare strategies.
+
+* ``fit NAME --metric M [--fidelity F] --train-fraction F --seed S``: fit on a random split (or
+  ``--train-indices FILE``, one index per line), save into the store as ``NAME@surrogate`` and print
+  the held-out scores.
+* ``eval NAME --metric M --train-fractions 0.01,0.05,0.1 --seeds 0,1,2``: fit on each split without
+  saving and print mean and standard deviation of Kendall tau, Spearman, R2 and top-10% Kendall tau
+  on the held-out archs; with ``--saved``, re-score the saved model on its own held-out archs.
+* ``check NAME --metric M``: run the same strategy comparison on the table and on the surrogate
+  and report each strategy's mean final value on both (:func:`check_surrogate`).
+"""
+
+from __future__ import annotations
+
+import json
+
+HELP = "fit, evaluate and check learned surrogate benchmarks"
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _float_list(text: str) -> list[float]:
+    return [float(t) for t in text.split(",") if t.strip()]
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(t) for t in text.split(",") if t.strip()]
+
+
+def add_arguments(parser):
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    common = {
+        "metric": dict(default="test_acc", help="metric to model (default test_acc)"),
+        "fidelity": dict(type=_number, default=None, help="fidelity; default: the metric's highest"),
+    }
+    fit = sub.add_parser("fit", help="fit a surrogate on a split of a table and save it")
+    fit.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
+    fit.add_argument("--metric", **common["metric"])
+    fit.add_argument("--fidelity", **common["fidelity"])
+    fit.add_argument("--train-fraction", type=float, default=0.1, help="share of archs to train on, in (0, 1)")
+    fit.add_argument("--train-indices", default=None, help="file with one training arch index per line")
+    fit.add_argument("--seed", type=int, default=0, help="root seed of split and models (default 0)")
+    fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
+    fit.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
+    fit.add_argument("--json", action="store_true", help="print JSON")
+
+    ev = sub.add_parser("eval", help="score surrogates on held-out archs")
+    ev.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
+    ev.add_argument("--metric", **common["metric"])
+    ev.add_argument("--fidelity", **common["fidelity"])
+    ev.add_argument("--train-fractions", type=_float_list, default=[0.01, 0.05, 0.1],
+                    help="comma-separated training fractions (default 0.01,0.05,0.1)")
+    ev.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated split seeds (default 0,1,2)")
+    ev.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
+    ev.add_argument("--saved", action="store_true", help="score the saved NAME@surrogate model instead")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+
+    ch = sub.add_parser("check", help="do strategies rank the same on the surrogate as on the table?")
+    ch.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
+    ch.add_argument("--metric", **common["metric"])
+    ch.add_argument("--fidelity", **common["fidelity"])
+    ch.add_argument("--train-fraction", type=float, default=0.1, help="share of archs the surrogate trains on")
+    ch.add_argument("--strategies", default="random_search,regularized_evolution,local_search",
+                    help="comma-separated strategy names")
+    ch.add_argument("--seeds", type=int, default=20, help="search repeats per strategy (default 20)")
+    ch.add_argument("--budget", type=int, default=100, help="queries per search (default 100)")
+    ch.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    ch.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args) -> int:
+    return {"fit": _fit, "eval": _eval, "check": _check}[args.action](args)
+
+
+def _read_indices(path):
+    import numpy as np
+
+    from nasbench.errors import MissingDataError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return np.array([int(line) for line in fh if line.strip()], dtype=np.int64)
+    except OSError as exc:
+        raise MissingDataError(f"cannot read --train-indices file {path!r} ({exc.strerror}); pass a text file "
+                               "with one arch index per line.") from None
+    except ValueError:
+        raise MissingDataError(f"--train-indices file {path!r} must hold one integer arch index per line.") from None
+
+
+def _fit(args) -> int:
+    from nasbench.benchmarks.surrogate import fit_surrogate, save_surrogate
+
+    train = _read_indices(args.train_indices) if args.train_indices else None
+    result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
+                           seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members)
+    folder = save_surrogate(result)
+    meta = result.metadata
+    name = f"{meta['space']}/{meta['dataset']}@surrogate"
+    if args.json:
+        print(json.dumps({"benchmark": name, "saved_to": str(folder), **meta}, sort_keys=True))
+    else:
+        s = result.scores
+        print(f"fit {meta['metric']}@{meta['fidelity']} on {meta['split']['n_train']} archs of {args.name} "
+              f"({meta['encoding']} encoding); held-out ({s['n']} archs): Kendall tau {s['kendall_tau']:.4f}, "
+              f"Spearman {s['spearman']:.4f}, R2 {s['r2']:.4f}, top-10% Kendall tau {s['top10_kendall_tau']:.4f}")
+        print(f"saved to {folder}; serve it with nasbench.load({name!r})")
+    return 0
+
+
+def _eval(args) -> int:
+    import numpy as np
+
+    from nasbench.benchmarks.surrogate import check_train_fraction, fit_surrogate
+
+    if args.saved:
+        return _eval_saved(args)
+    rows = []
+    for frac in args.train_fractions:
+        check_train_fraction(frac)
+        per_seed = [fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=frac, seed=s,
+                                  encoding=args.encoding, n_members=0) for s in args.seeds]
+        row = {"train_fraction": frac, "n_train": per_seed[0].metadata["split"]["n_train"],
+               "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds)}
+        for key in ("kendall_tau", "spearman", "r2", "top10_kendall_tau"):
+            vals = np.array([r.scores[key] for r in per_seed])
+            row[key] = float(vals.mean())
+            row[key + "_sd"] = float(vals.std(ddof=1)) if vals.size > 1 else 0.0
+        rows.append(row)
+    if args.json:
+        print(json.dumps({"benchmark": args.name, "metric": args.metric, "fidelity": args.fidelity, "rows": rows}))
+    else:
+        print(f"{args.name} {args.metric} (fidelity {args.fidelity or 'highest'}), held-out archs, "
+              f"mean (sd) over seeds {','.join(map(str, args.seeds))}")
+        print("train_frac  n_train  kendall_tau      spearman         r2               top10_kendall_tau")
+        for r in rows:
+            print(f"{r['train_fraction']:<10}  {r['n_train']:<7}  " + "  ".join(
+                f"{r[k]:.4f} ({r[k + '_sd']:.4f})" for k in ("kendall_tau", "spearman", "r2", "top10_kendall_tau")))
+    return 0
+
+
+def _eval_saved(args) -> int:
+    import numpy as np
+
+    import nasbench
+    from nasbench.benchmarks.registry import parse_name
+    from surrogates import scores
+
+    space, dataset, _ = parse_name(args.name)
+    sur = nasbench.load(f"{space}/{dataset}@surrogate")
+    table = nasbench.load(f"{space}/{dataset}")
+    entry = sur._entry(args.metric, args.fidelity)
+    fid = entry.metadata["fidelity"]
+    truth = np.asarray(table.column(args.metric, fid))
+    train = np.load(entry.folder / "train_indices.npy")
+    test = np.setdiff1d(np.flatnonzero(np.isfinite(truth)), train)
+    result = scores(truth[test], sur.query(test, args.metric, fid))
+    if args.json:
+        print(json.dumps({"benchmark": sur.name, "metric": args.metric, "fidelity": fid, **result}))
+    else:
+        print(f"{sur.name} {args.metric}@{fid} on {result['n']} held-out archs: Kendall tau "
+              f"{result['kendall_tau']:.4f}, Spearman {result['spearman']:.4f}, R2 {result['r2']:.4f}, "
+              f"top-10% Kendall tau {result['top10_kendall_tau']:.4f}")
+    return 0
+
+
+def check_surrogate(name: str, metric: str = "test_acc", fidelity=None, *, train_fraction: float = 0.1,
+                    strategies=("random_search", "regularized_evolution", "local_search"), n_seeds: int = 20,
+                    budget: int = 100, seed: int = 0, search_metric: str = "valid_acc",
+                    tolerance: float = 0.2) -> dict:
+    """Run the same strategy comparison on a table and on a surrogate fit on ``train_fraction`` of it.
+
+    The surrogate models the search metric and ``metric`` (both at their highest fidelity unless
+    ``fidelity`` is given for ``metric``), fit on one random split. Every strategy runs ``n_seeds``
+    times with ``budget`` evaluations on each benchmark, with the same strategy seeds. Reported per
+    strategy: mean final report value (incumbent's ``metric``) on the table, on the surrogate (its
+    prediction), their difference, and the table's value of the archs the surrogate runs picked.
+
+    Returns
+    -------
+    dict with ``rows`` (one per strategy), ``order_table``, ``order_surrogate``, ``order_agrees``,
+    ``all_within_tolerance``, ``fits`` (held-out scores) and the settings.
+    """
+    import numpy as np
+
+    import nasbench
+    from nasbench.benchmarks.surrogate import check_train_fraction, fit_surrogate, surrogate_from_results
+    from strategies import Objective, Task, make_strategy, simulate, trajectory
+
+    check_train_fraction(train_fraction)
+    table = nasbench.load(name)
+    fid = table.default_fidelity(metric) if fidelity is None else fidelity
+    search_fid = table.default_fidelity(search_metric)
+    fits = [fit_surrogate(name, m, f, train_fraction=train_fraction, seed=seed)
+            for m, f in dict.fromkeys([(search_metric, search_fid), (metric, fid)])]
+    surrogate = surrogate_from_results(fits)
+    objective = Objective(search_metric=search_metric, search_fidelity=search_fid, report_metric=metric,
+                          report_fidelity=fid, cost_metric="train_time_s")
+    tasks = {"table": Task(table, objective), "surrogate": Task(surrogate, objective)}
+    children = np.random.SeedSequence(seed).spawn(len(strategies))
+    rows = []
+    for strategy, child in zip(strategies, children):
+        run_seeds = child.spawn(n_seeds)
+        finals = {"table": [], "surrogate": [], "surrogate_picks_on_table": []}
+        for s in run_seeds:
+            for kind, task in tasks.items():
+                strat = make_strategy(strategy, task.space, seed=np.random.SeedSequence(s.entropy, spawn_key=s.spawn_key))
+                traj = trajectory(simulate(strat, task, max_evals=budget), task)
+                finals[kind].append(float(traj["incumbent_report"][-1]))
+                if kind == "surrogate":
+                    finals["surrogate_picks_on_table"].append(float(tasks["table"].report[traj["incumbent_index"][-1]]))
+        row = {"strategy": strategy}
+        for kind, vals in finals.items():
+            row[f"mean_{kind}"] = float(np.mean(vals))
+        row["difference"] = row["mean_surrogate"] - row["mean_table"]
+        row["within_tolerance"] = abs(row["difference"]) <= tolerance
+        rows.append(row)
+
+    def order(key):
+        return [r["strategy"] for r in sorted(rows, key=lambda r: -r[key])]
+
+    return {
+        "benchmark": name, "metric": metric, "fidelity": fid, "search_metric": search_metric,
+        "train_fraction": train_fraction, "n_seeds": n_seeds, "budget": budget, "seed": seed,
+        "tolerance": tolerance, "rows": rows,
+        "order_table": order("mean_table"), "order_surrogate": order("mean_surrogate"),
+        "order_agrees": order("mean_table") == order("mean_surrogate"),
+        "all_within_tolerance": all(r["within_tolerance"] for r in rows),
+        "fits": [{"metric": f.metadata["metric"], "fidelity": f.metadata["fidelity"], **f.scores} for f in fits],
+    }
+
+
+def format_report(report: dict) -> str:
+    """Plain-text table of :func:`check_surrogate`'s result."""
+    lines = [
+        f"{report['benchmark']}: {report['n_seeds']} runs x {report['budget']} evaluations per strategy, searching "
+        f"{report['search_metric']}, reporting {report['metric']}@{report['fidelity']}; surrogate fit on "
+        f"{report['train_fraction']:.0%} of archs",
+    ]
+    for f in report["fits"]:
+        lines.append(f"  surrogate {f['metric']}@{f['fidelity']}: held-out Kendall tau {f['kendall_tau']:.4f}")
+    lines.append(f"{'strategy':<24}{'table':>10}{'surrogate':>11}{'diff':>9}{'picks on table':>16}  within {report['tolerance']}")
+    for r in report["rows"]:
+        lines.append(f"{r['strategy']:<24}{r['mean_table']:>10.3f}{r['mean_surrogate']:>11.3f}{r['difference']:>+9.3f}"
+                     f"{r['mean_surrogate_picks_on_table']:>16.3f}  {'yes' if r['within_tolerance'] else 'NO'}")
+    lines.append(f"leaderboard order agrees: {'yes' if report['order_agrees'] else 'NO'} "
+                 f"(table: {', '.join(report['order_table'])}; surrogate: {', '.join(report['order_surrogate'])})")
+    return "\n".join(lines)
+
+
+def _check(args) -> int:
+    report = check_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
+                             strategies=[s for s in args.strategies.split(",") if s], n_seeds=args.seeds,
+                             budget=args.budget, seed=args.seed)
+    print(json.dumps(report, sort_keys=True) if args.json else format_report(report))
+    return 0 if report["all_within_tolerance"] else 1

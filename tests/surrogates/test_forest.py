@@ -1,0 +1,74 @@
+"""The compiled forest against xgboost's own predict and against the plain-Python twin."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xgboost")
+
+from surrogates import BaggedXGBSurrogate, XGBSurrogate, compile_models  # noqa: E402
+from surrogates import _kernels, _reference  # noqa: E402
+from surrogates.forest import parse_base_score  # noqa: E402
+
+
+def _data(n=400, d=8, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    y = 80 + 5 * X[:, 0] + np.sin(6 * X[:, 1]) + 0.1 * rng.standard_normal(n)
+    X[::9, 2] = np.nan  # missing values follow each split's default direction
+    return X, y
+
+
+def test_forest_matches_xgboost_predict():
+    X, y = _data()
+    model = XGBSurrogate({"n_estimators": 60, "max_depth": 5}).fit(X, y)
+    Xq, _ = _data(300, seed=1)
+    np.testing.assert_allclose(model.predict(Xq), model.predict_xgboost(Xq), rtol=1e-5, atol=1e-5)
+
+
+def test_members_match_xgboost_predict():
+    X, y = _data()
+    model = BaggedXGBSurrogate({"n_estimators": 20}, n_members=3).fit(X, y)
+    members = model.predict_members(X)
+    assert members.shape == (3, X.shape[0])
+    for k in range(3):
+        np.testing.assert_allclose(members[k], model.predict_xgboost(X, k + 1), rtol=1e-5, atol=1e-5)
+
+
+def test_kernel_equals_reference_twin():
+    X, y = _data(200)
+    model = BaggedXGBSurrogate({"n_estimators": 15, "max_depth": 4}, n_members=2).fit(X, y)
+    forest = model.forest_
+    Xc = forest.check_X(X)
+    ids = np.random.default_rng(0).integers(0, forest.n_models, X.shape[0])
+    a = np.empty(X.shape[0], np.float32)
+    b = np.empty(X.shape[0], np.float32)
+    _kernels.forest_predict(Xc, *forest.arrays(), ids, a)
+    _reference.forest_predict(Xc, *forest.arrays(), ids, b)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_base_score_formats():
+    assert parse_base_score("[8.2E1]") == 82.0
+    assert parse_base_score("5E-1") == 0.5
+
+
+def test_compile_rejects_other_objectives():
+    import xgboost as xgb
+
+    from nasbench.errors import DataIntegrityError
+
+    X, y = _data(100)
+    booster = xgb.train({"objective": "reg:absoluteerror", "nthread": 1}, xgb.DMatrix(X, y > 82), 3)
+    with pytest.raises(DataIntegrityError, match="objective"):
+        compile_models([bytes(booster.save_raw("json"))], X.shape[1])
+    with pytest.raises(DataIntegrityError, match="not an xgboost JSON model"):
+        compile_models([{"learner": {}}], 3)
+
+
+def test_forest_checks_shapes_and_model_ids():
+    X, y = _data(100)
+    model = XGBSurrogate({"n_estimators": 5}).fit(X, y)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 8\)"):
+        model.predict(X[:, :3])
+    with pytest.raises(ValueError, match="model must be in"):
+        model.forest_.predict(X, 1)

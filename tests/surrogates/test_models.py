@@ -1,0 +1,111 @@
+"""Estimator conventions, determinism, sampling and save/load of the XGBoost surrogates."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xgboost")
+
+from nasbench.errors import DataIntegrityError, MissingDataError  # noqa: E402
+from surrogates import BaggedXGBSurrogate, NotFittedError, XGBSurrogate  # noqa: E402
+from surrogates.io import FORMAT_VERSION, load_model, save_model  # noqa: E402
+
+PARAMS = {"n_estimators": 20, "max_depth": 4}
+
+
+def _data(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 6))
+    return X, 70 + 10 * X[:, 0] * X[:, 1] + rng.standard_normal(n) * 0.2
+
+
+def test_init_stores_only_and_fit_returns_self():
+    model = XGBSurrogate(PARAMS, seed=3)
+    assert not hasattr(model, "forest_")
+    X, y = _data()
+    assert model.fit(X, y) is model
+    assert model.n_features_in_ == 6
+
+
+def test_not_fitted_raises():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        XGBSurrogate().predict(np.zeros((1, 3)))
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        BaggedXGBSurrogate().sample(np.zeros((1, 3)), 0)
+
+
+def test_bad_training_data_raises():
+    X, y = _data()
+    with pytest.raises(ValueError, match="same number of rows"):
+        XGBSurrogate(PARAMS).fit(X, y[:-1])
+    y = y.copy()
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="y must be finite"):
+        XGBSurrogate(PARAMS).fit(X, y)
+    with pytest.raises(ValueError, match="2-D array"):
+        XGBSurrogate(PARAMS).fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="unknown XGBoost parameters"):
+        XGBSurrogate({"depth": 3}).fit(*_data())
+    with pytest.raises(ValueError, match="n_members must be an int >= 0"):
+        BaggedXGBSurrogate(PARAMS, n_members=-1).fit(*_data())
+    with pytest.raises(ValueError, match="noise_std must be a finite number"):
+        BaggedXGBSurrogate(PARAMS, noise_std=-1.0).fit(*_data())
+
+
+def test_same_seed_same_bytes_and_other_seed_differs():
+    X, y = _data()
+    a = BaggedXGBSurrogate(PARAMS, n_members=2, seed=1).fit(X, y)
+    b = BaggedXGBSurrogate(PARAMS, n_members=2, seed=1).fit(X, y)
+    c = BaggedXGBSurrogate(PARAMS, n_members=2, seed=2).fit(X, y)
+    assert a.booster_jsons_ == b.booster_jsons_
+    assert a.booster_jsons_[1] != c.booster_jsons_[1]
+
+
+def test_sample_is_reproducible_and_spread_is_plausible():
+    X, y = _data()
+    model = BaggedXGBSurrogate(PARAMS, n_members=4, noise_std=0.3, seed=0).fit(X, y)
+    s1, s2 = model.sample(X, 7), model.sample(X, 7)
+    np.testing.assert_array_equal(s1, s2)
+    assert not np.array_equal(s1, model.sample(X, 8))
+    members = model.predict_members(X)
+    # every sample is a member's prediction plus noise of 0.3: within 6 sd of some member
+    assert np.all(np.min(np.abs(members - s1), axis=0) < 6 * 0.3)
+    assert 0.05 < np.std(s1 - model.predict(X)) < 2.0
+
+
+def test_no_members_cannot_sample():
+    X, y = _data()
+    model = BaggedXGBSurrogate(PARAMS, n_members=0).fit(X, y)
+    with pytest.raises(NotFittedError, match="no ensemble members"):
+        model.sample(X, 0)
+
+
+def test_save_load_roundtrip(tmp_path):
+    X, y = _data()
+    model = BaggedXGBSurrogate(PARAMS, n_members=2, noise_std=0.1, seed=5).fit(X, y)
+    folder = save_model(model, tmp_path / "m", {"space": "nb201"})
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "model_0.json", "model_1.json", "model_2.json"]
+    loaded, meta = load_model(folder)
+    assert meta["space"] == "nb201" and meta["format_version"] == FORMAT_VERSION
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.sample(X, 1), model.sample(X, 1))
+
+
+def test_load_rejects_newer_format_tampering_and_absence(tmp_path):
+    X, y = _data()
+    folder = save_model(BaggedXGBSurrogate(PARAMS, n_members=1).fit(X, y), tmp_path / "m")
+    with pytest.raises(MissingDataError, match="no surrogate model at"):
+        load_model(tmp_path / "absent")
+    meta_path = folder / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(DataIntegrityError, match="newer than this nasbench reads"):
+        load_model(folder)
+    meta_path.write_text(json.dumps({**meta, "format": "something-else"}))
+    with pytest.raises(DataIntegrityError, match="not a nasbench surrogate model"):
+        load_model(folder)
+    meta_path.write_text(json.dumps(meta))
+    (folder / "model_1.json").write_bytes(b"{}")
+    with pytest.raises(DataIntegrityError, match="does not match its sha256"):
+        load_model(folder)

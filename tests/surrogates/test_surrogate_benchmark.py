@@ -1,0 +1,127 @@
+"""Fitting on a tabular benchmark, serving through nasbench.load(...@surrogate), CLI and errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xgboost")
+
+import nasbench  # noqa: E402
+from nasbench.benchmarks.surrogate import (  # noqa: E402
+    SurrogateConfigError,
+    fit_surrogate,
+    save_surrogate,
+    split_indices,
+    surrogate_dir,
+)
+from nasbench.cli import main  # noqa: E402
+from nasbench.errors import DataIntegrityError, InvalidArchError, MissingDataError, UnknownNameError  # noqa: E402
+from nasbench.spaces.nb201 import NB201Arch  # noqa: E402
+
+SMALL = {"n_estimators": 30}
+
+
+@pytest.fixture(scope="module")
+def fitted(nb201_data_root):
+    result = fit_surrogate("nb201/cifar10", "test_acc", 200, train_fraction=0.05, seed=0, params=SMALL, n_members=2)
+    save_surrogate(result)
+    yield result
+    import shutil
+
+    shutil.rmtree(surrogate_dir("nb201", "cifar10"), ignore_errors=True)
+
+
+def test_fit_scores_and_metadata(fitted):
+    meta = fitted.metadata
+    assert meta["split"]["n_train"] == round(0.05 * 15625) and meta["encoding"] == "iso"
+    assert fitted.scores["kendall_tau"] > 0.75  # 30 small trees on 5%: a floor, the full figures are in the report
+    assert np.intersect1d(fitted.train_indices, fitted.test_indices).size == 0
+    assert meta["noise"]["seed_scatter_std"] > 0  # from the per-seed values of the training archs
+
+
+def test_load_serves_the_same_query_api(fitted):
+    bench = nasbench.load("nb201/cifar10@surrogate")
+    assert bench.kind == "surrogate" and bench.name == "nb201/cifar10@surrogate"
+    info = bench.metrics["test_acc"]
+    assert info.predicted_by.startswith("bagged XGBoost") and info.fidelities == (200,)
+    one = bench.query(6111, "test_acc", 200)
+    assert isinstance(one, np.float64)
+    batch = bench.query([6111, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", NB201Arch.from_index(5)], "test_acc")
+    assert batch.shape == (3,) and batch[0] == one
+    np.testing.assert_allclose(bench.query(np.arange(100), "test_acc"),
+                               fitted.model.predict_xgboost(bench.encoding.encode(np.arange(100))[0]),
+                               rtol=1e-5, atol=1e-5)
+    s1 = bench.query(np.arange(50), "test_acc", seed=3)
+    np.testing.assert_array_equal(s1, bench.query(np.arange(50), "test_acc", seed=3))
+    assert not np.array_equal(s1, bench.query(np.arange(50), "test_acc"))
+    assert bench.column("test_acc").shape == (15625,)
+
+
+def test_query_errors(fitted):
+    bench = nasbench.load("nb201/cifar10@surrogate")
+    with pytest.raises(InvalidArchError, match=r"in \[0, 15624\]; got 15625"):
+        bench.query(15625, "test_acc")
+    with pytest.raises(InvalidArchError, match=r"must be in \[0, 15624\]; got -1"):
+        bench.query(np.array([3, -1]), "test_acc")
+    with pytest.raises(InvalidArchError, match="unknown NB201 operation"):
+        bench.query("|conv9~0|+|none~0|none~1|+|none~0|none~1|none~2|", "test_acc")
+    with pytest.raises(UnknownNameError, match="has no surrogate of metric 'valid_acc'"):
+        bench.query(0, "valid_acc")
+    with pytest.raises(UnknownNameError, match="no surrogate of test_acc at fidelity 12"):
+        bench.query(0, "test_acc", 12)
+
+
+@pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, True, "0.1"])
+def test_train_fraction_outside_unit_interval(bad, nb201_data_root):
+    with pytest.raises(SurrogateConfigError, match="strictly between 0 and 1"):
+        fit_surrogate("nb201/cifar10", "test_acc", train_fraction=bad)
+
+
+def test_split_needs_two_on_each_side():
+    with pytest.raises(SurrogateConfigError, match="both sides of the split need at least 2"):
+        split_indices(np.arange(10), 0.05, 0)
+
+
+def test_model_from_another_space_is_refused(fitted, tmp_path, monkeypatch):
+    import shutil
+
+    src = surrogate_dir("nb201", "cifar10")
+    root = tmp_path / "store"
+    dst = surrogate_dir("nb201", "cifar100", root)
+    shutil.copytree(src, dst)
+    from nasbench.benchmarks.surrogate import load_surrogate
+
+    with pytest.raises(DataIntegrityError, match="was fit for nb201/cifar10, not nb201/cifar100"):
+        load_surrogate("nb201", "cifar100", root)
+    meta_path = next(dst.glob("*/metadata.json"))
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "space": "nb101", "dataset": "cifar100"}))
+    with pytest.raises(DataIntegrityError, match="was fit for nb101/cifar100"):
+        load_surrogate("nb201", "cifar100", root)
+    with pytest.raises(MissingDataError, match="no surrogate models for nb201/imagenet16-120"):
+        load_surrogate("nb201", "imagenet16-120", root)
+
+
+def test_given_split_errors(nb201_data_root):
+    with pytest.raises(SurrogateConfigError, match="needs at least 2 training and 2 test archs; got 1"):
+        fit_surrogate("nb201/cifar10", "test_acc", train_indices=[5])
+    with pytest.raises(SurrogateConfigError, match="train_indices must be archs of nb201/cifar10 with a value"):
+        fit_surrogate("nb201/cifar10", "train_time_s", 200, train_indices=[5, 6, 5000])
+
+
+def test_cli_fit_and_eval(nb201_data_root, capsys, tmp_path):
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(str(i) for i in range(0, 15625, 40)))
+    assert main(["surrogate", "fit", "nb201/cifar100", "--train-indices", str(train), "--members", "1",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["split"]["kind"] == "given" and out["split"]["n_train"] == 391
+    assert main(["surrogate", "eval", "nb201/cifar100", "--saved", "--json"]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["kendall_tau"] == pytest.approx(out["scores_held_out"]["kendall_tau"], abs=1e-9)
+    assert main(["surrogate", "fit", "nb201/cifar10", "--train-fraction", "1.5"]) == 2
+    assert "strictly between 0 and 1" in capsys.readouterr().err
+    import shutil
+
+    shutil.rmtree(surrogate_dir("nb201", "cifar100"), ignore_errors=True)
