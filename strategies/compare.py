@@ -301,7 +301,8 @@ def _score(result: CompareResult) -> None:
     result.trajectories = trajs
     time_axis = config.max_time_s is not None
     t_end = config.max_time_s if time_axis else max(float(t["end_s"][-1]) for n in names for t in trajs[n])
-    t_first = min(float(t["end_s"][0]) for n in names for t in trajs[n])
+    # the time axis starts when every run has a result, so each band covers all seeds
+    t_first = max(float(t["end_s"][0]) for n in names for t in trajs[n])
     log_grid = np.geomspace(t_first, max(t_end, t_first * 1.0001), _N_TIME_GRID)
     lin_grid = np.linspace(0.0, t_end, _N_TIME_GRID + 1)[1:]
     n_eval_grid = config.max_evals if config.max_evals is not None else max(len(t["eval"]) for n in names for t in trajs[n])
@@ -360,9 +361,9 @@ def _band(matrix: np.ndarray):
         return mean, mean, mean
     from scipy import stats
 
-    sd = np.nanstd(matrix, axis=0, ddof=1)
     count = np.sum(~np.isnan(matrix), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.nansum((matrix - mean) ** 2, axis=0) / np.maximum(count - 1, 1))
         half = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(np.maximum(count, 1))
     return mean, mean - half, mean + half
 

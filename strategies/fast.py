@@ -38,6 +38,12 @@ def _space_arrays():
     return np.ascontiguousarray(ops_table()), np.ascontiguousarray(_index_of_code()), N_OPS
 
 
+def _uniforms_per_eval(kind: int, n_edges: int, sample_size: int) -> int:
+    """First guess of uniforms per evaluation (exact bound for random search and evolution; local
+    search's shuffles vary, and a seed that runs out is re-run with twice as many)."""
+    return n_edges + sample_size + 2 + (8 if kind == 2 else 0)
+
+
 def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: int = 1,
              max_evals: int | None = None, max_time_s: float | None = None) -> list[History]:
     """Run strategy ``name`` once per seed in compiled code.
@@ -75,8 +81,7 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
     if max_evals is not None and max_time_s is not None:
         rows = min(rows, int(max_time_s / max(float(costs.min()), 1e-12) * n_workers + n_workers))
     rows = max(rows, 1)
-    per_eval = n_edges + sample_size + 2 + (8 if kind == 2 else 0)
-    n_uniforms = rows * per_eval + 64
+    n_uniforms = rows * _uniforms_per_eval(kind, n_edges, sample_size) + 64
     seeds = list(seeds)
     out: list[History | None] = [None] * len(seeds)
     todo = list(range(len(seeds)))
