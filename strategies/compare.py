@@ -330,7 +330,7 @@ def _score(result: CompareResult) -> None:
     for j, name in enumerate(names):
         f, a = lb.mean_ci(final[:, j]), lb.mean_ci(auc[:, j])
         board.append({
-            "strategy": name, "path": result.paths[name], "n_seeds": config.n_seeds,
+            "strategy": name, "n_seeds": config.n_seeds,
             "final_regret_mean": f[0], "final_regret_ci_low": f[1], "final_regret_ci_high": f[2],
             "auc_regret_mean": a[0], "auc_regret_ci_low": a[1], "auc_regret_ci_high": a[2],
             "mean_rank": float(ranks[:, j].mean()),
