@@ -71,6 +71,13 @@ class TrainConfig:
         Batch-1 forward passes run before timing.
     latency_repeats : int, default 30
         Timed batch-1 forward passes; the latency is their median. 0 skips the measurement.
+    bn_recalibration : int, default 0
+        Before each evaluation, recompute every BatchNorm's running mean and variance from this
+        many training images (the first ones of the epoch's order, in one no-gradient forward pass
+        in training mode), instead of using the exponential moving averages kept during training.
+        0 keeps the moving averages (NB201's protocol). Short schedules (tens of steps) leave
+        the moving averages far behind the weights, which makes the evaluated accuracy low and
+        noisy; recalibration removes that noise at the cost of one forward pass.
     """
 
     C: int = 16
@@ -87,13 +94,14 @@ class TrainConfig:
     eval_batch_size: int = 1024
     latency_warmup: int = 5
     latency_repeats: int = 30
+    bn_recalibration: int = 0
 
     def __post_init__(self):
         for name in ("C", "N", "epochs", "batch_size", "eval_batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise NasbenchError(f"TrainConfig.{name} must be an int >= 1; got {value!r}.")
-        for name in ("latency_warmup", "latency_repeats"):
+        for name in ("latency_warmup", "latency_repeats", "bn_recalibration"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise NasbenchError(f"TrainConfig.{name} must be an int >= 0; got {value!r}.")
@@ -231,6 +239,21 @@ def _accuracy(model, x, y, batch_size: int) -> float:
     return 100.0 * correct / len(x)
 
 
+def _recalibrate_bn(model, x):
+    """Set every BatchNorm's running statistics to the batch statistics of ``x`` (one pass)."""
+    saved = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            saved[module] = module.momentum
+            module.reset_running_stats()
+            module.momentum = None  # cumulative average: after one batch, exactly its statistics
+    model.train()
+    with torch.no_grad():
+        model(x)
+    for module, momentum in saved.items():
+        module.momentum = momentum
+
+
 def measure_latency_ms(model, input_shape, device, *, warmup: int = 5, repeats: int = 30) -> float:
     """Median wall-clock milliseconds of one batch-1 forward pass (eval mode, no gradients).
 
@@ -313,16 +336,18 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
     init_seed, order_seed = _child_seeds(int(seed), 2)
 
     with _run_settings(config.n_threads):
+        # channels-last tensors run the small convolutions and BatchNorms ~25% faster on CPU
+        fmt = torch.channels_last
         model = build_network(arch, C=config.C, N=config.N, in_channels=input_shape[0],
-                              n_classes=data.n_classes, seed=init_seed).to(device)
+                              n_classes=data.n_classes, seed=init_seed).to(device, memory_format=fmt)
         params_m = count_params(model) / 1e6
         flops_m = count_flops(model, input_shape) / 1e6
 
-        x_train = torch.as_tensor(data.x_train, device=device)
+        x_train = torch.as_tensor(data.x_train, device=device).contiguous(memory_format=fmt)
         y_train = torch.as_tensor(data.y_train, device=device)
-        x_valid = torch.as_tensor(data.x_valid, device=device)
+        x_valid = torch.as_tensor(data.x_valid, device=device).contiguous(memory_format=fmt)
         y_valid = torch.as_tensor(data.y_valid, device=device)
-        x_test = torch.as_tensor(data.x_test, device=device)
+        x_test = torch.as_tensor(data.x_test, device=device).contiguous(memory_format=fmt)
         y_test = torch.as_tensor(data.y_test, device=device)
         n = len(x_train)
         steps_per_epoch = sum(1 for s in range(0, n, config.batch_size) if min(config.batch_size, n - s) >= 2)
@@ -369,6 +394,8 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
             curves["train_acc"][epoch] = 100.0 * int(correct) / seen
 
             start = time.perf_counter()
+            if config.bn_recalibration:
+                _recalibrate_bn(model, x_train[perm[:config.bn_recalibration]])
             model.eval()
             curves["valid_acc"][epoch] = _accuracy(model, x_valid, y_valid, config.eval_batch_size)
             curves["test_acc"][epoch] = _accuracy(model, x_test, y_test, config.eval_batch_size)
