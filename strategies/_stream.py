@@ -71,9 +71,16 @@ class UniformStream:
         span = high - low
         if size is None:
             return low + int(self._next() * span)
-        n = int(np.prod(size))
-        out = np.array([low + int(self._next() * span) for _ in range(n)], dtype=np.int64)
-        return out.reshape(size)
+        n = size if isinstance(size, int) else int(np.prod(size))
+        pos, buffer = self._pos, self._buffer
+        if pos + n <= len(buffer):  # fast path: slice the buffer
+            draws = buffer[pos:pos + n]
+            self._pos = pos + n
+            self.n_used += n
+        else:
+            draws = [self._next() for _ in range(n)]
+        out = np.array([low + int(u * span) for u in draws], dtype=np.int64)
+        return out if isinstance(size, int) else out.reshape(size)
 
     def shuffle(self, items: list) -> None:
         """Shuffle ``items`` in place (Fisher-Yates, last position first; ``len - 1`` uniforms)."""
