@@ -120,7 +120,11 @@ class TabularBenchmark(Benchmark):
         mean, col, _ = self._entry(metric, fidelity)
         return mean[:, col]
 
-    def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
+    def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise", device=None):
+        if device is not None or metric == "latency_ms":  # per-device latency tables: nasbench.benchmarks.latency
+            from nasbench.benchmarks.latency import query_latency
+
+            return query_latency(self, archs, metric, fidelity, seed, device=device, missing=missing)
         mean, col, n = self._entry(metric, fidelity)
         # Fast path for one arch: plain numpy indexing, no conversion to arrays, no kernel dispatch.
         if seed is None and missing == "raise":
