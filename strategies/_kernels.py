@@ -9,6 +9,9 @@ reference twin of :func:`run_many` is :func:`strategies._reference.run_many`, wh
 classes; tests check that both give identical trajectories.
 
 Kinds: 0 random search, 1 regularized evolution, 2 local search.
+
+Op values are widened to int64 before arithmetic, so the kernels give the same result compiled and
+under ``NUMBA_DISABLE_JIT=1`` (where numpy int8 arithmetic would overflow).
 """
 
 import numpy as np
@@ -20,15 +23,6 @@ KIND_LOCAL = 2
 
 OUT_OF_UNIFORMS = -1
 OUT_OF_ROWS = -2
-
-
-@njit(cache=True, nogil=True)
-def _code_of(ops_table, index, n_ops):
-    n_edges = ops_table.shape[1]
-    code = 0
-    for e in range(n_edges):
-        code = code * n_ops + ops_table[index, e]
-    return code
 
 
 @njit(cache=True, nogil=True)
@@ -46,7 +40,7 @@ def _mutate(ops_table, index_of_code, n_ops, parent, u, pos):
     step = int(u[pos + 1] * (n_ops - 1))
     code = 0
     for e in range(n_edges):
-        op = ops_table[parent, e]
+        op = np.int64(ops_table[parent, e])
         if e == edge:
             op = (op + 1 + step) % n_ops
         code = code * n_ops + op
@@ -164,7 +158,7 @@ def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
                         for step in range(1, n_ops):
                             code = 0
                             for e2 in range(n_edges):
-                                op = ops_table[cur_idx, e2]
+                                op = np.int64(ops_table[cur_idx, e2])
                                 if e2 == e:
                                     op = (op + step) % n_ops
                                 code = code * n_ops + op

@@ -40,7 +40,7 @@ def cost_columns(benchmark, fidelities, cost_metric: str = "train_time_s"):
     info : dict
         JSON-serialisable description of where each cost came from.
     """
-    n_archs = benchmark.n_archs
+    n_archs = getattr(benchmark, "n_archs", None) or benchmark.space.n_archs
     top = fidelities[-1]
     has_metric = cost_metric in benchmark.metrics
     costs, info = {}, {"metric": cost_metric, "per_fidelity": {}}
