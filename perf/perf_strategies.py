@@ -45,6 +45,9 @@ def main(argv=None):
     task = Task(nasbench.load(args.benchmark))
     seeds = [np.random.SeedSequence(0, spawn_key=(i,)) for i in range(args.seeds)]
     n_total = args.seeds * args.evals
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other jobs slow every figure alike)")
     print(f"benchmark {args.benchmark}; {args.seeds} seeds x {args.evals} evaluations = {n_total:,} evaluations")
 
     run_fast("regularized_evolution", task, seeds[:2], max_evals=10)  # compile / load the cache

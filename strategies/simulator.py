@@ -61,11 +61,14 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     """
     check_budget(n_workers, max_evals, max_time_s)
     strategy.set_fidelities(task.fidelities)
-    values, costs, index_of = task.values, task.costs, task.index_of
+    values, costs = task.value_lists(), task.cost_lists()  # Python lists: faster scalar indexing
+    index_of = task.index_of
     evals_cap = max_evals if max_evals is not None else math.inf
     time_cap = max_time_s if max_time_s is not None else math.inf
     fidelities = set(task.fidelities)
     out_a, out_f, out_w, out_s, out_e, out_v = [], [], [], [], [], []
+    if n_workers == 1:
+        return _sequential(strategy, values, costs, index_of, fidelities, evals_cap, time_cap)
     running = [None] * n_workers  # (end, arch, fidelity, index, start)
     n_started = 0
 
@@ -73,9 +76,7 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
         nonlocal n_started
         arch, fidelity = strategy.ask()
         if fidelity not in fidelities:
-            raise NasbenchError(
-                f"{strategy.name} asked for fidelity {fidelity!r}; the task offers {sorted(fidelities, key=str)}."
-            )
+            _bad_fidelity(strategy, fidelity, fidelities)
         index = index_of(arch)
         running[worker] = (now + costs[fidelity][index], arch, fidelity, index, now)
         n_started += 1
@@ -105,3 +106,36 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
         if n_started < evals_cap and end < time_cap:
             start(worker, end)
     return History.from_lists(out_a, out_f, out_w, out_s, out_e, out_v)
+
+
+def _bad_fidelity(strategy, fidelity, fidelities):
+    raise NasbenchError(
+        f"{strategy.name} asked for fidelity {fidelity!r}; the task offers {sorted(fidelities, key=str)}."
+    )
+
+
+def _sequential(strategy, values, costs, index_of, fidelities, evals_cap, time_cap) -> History:
+    """The one-worker case of :func:`simulate`, without the worker bookkeeping (same results)."""
+    ask, tell = strategy.ask, strategy.tell
+    out_a, out_f, out_s, out_e, out_v = [], [], [], [], []
+    now = 0.0
+    n_started = 0
+    while n_started < evals_cap and now < time_cap:
+        arch, fidelity = ask()
+        if fidelity not in fidelities:
+            _bad_fidelity(strategy, fidelity, fidelities)
+        index = index_of(arch)
+        end = now + costs[fidelity][index]
+        n_started += 1
+        if end > time_cap:
+            break
+        value = values[fidelity][index]
+        tell(arch, fidelity, value)
+        out_a.append(index)
+        out_f.append(fidelity)
+        out_s.append(now)
+        out_e.append(end)
+        out_v.append(value)
+        now = end
+    fid = [FIDELITY_NONE if f is None else f for f in out_f] if None in fidelities else out_f
+    return History.from_lists(out_a, fid, [0] * len(out_a), out_s, out_e, out_v)

@@ -116,6 +116,7 @@ class Task:
         self.best_report = float(self.report[self.best_report_index])
         self.costs, self.cost_info = cost_columns(benchmark, self.fidelities, objective.cost_metric)
         self.n_archs = self.report.shape[0]
+        self._value_lists = self._cost_lists = None
 
     def _full_column(self, metric, fidelity) -> np.ndarray:
         column = self.benchmark.column(metric, fidelity)
@@ -130,11 +131,23 @@ class Task:
 
     def index_of(self, arch) -> int:
         """Arch index of one arch (the benchmark's row)."""
-        index = getattr(arch, "index", None)
-        if index is None:
+        try:
+            return arch.index
+        except AttributeError:
             indices, _ = self.space.to_indices([arch])
-            index = int(indices[0])
-        return index
+            return int(indices[0])
+
+    def value_lists(self) -> dict:
+        """:attr:`values` as Python lists of floats (cached; the Python loop indexes them faster)."""
+        if self._value_lists is None:
+            self._value_lists = {f: v.tolist() for f, v in self.values.items()}
+        return self._value_lists
+
+    def cost_lists(self) -> dict:
+        """:attr:`costs` as Python lists of floats (cached)."""
+        if self._cost_lists is None:
+            self._cost_lists = {f: c.tolist() for f, c in self.costs.items()}
+        return self._cost_lists
 
     def describe(self) -> dict:
         """JSON-serialisable summary for manifests."""
