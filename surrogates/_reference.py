@@ -6,24 +6,27 @@ import math
 
 import numpy as np
 
-__all__ = ["forest_predict"]
+__all__ = ["forest_predict", "forest_predict_nan"]
 
 
-def forest_predict(X, feature, threshold, left, right, default_left, value, roots, model_start, base,
-                   model_ids, out):
-    """Same contract as :func:`surrogates._kernels.forest_predict`."""
+def forest_predict(X, feature, threshold, left, value, roots, depth, tree_lo, tree_hi, base, out):
+    """Same contract as :func:`surrogates._kernels.forest_predict` (NaN-free ``X``)."""
+    default_left = np.ones(left.shape[0], dtype=np.uint8)
+    forest_predict_nan(X, feature, threshold, left, default_left, value, roots, depth, tree_lo, tree_hi, base, out)
+
+
+def forest_predict_nan(X, feature, threshold, left, default_left, value, roots, depth, tree_lo, tree_hi, base, out):
+    """Same contract as :func:`surrogates._kernels.forest_predict_nan`, walked row by row until a leaf."""
     for i in range(X.shape[0]):
-        m = int(model_ids[i])
-        s = np.float32(base[m])
-        for t in range(int(model_start[m]), int(model_start[m + 1])):
+        s = np.float32(base)
+        for t in range(int(tree_lo), int(tree_hi)):
             node = int(roots[t])
-            while left[node] != -1:
+            while int(left[node]) != node:  # a leaf points to itself
                 x = float(X[i, feature[node]])
                 if math.isnan(x):
-                    node = int(left[node] if default_left[node] else right[node])
-                elif x < threshold[node]:
-                    node = int(left[node])
+                    right = not default_left[node]
                 else:
-                    node = int(right[node])
+                    right = not x < threshold[node]
+                node = int(left[node]) + int(right)
             s = np.float32(s + value[node])
         out[i] = s

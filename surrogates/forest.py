@@ -25,24 +25,30 @@ _SUPPORTED_OBJECTIVES = ("reg:squarederror",)
 
 @dataclass(frozen=True)
 class Forest:
-    """Trees of ``n_models`` boosted models as flat arrays.
+    """Trees of ``n_models`` boosted models as flat arrays, laid out for a branch-free walk.
+
+    XGBoost allocates the two children of a node next to each other (right = left + 1), which
+    the compiler checks; a row steps from ``node`` to ``left[node] + go_right``. A leaf points to
+    itself with threshold +inf (so it never moves), which lets every walk run exactly ``depth[t]``
+    steps with no leaf test.
 
     Attributes
     ----------
     feature : ndarray of int32, shape (n_nodes,)
-        Split feature of each node (unused at leaves).
+        Split feature of each node (0 at leaves).
     threshold : ndarray of float32, shape (n_nodes,)
-        Split threshold; a row goes left when ``x[feature] < threshold``.
-    left, right : ndarray of int32, shape (n_nodes,)
-        Absolute child node ids; ``left == -1`` marks a leaf.
+        A row goes left when ``x[feature] < threshold``; +inf at leaves.
+    left : ndarray of int32, shape (n_nodes,)
+        Absolute id of the left child (the right child is ``left + 1``); a leaf's own id.
     default_left : ndarray of uint8, shape (n_nodes,)
-        Where a NaN feature goes.
+        Where a NaN feature goes (1 at leaves).
     value : ndarray of float32, shape (n_nodes,)
         Leaf value (0 at inner nodes).
     roots : ndarray of int32, shape (n_trees,)
-        Root node of each tree.
+    depth : ndarray of int32, shape (n_trees,)
+        Steps from the root to the deepest leaf of each tree.
     model_start : ndarray of int64, shape (n_models + 1,)
-        Trees of model ``m`` are ``roots[model_start[m]:model_start[m + 1]]``.
+        Trees of model ``m`` are ``model_start[m]:model_start[m + 1]``.
     base : ndarray of float32, shape (n_models,)
         Each model's base score (added before the trees).
     n_features : int
@@ -51,10 +57,10 @@ class Forest:
     feature: np.ndarray
     threshold: np.ndarray
     left: np.ndarray
-    right: np.ndarray
     default_left: np.ndarray
     value: np.ndarray
     roots: np.ndarray
+    depth: np.ndarray
     model_start: np.ndarray
     base: np.ndarray
     n_features: int
@@ -63,10 +69,22 @@ class Forest:
     def n_models(self) -> int:
         return int(self.base.shape[0])
 
-    def arrays(self) -> tuple:
-        """The arrays in kernel argument order."""
-        return (self.feature, self.threshold, self.left, self.right, self.default_left, self.value,
-                self.roots, self.model_start, self.base)
+    def nodes(self) -> tuple:
+        """The node and tree arrays in the argument order of ``_kernels.forest_predict``."""
+        return (self.feature, self.threshold, self.left, self.value, self.roots, self.depth)
+
+    def nodes_nan(self) -> tuple:
+        """The node and tree arrays in the argument order of ``_kernels.forest_predict_nan``."""
+        return (self.feature, self.threshold, self.left, self.default_left, self.value, self.roots, self.depth)
+
+    def _run(self, X, m: int, out) -> None:
+        from surrogates import _kernels
+
+        lo, hi, base = self.model_start[m], self.model_start[m + 1], self.base[m]
+        if np.isnan(X).any():
+            _kernels.forest_predict_nan(X, *self.nodes_nan(), lo, hi, base, out)
+        else:
+            _kernels.forest_predict(X, *self.nodes(), lo, hi, base, out)
 
     def predict(self, X, model=0) -> np.ndarray:
         """Predictions of model ``model`` (an int, or one model id per row), float64 of shape (n,).
@@ -78,11 +96,16 @@ class Forest:
         model : int or ndarray of int of shape (n,)
         """
         X = self.check_X(X)
-        ids = self.check_model_ids(model, X.shape[0])
-        from surrogates._kernels import forest_predict
-
         out = np.empty(X.shape[0], dtype=np.float32)
-        forest_predict(X, *self.arrays(), ids, out)
+        if np.ndim(model) == 0:
+            self._run(X, self.check_model(model), out)
+            return out.astype(np.float64)
+        ids = self.check_model_ids(model, X.shape[0])
+        for m in np.unique(ids).tolist():
+            rows = np.flatnonzero(ids == m)
+            part = np.empty(rows.shape[0], dtype=np.float32)
+            self._run(np.ascontiguousarray(X[rows]), m, part)
+            out[rows] = part
         return out.astype(np.float64)
 
     def check_X(self, X) -> np.ndarray:
@@ -91,11 +114,12 @@ class Forest:
             raise ValueError(f"X must have shape (n, {self.n_features}); got {X.shape}")
         return X
 
+    def check_model(self, model) -> int:
+        if not 0 <= int(model) < self.n_models:
+            raise ValueError(f"model must be in [0, {self.n_models - 1}]; got {model}")
+        return int(model)
+
     def check_model_ids(self, model, n: int) -> np.ndarray:
-        if np.ndim(model) == 0:
-            if not 0 <= int(model) < self.n_models:
-                raise ValueError(f"model must be in [0, {self.n_models - 1}]; got {model}")
-            return np.full(n, int(model), dtype=np.int64)
         ids = np.ascontiguousarray(model, dtype=np.int64)
         if ids.shape != (n,) or (ids.size and (ids.min() < 0 or ids.max() >= self.n_models)):
             raise ValueError(f"model ids must have shape ({n},) with values in [0, {self.n_models - 1}]")
@@ -124,7 +148,7 @@ def compile_models(models, n_features: int) -> Forest:
     DataIntegrityError
         When a model is not a single-target ``reg:squarederror`` gbtree with numerical splits.
     """
-    feature, threshold, left, right, default_left, value, roots, model_start, base = ([] for _ in range(9))
+    feature, threshold, left, default_left, value, roots, depth, model_start, base = ([] for _ in range(9))
     offset = 0
     model_start.append(0)
     for model in models:
@@ -154,14 +178,18 @@ def compile_models(models, n_features: int) -> Forest:
             lc = np.asarray(tree["left_children"], dtype=np.int64)
             rc = np.asarray(tree["right_children"], dtype=np.int64)
             leaf = lc == -1
+            if np.any(rc[~leaf] != lc[~leaf] + 1):
+                raise DataIntegrityError("a tree's right children are not next to its left children; "
+                                         "this xgboost layout is not supported")
+            own = np.arange(lc.shape[0], dtype=np.int64)
             roots.append(offset)
-            left.append(np.where(leaf, -1, lc + offset))
-            right.append(np.where(leaf, -1, rc + offset))
+            depth.append(_depth(lc))
+            left.append(np.where(leaf, own, lc) + offset)
             feature.append(np.where(leaf, 0, np.asarray(tree["split_indices"], dtype=np.int64)))
             cond = np.asarray(tree["split_conditions"], dtype=np.float32)
-            threshold.append(np.where(leaf, np.float32(0), cond))
+            threshold.append(np.where(leaf, np.float32(np.inf), cond))
             value.append(np.where(leaf, cond, np.float32(0)))
-            default_left.append(np.asarray(tree["default_left"], dtype=np.uint8))
+            default_left.append(np.where(leaf, 1, np.asarray(tree["default_left"], dtype=np.uint8)))
             offset += lc.shape[0]
         model_start.append(len(roots))
     if not base:
@@ -172,7 +200,18 @@ def compile_models(models, n_features: int) -> Forest:
 
     return Forest(
         feature=cat(feature, np.int32), threshold=cat(threshold, np.float32), left=cat(left, np.int32),
-        right=cat(right, np.int32), default_left=cat(default_left, np.uint8), value=cat(value, np.float32),
-        roots=np.asarray(roots, dtype=np.int32), model_start=np.asarray(model_start, dtype=np.int64),
+        default_left=cat(default_left, np.uint8), value=cat(value, np.float32),
+        roots=np.asarray(roots, dtype=np.int32), depth=np.asarray(depth, dtype=np.int32),
+        model_start=np.asarray(model_start, dtype=np.int64),
         base=np.asarray(base, dtype=np.float32), n_features=int(n_features),
     )
+
+
+def _depth(left_children: np.ndarray) -> int:
+    """Depth of a tree given its left-children array (right child = left + 1)."""
+    depth = np.zeros(left_children.shape[0], dtype=np.int64)
+    for node in range(left_children.shape[0]):  # children always have larger ids than parents
+        child = left_children[node]
+        if child != -1:
+            depth[child] = depth[child + 1] = depth[node] + 1
+    return int(depth.max())

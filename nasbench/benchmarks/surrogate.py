@@ -260,6 +260,37 @@ class _Entry:
     metadata: dict
     folder: Path
 
+    @property
+    def mean_args(self) -> tuple:
+        """Kernel arguments of the mean model (model 0), built once."""
+        args = self.__dict__.get("_mean_args")
+        if args is None:
+            f = self.model.forest_
+            args = (*f.nodes(), f.model_start[0], f.model_start[1], f.base[0])  # NaN-free rows only
+            self.__dict__["_mean_args"] = args
+        return args
+
+
+def _fast_indexer(space):
+    """A function arch -> row index (or -1 when the slow path must handle it), for NB201."""
+    if space.name != "nb201":
+        return None
+    from nasbench.spaces.nb201 import N_ARCHS, NB201Arch, _index_of_string
+
+    strings = _index_of_string()
+
+    def index_of(arch) -> int:
+        t = type(arch)
+        if t is int:
+            return arch if 0 <= arch < N_ARCHS else -1
+        if t is NB201Arch:
+            return arch.index
+        if t is str:
+            return strings.get(arch, -1)
+        return -1
+
+    return index_of
+
 
 class SurrogateBenchmark(Benchmark):
     """Answers ``query`` with predictions of saved surrogate models.
@@ -283,6 +314,14 @@ class SurrogateBenchmark(Benchmark):
         self.n_archs = getattr(space, "n_archs", None)
         self._columns: dict = {}
         self._metrics = self._describe()
+        self._one = np.empty(1, dtype=np.float32)
+        table = getattr(encoding, "table", None)
+        # the single-arch path uses the NaN-free kernel: only for a fully finite feature table
+        self._fast_index = _fast_indexer(space) if table is not None and np.isfinite(table).all() else None
+        if self._fast_index is not None:
+            from surrogates._kernels import forest_predict
+
+            self._kernel = forest_predict
 
     def _describe(self) -> dict:
         from tabular_data.store import MetricInfo
@@ -344,21 +383,27 @@ class SurrogateBenchmark(Benchmark):
         )
 
     def query(self, archs, metric: str, fidelity=None, seed=None, *, missing: str = "raise"):
-        entry = self._entry(metric, fidelity)
-        forest = entry.model.forest_
-        if seed is None and type(archs) is int and self._row_table is not None and 0 <= archs < self.n_archs:
-            from surrogates._kernels import forest_predict
+        """Predicted ``metric`` at ``fidelity`` for ``archs`` (see :meth:`Benchmark.query`).
 
-            out = np.empty(1, dtype=np.float32)
-            forest_predict(self._row_table[archs:archs + 1], *forest.arrays(), _ZERO_ID, out)
-            return np.float64(out[0])
+        ``seed=None`` gives the mean model's prediction; an int or Generator samples one plausible
+        outcome per arch (a random bagged member plus seed-scatter noise), reproducibly. Every arch
+        of the space has a prediction, so ``missing`` never applies (it is still validated).
+        """
+        try:
+            entry = self._entries[(metric, fidelity)]
+        except (KeyError, TypeError):
+            entry = self._entry(metric, fidelity)
+        # Fast path for one arch of an enumerable space: one row straight into the kernel.
+        if seed is None and self._fast_index is not None:
+            index = self._fast_index(archs)
+            if index >= 0:
+                out = self._one
+                self._kernel(self._row_table[index:index + 1], *entry.mean_args, out)
+                return np.float64(out[0])
         if missing not in ("raise", "nan"):
             raise UnknownNameError(f"missing must be one of 'raise', 'nan'; got {missing!r}.")
         X, scalar = self.encoding.encode(archs)
-        if seed is None:
-            values = entry.model.predict(X)
-        else:
-            values = entry.model.sample(X, seed)
+        values = entry.model.predict(X) if seed is None else entry.model.sample(X, seed)
         return values[0] if scalar else values
 
     @property
@@ -384,9 +429,6 @@ class SurrogateBenchmark(Benchmark):
 
     def describe(self) -> dict:
         return {f"{m}@{_fid_key(f)}": e.metadata for (m, f), e in self._entries.items()}
-
-
-_ZERO_ID = np.zeros(1, dtype=np.int64)
 
 
 def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:

@@ -18,10 +18,13 @@ def _data(n=400, d=8, seed=0):
     return X, y
 
 
-def test_forest_matches_xgboost_predict():
+@pytest.mark.parametrize("with_nan", [True, False])
+def test_forest_matches_xgboost_predict(with_nan):
     X, y = _data()
     model = XGBSurrogate({"n_estimators": 60, "max_depth": 5}).fit(X, y)
-    Xq, _ = _data(300, seed=1)
+    Xq, _ = _data(303, seed=1)  # 303 rows: the 8-row interleaved walk plus a 7-row tail
+    if not with_nan:
+        Xq = np.nan_to_num(Xq, nan=0.25)
     np.testing.assert_allclose(model.predict(Xq), model.predict_xgboost(Xq), rtol=1e-5, atol=1e-5)
 
 
@@ -39,12 +42,22 @@ def test_kernel_equals_reference_twin():
     model = BaggedXGBSurrogate({"n_estimators": 15, "max_depth": 4}, n_members=2).fit(X, y)
     forest = model.forest_
     Xc = forest.check_X(X)
+    Xfull = np.nan_to_num(Xc, nan=0.5)
+    for m in range(forest.n_models):
+        lo, hi = forest.model_start[m], forest.model_start[m + 1]
+        a, b, c, d = (np.empty(X.shape[0], np.float32) for _ in range(4))
+        _kernels.forest_predict_nan(Xc, *forest.nodes_nan(), lo, hi, forest.base[m], a)
+        _reference.forest_predict_nan(Xc, *forest.nodes_nan(), lo, hi, forest.base[m], b)
+        np.testing.assert_array_equal(a, b)
+        _kernels.forest_predict(Xfull, *forest.nodes(), lo, hi, forest.base[m], c)
+        _reference.forest_predict(Xfull, *forest.nodes(), lo, hi, forest.base[m], d)
+        np.testing.assert_array_equal(c, d)
+        _kernels.forest_predict_nan(Xfull, *forest.nodes_nan(), lo, hi, forest.base[m], a)
+        np.testing.assert_array_equal(a, c)
     ids = np.random.default_rng(0).integers(0, forest.n_models, X.shape[0])
-    a = np.empty(X.shape[0], np.float32)
-    b = np.empty(X.shape[0], np.float32)
-    _kernels.forest_predict(Xc, *forest.arrays(), ids, a)
-    _reference.forest_predict(Xc, *forest.arrays(), ids, b)
-    np.testing.assert_array_equal(a, b)
+    mixed = forest.predict(X, ids)
+    for m in range(forest.n_models):
+        np.testing.assert_array_equal(mixed[ids == m], forest.predict(X, m)[ids == m])
 
 
 def test_base_score_formats():

@@ -1,0 +1,104 @@
+"""Encodings of cell architectures for latency models (op-index matrices in, float arrays out).
+
+A cell is given by ``ops`` of shape (n_archs, n_edges): the op index on each edge, with edges as
+``(source, target)`` node pairs of a DAG whose node 0 is the input and the last node the output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench.errors import InvalidArchError
+
+__all__ = ["one_hot", "live_edges", "degenerate_mask", "pairwise", "check_ops"]
+
+
+def check_ops(ops, n_ops: int, n_edges: int | None = None) -> np.ndarray:
+    """Validate an op-index matrix and return it as int64 of shape (n_archs, n_edges)."""
+    ops = np.asarray(ops)
+    if ops.ndim != 2 or ops.dtype.kind not in "iu" or (n_edges is not None and ops.shape[1] != n_edges):
+        raise InvalidArchError(
+            f"ops must be an integer array of shape (n_archs, {n_edges or 'n_edges'}); got "
+            f"{ops.dtype} of shape {ops.shape}."
+        )
+    if ops.size and (ops.min() < 0 or ops.max() >= n_ops):
+        raise InvalidArchError(f"op indices must be in [0, {n_ops - 1}]; got values in [{ops.min()}, {ops.max()}].")
+    return ops.astype(np.int64, copy=False)
+
+
+def one_hot(ops, n_ops: int) -> np.ndarray:
+    """One column per (edge, op): float64 of shape (n_archs, n_edges * n_ops), edge-major."""
+    ops = check_ops(ops, n_ops)
+    n, n_edges = ops.shape
+    out = np.zeros((n, n_edges * n_ops))
+    out[np.arange(n)[:, None], np.arange(n_edges) * n_ops + ops] = 1.0
+    return out
+
+
+def live_edges(ops, edges, none_op: int = 0) -> np.ndarray:
+    """Which edges lie on a path from the input node to the output node through non-``none`` edges.
+
+    Parameters
+    ----------
+    ops : int array of shape (n_archs, n_edges)
+    edges : sequence of (source, target)
+        Node pairs in the column order of ``ops``; node 0 is the input, the largest node the output.
+    none_op : int
+        The op index that cuts an edge (NB201's ``none``).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_archs, n_edges)
+    """
+    ops = np.asarray(ops)
+    if ops.ndim != 2 or ops.shape[1] != len(edges) or ops.dtype.kind not in "iu":
+        raise InvalidArchError(f"ops must be an integer array of shape (n_archs, {len(edges)}); got {ops.dtype} {ops.shape}.")
+    n_nodes = max(max(e) for e in edges) + 1
+    open_ = ops != none_op
+    forward = np.zeros((ops.shape[0], n_nodes), dtype=bool)
+    forward[:, 0] = True
+    for node in range(1, n_nodes):
+        for e, (s, t) in enumerate(edges):
+            if t == node:
+                forward[:, node] |= forward[:, s] & open_[:, e]
+    backward = np.zeros_like(forward)
+    backward[:, n_nodes - 1] = True
+    for node in range(n_nodes - 2, -1, -1):
+        for e, (s, t) in enumerate(edges):
+            if s == node:
+                backward[:, node] |= backward[:, t] & open_[:, e]
+    src = np.array([s for s, _ in edges])
+    dst = np.array([t for _, t in edges])
+    return open_ & forward[:, src] & backward[:, dst]
+
+
+def degenerate_mask(ops, edges, none_op: int = 0) -> np.ndarray:
+    """True for cells whose output does not depend on the input (no live path): bool of shape (n_archs,).
+
+    Compilers that fold constants (TFLite on pixel3 / raspi4 in HW-NAS-Bench) drop such cells, which
+    is why those devices report near-zero latencies for them; relative errors are not meaningful there.
+    """
+    return ~live_edges(ops, edges, none_op).any(axis=1)
+
+
+def pairwise(x: np.ndarray, block: int = 1) -> np.ndarray:
+    """Products of pairs of columns of ``x`` from different blocks of ``block`` columns.
+
+    With a one-hot encoding (``block = n_ops``), this is one column per pair of (edge, op) choices on
+    two different edges: whether both choices are present.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+    block : int
+        Columns ``i`` and ``j`` are paired only when ``i // block != j // block``.
+
+    Returns
+    -------
+    ndarray of shape (n, n_pairs), pairs in row-major (i < j) order; the kept pairs depend only on
+    ``d`` and ``block``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    rows, cols = np.triu_indices(x.shape[1], 1)
+    keep = rows // block != cols // block
+    return x[:, rows[keep]] * x[:, cols[keep]]
