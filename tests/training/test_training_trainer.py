@@ -74,6 +74,29 @@ def test_disconnected_cell_scores_at_most_majority_class(tiny_data):
     assert r.valid_acc[-1] <= 100 * np.bincount(tiny_data.y_valid).max() / len(tiny_data.y_valid)
 
 
+def test_bn_recalibration_changes_evaluation_only(tiny_data):
+    plain = train_arch(6111, tiny_data, TINY, seed=1)
+    recal = train_arch(6111, tiny_data, TrainConfig(**{**TINY.to_dict(), "bn_recalibration": 64}), seed=1)
+    # training itself is untouched (recalibration runs without gradients, after the epoch) ...
+    assert np.array_equal(plain.train_loss, recal.train_loss)
+    assert np.array_equal(plain.train_acc, recal.train_acc)
+    # ... but the evaluated network uses other BatchNorm statistics
+    assert not np.array_equal(np.r_[plain.valid_acc, plain.test_acc], np.r_[recal.valid_acc, recal.test_acc])
+
+
+def test_recalibrated_bn_holds_batch_statistics():
+    from nasbench.training.trainer import _recalibrate_bn
+
+    net = build_network(0, C=2, N=1, in_channels=1)
+    x = torch.randn(16, 1, 8, 8) * 3 + 1
+    _recalibrate_bn(net, x)
+    bn = net.stem[1]
+    h = net.stem[0](x)
+    assert torch.allclose(bn.running_mean, h.mean(dim=(0, 2, 3)), atol=1e-5)
+    assert torch.allclose(bn.running_var, h.var(dim=(0, 2, 3), unbiased=True), atol=1e-4)
+    assert bn.momentum == 0.1
+
+
 def test_latency_without_repeats_is_nan():
     net = build_network(0, C=2, N=1, in_channels=1)
     assert math.isnan(measure_latency_ms(net, (1, 8, 8), torch.device("cpu"), repeats=0))
@@ -101,6 +124,7 @@ def test_cuda_without_cuda_raises(tiny_data):
     ({"lr": 0.01, "lr_min": 0.1}, r"lr_min must not exceed lr"),
     ({"momentum": 0.0}, r"Nesterov momentum needs momentum > 0"),
     ({"n_threads": 0}, r"TrainConfig.n_threads must be None or an int >= 1; got 0"),
+    ({"bn_recalibration": -5}, r"TrainConfig.bn_recalibration must be an int >= 0; got -5"),
 ])
 def test_config_validation(kwargs, match):
     with pytest.raises(NasbenchError, match=match):
