@@ -90,7 +90,8 @@ def main(argv=None):
 
     t_bare = best_of(bare, args.repeat) / n_loop
     for name in ("random_search", "regularized_evolution"):
-        t = best_of(lambda: simulate(make_strategy(name, space, seed=1), task, max_evals=n_loop), args.repeat) / n_loop
+        t = best_of(lambda name=name: simulate(make_strategy(name, space, seed=1), task, max_evals=n_loop),
+                    args.repeat) / n_loop
         print(f"   {name:24s} {t * 1e6:6.1f} us/eval")
     print(f"   baseline (sample with Generator + bench.query, no strategy): {t_bare * 1e6:6.1f} us/eval")
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, choices_text
 from strategies import leaderboard as lb
-from strategies.history import History, trajectory
+from strategies.history import trajectory
 from strategies.registry import STRATEGIES, make_strategy
 from strategies.task import Objective, Task
 
@@ -394,7 +394,8 @@ def leaderboard_markdown(result: CompareResult) -> str:
         "",
         f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = "
         f"{task.best_report:.3f} (best {task.objective.report_metric} at fidelity {task.report_fidelity}) "
-        f"- {task.objective.report_metric} of the incumbent. Mean [95% CI]; lower is better.",
+        f"- {task.objective.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
+        f"sorted by mean rank of final regret.",
         "",
         "| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals |",
         "|---|---|---|---|---|---|---|",

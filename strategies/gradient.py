@@ -76,7 +76,7 @@ class GradientSurrogate(Strategy):
     def relaxed(self, alpha: np.ndarray) -> np.ndarray:
         """x(alpha): concatenated per-decision softmax of ``alpha`` (n_features,)."""
         out = np.empty(self.cat.n_features)
-        for d, (o, s) in enumerate(zip(self.cat.offsets, self.cat.sizes)):
+        for o, s in zip(self.cat.offsets, self.cat.sizes):
             z = alpha[o:o + s] / self.temperature
             e = np.exp(z - z.max())
             out[o:o + s] = e / e.sum()
