@@ -7,8 +7,10 @@
   (``space.mutate``), dropping already evaluated ones; score each with independent Thompson
   sampling (ITS, the paper's acquisition: one draw from N(ensemble mean, ensemble std)); queue the
   ``batch_size`` best.
-* Deviation: archs are encoded one-hot per choice (available for every categorical space) rather
-  than with BANANAS's path encoding, which is defined only for cell spaces.
+* Encoding: BANANAS's path encoding (one feature per op sequence along an input-to-output path;
+  :mod:`nasbench.encodings`) where the space has one (NB201: 84 features), else one-hot per choice
+  (:mod:`strategies._categorical`). ``encoding=`` names another registered encoding, or
+  ``"choices"`` for the one-hot of the choices.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ class Bananas(Strategy):
     n_parents : int, default 10
     n_ensemble : int, default 5
     epochs : int, default 200
+    encoding : str or None
+        None: ``"path"`` when the space has it, else ``"choices"``.
     """
 
     name = "bananas"
 
     def __init__(self, space, *, seed=None, n_init: int = 10, batch_size: int = 10, n_candidates: int = 100,
-                 n_parents: int = 10, n_ensemble: int = 5, epochs: int = 200):
+                 n_parents: int = 10, n_ensemble: int = 5, epochs: int = 200, encoding: str | None = None):
         super().__init__(space, seed=seed)
         self.n_init = check_int("n_init", n_init, 1, self.name)
         self.batch_size = check_int("batch_size", batch_size, 1, self.name)
@@ -48,6 +52,7 @@ class Bananas(Strategy):
         self.n_ensemble = check_int("n_ensemble", n_ensemble, 2, self.name)
         self.epochs = check_int("epochs", epochs, 1, self.name)
         self.cat = categorical_of(space)
+        self.encoding, self.encode = _encoder(space, self.cat, encoding)
         self.told: dict = {}
         self.asked: set = set()
         self.queue: list = []
@@ -55,7 +60,8 @@ class Bananas(Strategy):
 
     def params(self):
         return {"n_init": self.n_init, "batch_size": self.batch_size, "n_candidates": self.n_candidates,
-                "n_parents": self.n_parents, "n_ensemble": self.n_ensemble, "epochs": self.epochs}
+                "n_parents": self.n_parents, "n_ensemble": self.n_ensemble, "epochs": self.epochs,
+                "encoding": self.encoding}
 
     def ask(self):
         self.n_asked += 1
@@ -68,7 +74,7 @@ class Bananas(Strategy):
     def _refill(self):
         archs = list(self.told)
         y = np.array([self.told[a] for a in archs])
-        model = MLPEnsemble(self.n_ensemble, epochs=self.epochs, rng=self.rng).fit(self.cat.one_hot(archs), y)
+        model = MLPEnsemble(self.n_ensemble, epochs=self.epochs, rng=self.rng).fit(self.encode(archs), y)
         order = np.argsort(-y, kind="stable")[: self.n_parents]
         parents = [archs[i] for i in order]
         candidates, seen = [], set()
@@ -79,7 +85,7 @@ class Bananas(Strategy):
                 candidates.append(child)
         if not candidates:
             return
-        preds = model.predict_members(self.cat.one_hot(candidates))
+        preds = model.predict_members(self.encode(candidates))
         mean, std = preds.mean(axis=0), preds.std(axis=0)
         its = mean + std * self.rng.standard_normal(mean.shape[0])
         best = np.argsort(-its, kind="stable")[: self.batch_size]
@@ -87,3 +93,22 @@ class Bananas(Strategy):
 
     def _tell(self, arch, fidelity, value):
         self.told[arch] = float(value)
+
+
+def _encoder(space, cat, name):
+    """(resolved name, function archs -> float64 (n, n_features))."""
+    from nasbench.encodings import get_encoding, list_encodings
+    from nasbench.errors import UnknownNameError
+
+    if name == "choices":
+        return name, cat.one_hot
+    try:
+        available = list_encodings(getattr(space, "name", ""))[space.name]
+    except (UnknownNameError, AttributeError, KeyError):
+        available = ()
+    if name is None:
+        if "path" not in available:
+            return "choices", cat.one_hot
+        name = "path"
+    encoding = get_encoding(getattr(space, "name", ""), name)
+    return name, lambda archs: np.asarray(encoding.encode(list(archs))[0], dtype=np.float64)

@@ -157,3 +157,14 @@ def test_categorical_view_required():
 def test_set_fidelities_rejects_empty(task):
     with pytest.raises(NasbenchError, match="at least one fidelity"):
         make_strategy("random_search", task.space).set_fidelities([])
+
+
+def test_bananas_encodings(task):
+    from nasbench.errors import UnknownNameError
+
+    b = make_strategy("bananas", task.space, seed=0)
+    assert b.params()["encoding"] == "path"
+    assert b.encode([task.space.from_index(6111)]).shape == (1, 84)
+    assert make_strategy("bananas", task.space, encoding="choices").encode([task.space.from_index(0)]).shape == (1, 30)
+    with pytest.raises(UnknownNameError, match="unknown encoding 'zzz' for nb201"):
+        make_strategy("bananas", task.space, encoding="zzz")
