@@ -63,3 +63,24 @@ def test_cifar10_compiled_equals_python(cifar10_task):
         fast = run_fast(name, cifar10_task, seeds, max_evals=300, n_workers=2)
         ref = _reference.run_many(name, cifar10_task, seeds, max_evals=300, n_workers=2)
         assert all(f.equals(r) for f, r in zip(fast, ref))
+
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in the dev extra
+    given = None
+
+if given is not None:
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(seed=st.integers(0, 2**32 - 1), n_workers=st.integers(1, 6), max_evals=st.integers(1, 90),
+           pop=st.integers(1, 15), sample=st.integers(1, 6),
+           name=st.sampled_from(["random_search", "regularized_evolution", "local_search"]),
+           time_budget=st.one_of(st.none(), st.floats(1000.0, 80000.0)))
+    def test_compiled_equals_python_property(task, seed, n_workers, max_evals, pop, sample, name, time_budget):
+        params = {"population_size": pop, "sample_size": sample} if name == "regularized_evolution" else {}
+        budget = dict(n_workers=n_workers, max_evals=max_evals, max_time_s=time_budget)
+        fast = run_fast(name, task, [seed], params=params, **budget)[0]
+        ref = _reference.run_many(name, task, [seed], params=params, **budget)[0]
+        assert fast.equals(ref)
