@@ -51,6 +51,9 @@ __all__ = [
     "split_indices",
     "surrogate_from_results",
     "check_train_fraction",
+    "FilledColumn",
+    "fill_metric",
+    "fill_curves",
 ]
 
 KIND = "surrogate"
@@ -466,6 +469,125 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
                 f"{encoding.name!r} gives {encoding.n_features}; re-fit the surrogate."
             )
     return SurrogateBenchmark(get_space(space), dataset, entries, encoding)
+
+
+@dataclass
+class FilledColumn:
+    """A metric for every arch: measured values where the table has them, predictions elsewhere.
+
+    Attributes
+    ----------
+    values : ndarray of float64, shape (n_archs,) or (n_archs, n_fidelities)
+    predicted : ndarray of bool, shape (n_archs,)
+        True where the row's values are predictions (False: copied from the table, unchanged).
+    predicted_by : str
+        The model and what it was fit on.
+    fidelities : tuple
+        Fidelity of each column of ``values`` (one entry for a 1-D ``values``).
+    scores : dict
+        Quality on a validation split of the measured archs (fit on the rest).
+    """
+
+    values: np.ndarray
+    predicted: np.ndarray
+    predicted_by: str
+    fidelities: tuple
+    scores: dict
+
+
+def _is_cost(metric: str) -> bool:
+    return metric.endswith("_time_s")
+
+
+def fill_metric(name: str, metric: str, fidelity=None, *, seed: int = 0, encoding: str | None = None,
+                validation_fraction: float = 0.2, params=None) -> FilledColumn:
+    """Fill the gaps of ``metric`` at ``fidelity`` in the table ``name`` with labelled predictions.
+
+    The model is fit on every arch with a measured value (for ``nb201/cifar10`` ``train_time_s``:
+    the 1000 archs with NB201 index 0..999); its quality is measured first by fitting on
+    ``1 - validation_fraction`` of them and scoring the rest. Measured values are returned
+    unchanged; ``predicted`` marks the filled rows.
+
+    Cost metrics (``*_time_s``) use the ``onehot`` encoding and no isomorphism dedup by default:
+    an op on an edge that cannot reach the output changes nothing in the function but still costs
+    compute, so isomorphic cells need not train equally fast.
+
+    This is what a simulator calls to get a cost for every arch, e.g.
+    ``fill_metric("nb201/cifar10", "train_time_s", 200).values``.
+    """
+    import nasbench
+    from nasbench.encodings import get_encoding
+
+    bench = nasbench.load(name)
+    fidelity = bench.default_fidelity(metric) if fidelity is None else fidelity
+    measured = np.array(bench.column(metric, fidelity), dtype=np.float64)
+    have = np.flatnonzero(np.isfinite(measured))
+    encoding = encoding or ("onehot" if _is_cost(metric) else None)
+    dedup = not _is_cost(metric)
+    check = fit_surrogate(name, metric, fidelity, train_fraction=1 - check_train_fraction(validation_fraction),
+                          seed=seed, encoding=encoding, dedup=dedup, params=params, n_members=0)
+    enc = get_encoding(bench.space.name, check.metadata["encoding"])
+    groups = None
+    if dedup and bench.space.name == "nb201":
+        from nasbench.spaces.nb201 import canonical_ids
+
+        groups = canonical_ids()[have]
+    final = fit_on_arrays(enc.encode(have)[0], measured[have], groups=groups, params=params, n_members=0, seed=seed)
+    pred = final.predict(enc.encode(np.arange(bench.n_archs))[0])
+    values = np.where(np.isfinite(measured), measured, pred)
+    label = (f"XGBoost ({enc.name} encoding) fit on the {have.size} archs of {name} with measured {metric}@{fidelity}; "
+             f"validation ({check.scores['n']} archs held out): Kendall tau {check.scores['kendall_tau']:.3f}, "
+             f"R2 {check.scores['r2']:.3f}")
+    return FilledColumn(values, ~np.isfinite(measured), label, (fidelity,), check.scores)
+
+
+def fill_curves(name: str, metric: str = "lc_valid_acc", *, seed: int = 0,
+                condition_on=(("valid_acc", 200), ("valid_acc", 12)), n_components: int = 6,
+                validation_fraction: float = 0.2, params=None) -> FilledColumn:
+    """Fill the learning curves of ``metric`` (fidelity = epoch) for every arch.
+
+    A :class:`surrogates.curves.CurveModel` is fit on the archs whose curve is measured (for
+    ``nb201/cifar10`` ``lc_valid_acc``: 200 archs, NB201 index 0..199), with the arch's encoding
+    plus its *measured* values of ``condition_on`` as features (for NB201 the 200-epoch and
+    12-epoch validation accuracy, known for every arch; the curve's last point equals the first).
+    Validation: fit on ``1 - validation_fraction`` of the measured curves, score the rest
+    (RMSE over all epochs, Kendall tau at a few epochs).
+
+    Returns values of shape (n_archs, n_epochs); ``predicted`` marks filled rows.
+    """
+    import nasbench
+    from nasbench.encodings import get_encoding
+    from nasbench.rng import as_generator
+    from surrogates import kendall_tau
+    from surrogates.curves import CurveModel
+
+    bench = nasbench.load(name)
+    fids = bench.fidelities(metric)
+    curves = np.stack([np.asarray(bench.column(metric, f)) for f in fids], axis=1)
+    have = np.flatnonzero(np.isfinite(curves).all(axis=1))
+    enc = get_encoding(bench.space.name)
+    extra = np.stack([np.asarray(bench.column(m, f), dtype=np.float64) for m, f in condition_on], axis=1) \
+        if condition_on else np.zeros((bench.n_archs, 0))
+    if not np.isfinite(extra).all():
+        raise MissingValueError(f"the features {condition_on} of {name} must be measured for every arch.")
+    X = np.hstack([enc.encode(np.arange(bench.n_archs))[0], extra.astype(np.float32)])
+    params = params or {"n_estimators": 100, "max_depth": 4}
+    perm = as_generator(seed).permutation(have)
+    n_val = int(round(check_train_fraction(validation_fraction) * have.size))
+    val, tr = perm[:n_val], perm[n_val:]
+    check = CurveModel(n_components, params, seed).fit(X[tr], curves[tr])
+    pred = check.predict(X[val])
+    picks = [e for e in (1, 12, 50, len(fids)) if e <= len(fids)]
+    scores = {"n_train": int(tr.size), "n_validation": int(val.size),
+              "rmse": float(np.sqrt(np.mean((pred - curves[val]) ** 2))),
+              "kendall_tau_at_epoch": {str(fids[e - 1]): kendall_tau(curves[val, e - 1], pred[:, e - 1]) for e in picks},
+              "explained_variance": check.explained_}
+    final = CurveModel(n_components, params, seed).fit(X[have], curves[have])
+    values = np.where(np.isfinite(curves).all(axis=1)[:, None], curves, final.predict(X))
+    label = (f"curve model ({n_components} principal components, XGBoost per component; {enc.name} encoding plus "
+             f"measured {', '.join(f'{m}@{f}' for m, f in condition_on)}) fit on the {have.size} measured curves of "
+             f"{name}; validation RMSE {scores['rmse']:.2f} over all epochs")
+    return FilledColumn(values, ~np.isfinite(curves).all(axis=1), label, tuple(fids), scores)
 
 
 def surrogate_from_results(results) -> SurrogateBenchmark:

@@ -125,3 +125,43 @@ def test_cli_fit_and_eval(nb201_data_root, capsys, tmp_path):
     import shutil
 
     shutil.rmtree(surrogate_dir("nb201", "cifar100"), ignore_errors=True)
+
+
+def test_fill_train_time_keeps_measured_and_labels_predictions(nb201_data_root):
+    from nasbench.benchmarks.surrogate import fill_metric
+
+    filled = fill_metric("nb201/cifar10", "train_time_s", 200, params={"n_estimators": 50})
+    measured = nasbench.load("nb201/cifar10").column("train_time_s", 200)
+    have = np.isfinite(measured)
+    assert np.array_equal(filled.values[have], measured[have])
+    assert np.array_equal(filled.predicted, ~have) and filled.predicted.sum() == 15625 - 1000
+    assert np.isfinite(filled.values).all() and filled.values.min() > 0
+    assert "fit on the 1000 archs" in filled.predicted_by and filled.scores["kendall_tau"] > 0.8
+
+
+def test_fill_curves(nb201_data_root, tmp_path):
+    from nasbench.benchmarks.surrogate import fill_curves
+    from surrogates.curves import CurveModel
+
+    filled = fill_curves("nb201/cifar10", params={"n_estimators": 20, "max_depth": 3}, n_components=3)
+    assert filled.values.shape == (15625, 200) and filled.fidelities == tuple(range(1, 201))
+    assert filled.predicted.sum() == 15625 - 200 and np.isfinite(filled.values).all()
+    table = nasbench.load("nb201/cifar10")
+    np.testing.assert_array_equal(filled.values[5], [table.query(5, "lc_valid_acc", e) for e in range(1, 201)])
+    assert filled.scores["rmse"] < 10
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4))
+    curves = 90 - 50 * np.exp(-np.arange(1, 21)[None, :] / (5 + 10 * X[:, :1]))
+    model = CurveModel(2, {"n_estimators": 10}).fit(X, curves)
+    model.save(tmp_path / "lc")
+    loaded, _ = CurveModel.load(tmp_path / "lc")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="n_components must be in"):
+        CurveModel(0).fit(X, curves)
+    import json as _json
+
+    doc = _json.loads((tmp_path / "lc" / "curve.json").read_text())
+    (tmp_path / "lc" / "curve.json").write_text(_json.dumps({**doc, "format_version": 99}))
+    with pytest.raises(DataIntegrityError, match="version 99"):
+        CurveModel.load(tmp_path / "lc")
