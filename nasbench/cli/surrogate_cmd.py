@@ -171,7 +171,7 @@ def _eval_saved(args) -> int:
 def check_surrogate(name: str, metric: str = "test_acc", fidelity=None, *, train_fraction: float = 0.1,
                     strategies=("random_search", "regularized_evolution", "local_search"), n_seeds: int = 20,
                     budget: int = 100, seed: int = 0, search_metric: str = "valid_acc",
-                    tolerance: float = 0.2) -> dict:
+                    tolerance: float = 0.2, params: dict | None = None) -> dict:
     """Run the same strategy comparison on a table and on a surrogate fit on ``train_fraction`` of it.
 
     The surrogate models the search metric and ``metric`` (both at their highest fidelity unless
@@ -195,7 +195,8 @@ def check_surrogate(name: str, metric: str = "test_acc", fidelity=None, *, train
     table = nasbench.load(name)
     fid = table.default_fidelity(metric) if fidelity is None else fidelity
     search_fid = table.default_fidelity(search_metric)
-    fits = [fit_surrogate(name, m, f, train_fraction=train_fraction, seed=seed)
+    # searches read whole predicted columns (mean model), so no noise members are needed
+    fits = [fit_surrogate(name, m, f, train_fraction=train_fraction, seed=seed, params=params, n_members=0)
             for m, f in dict.fromkeys([(search_metric, search_fid), (metric, fid)])]
     surrogate = surrogate_from_results(fits)
     objective = Objective(search_metric=search_metric, search_fidelity=search_fid, report_metric=metric,

@@ -165,3 +165,22 @@ def test_fill_curves(nb201_data_root, tmp_path):
     (tmp_path / "lc" / "curve.json").write_text(_json.dumps({**doc, "format_version": 99}))
     with pytest.raises(DataIntegrityError, match="version 99"):
         CurveModel.load(tmp_path / "lc")
+
+
+def test_check_compares_strategies_on_table_and_surrogate(nb201_data_root, capsys):
+    pytest.importorskip("strategies")
+    from nasbench.cli.surrogate_cmd import check_surrogate, format_report
+
+    report = check_surrogate("nb201/cifar10", strategies=["random_search", "regularized_evolution"], n_seeds=3,
+                             budget=30, params={"n_estimators": 30})
+    assert [r["strategy"] for r in report["rows"]] == ["random_search", "regularized_evolution"]
+    for row in report["rows"]:
+        assert row["difference"] == pytest.approx(row["mean_surrogate"] - row["mean_table"])
+        assert 80 < row["mean_table"] < 95 and 80 < row["mean_surrogate"] < 95
+    assert report["order_agrees"] == (report["order_table"] == report["order_surrogate"])
+    assert "leaderboard order agrees" in format_report(report)
+    again = check_surrogate("nb201/cifar10", strategies=["random_search", "regularized_evolution"], n_seeds=3,
+                            budget=30, params={"n_estimators": 30})
+    assert again == report
+    assert main(["surrogate", "check", "nb201/cifar10", "--train-fraction", "0"]) == 2
+    assert "strictly between 0 and 1" in capsys.readouterr().err
