@@ -21,17 +21,3 @@ def test_evolution_beats_random_search_at_300_evals_over_100_seeds(cifar10_task)
     mw = stats.mannwhitneyu(rs, re, alternative="greater")
     assert mw.pvalue < 1e-3
 
-
-def test_quickstart_notebook_runs(nb201_data_root):
-    import pytest
-
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "notebooks" / "quickstart.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
-    text = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
-    assert "regularized_evolution" in text and "random_search" in text
