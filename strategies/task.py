@@ -160,6 +160,7 @@ class Task:
             "report_fidelity": self.report_fidelity,
             "best_report_value": self.best_report,
             "best_report_arch_index": self.best_report_index,
+            "values": "table means over training seeds (benchmark.column; no per-seed noise is sampled)",
             "regret": f"{self.best_report!r} - {self.objective.report_metric} of the incumbent "
                       f"(incumbent = best {self.objective.search_metric} among evaluations at the highest "
                       f"fidelity evaluated so far)",
