@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "data": ".data_cmd",
     "compare": ".compare_cmd",
     "surrogate": ".surrogate_cmd",
+    "validate": ".validate_cmd",
+    "search": ".search_cmd",
 }
 
 

@@ -1,0 +1,79 @@
+"""``nasbench search {darts,gdas}``: weight-sharing gradient search on real data, looked up in a benchmark."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "weight-sharing search (DARTS first order, GDAS) on digits or CIFAR-10; derive, look up, leaderboard"
+
+
+def add_arguments(parser):
+    parser.add_argument("methods", help="darts, gdas, or darts,gdas")
+    parser.add_argument("--dataset", default="digits", choices=("digits", "cifar10"),
+                        help="data to search on (default digits; cifar10 needs --data-dir)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
+    parser.add_argument("--epochs", type=int, default=10, help="search epochs (default 10)")
+    parser.add_argument("--C", type=int, default=8, help="supernet channels (default 8)")
+    parser.add_argument("--N", type=int, default=1, help="cells per stage (default 1)")
+    parser.add_argument("--seeds", type=int, default=1, help="search seeds per method (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:K")
+    parser.add_argument("--benchmark", default=None, metavar="NAME",
+                        help="where to look the derived archs up (default: the --merge-into run's; else "
+                             "nb201/digits when available, else nb201/cifar10)")
+    parser.add_argument("--merge-into", default=None, metavar="RUN_DIR",
+                        help="a compare run: write leaderboard_weight_sharing.md/.csv there, beside its strategies")
+    parser.add_argument("--executor", default="local", choices=("local", "ray"),
+                        help="where the searches run (ray: pip install \"nasbench[distributed]\")")
+    parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
+    parser.add_argument("--jobs", type=int, default=1, help="local processes (or CPUs of a local Ray instance)")
+    parser.add_argument("--out", default=None, metavar="DIR", help="also write search.json here")
+
+
+def run(args) -> int:
+    import json
+    from pathlib import Path
+
+    from nasbench.errors import NasbenchError
+    from strategies.executors import make_executor
+    from strategies.weight_sharing import (METHODS, _jsonable, leaderboard_rows, merge_into_run, search_task,
+                                           search_tasks)
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    bad = [m for m in methods if m not in METHODS]
+    if not methods or bad:
+        raise NasbenchError(f"methods must be among {list(METHODS)}, comma-separated; got {args.methods!r}.")
+    benchmark, objective = args.benchmark, None
+    if args.merge_into is not None:
+        mpath = Path(args.merge_into) / "manifest.json"
+        if mpath.is_file():
+            manifest = json.loads(mpath.read_text())
+            run_bench = manifest["config"]["benchmark"]
+            if benchmark is not None and benchmark != run_bench:
+                raise NasbenchError(f"the run in {args.merge_into} is on {run_bench}; got --benchmark {benchmark}.")
+            benchmark, objective = run_bench, manifest["config"].get("objective") or None
+    tasks = search_tasks(methods, n_seeds=args.seeds, root_seed=args.seed, dataset=args.dataset,
+                         data_dir=args.data_dir, benchmark=benchmark, objective=objective,
+                         config={"epochs": args.epochs, "C": args.C, "N": args.N, "device": args.device})
+    print(f"search: {', '.join(methods)} x {args.seeds} seed(s) on {args.dataset}, {args.epochs} epochs",
+          file=sys.stderr, flush=True)
+    gpus = "auto" if args.executor == "ray" else 0
+    with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:
+        results = ex.map(search_task, tasks)
+    for r in results:
+        print(f"{r.method} seed {r.seed}: {r.arch.string} (NB201 index {r.arch.index}): "
+              f"{r.objective['report_metric']}@{r.objective['report_fidelity']} on {r.benchmark} = "
+              f"{r.report[-1]:.3f} (regret {r.objective['best_report'] - r.report[-1]:.3f}; "
+              f"{r.epoch_time_s.sum():.1f} s)")
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        Path(args.out, "search.json").write_text(json.dumps([_jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
+    if args.merge_into is not None:
+        merge_into_run(args.merge_into, results)
+        print(Path(args.merge_into, "leaderboard_weight_sharing.md").read_text(), end="")
+    else:
+        for row in leaderboard_rows(results):
+            print(f"{row['strategy']}: final regret {row['final_regret_mean']:.3f} "
+                  f"[{row['final_regret_ci_low']:.3f}, {row['final_regret_ci_high']:.3f}] over {row['n_seeds']} seed(s)")
+    return 0

@@ -1,0 +1,78 @@
+"""``nasbench validate RUN_DIR --top K --dataset D --epochs E``: train a search's picks for real."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "train the top archs of a compare run (or given archs) for real and compare with the predictions"
+
+
+def add_arguments(parser):
+    parser.add_argument("run_dir", nargs="?", default=None,
+                        help="folder of a `nasbench compare --out` run (its final picks are validated)")
+    parser.add_argument("--top", type=int, default=3, metavar="K", help="distinct best picks to train (default 3)")
+    parser.add_argument("--archs", default=None, metavar="A,B,...",
+                        help="NB201 indices or arch strings (';'-separated for strings) instead of a run")
+    parser.add_argument("--benchmark", default=None, metavar="NAME",
+                        help="benchmark of the predictions (default: the run's; with --archs: nb201/digits "
+                             "when available, else nb201/cifar10)")
+    parser.add_argument("--dataset", default="digits", choices=("digits", "cifar10"),
+                        help="data to train on (default digits; cifar10 needs --data-dir)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
+    parser.add_argument("--epochs", type=int, default=10, help="training epochs (default 10)")
+    parser.add_argument("--C", type=int, default=None, help="channels (default 8 on digits, 16 on cifar10)")
+    parser.add_argument("--N", type=int, default=None, help="cells per stage (default 1 on digits, 5 on cifar10)")
+    parser.add_argument("--seeds", type=int, default=1, help="training seeds per arch (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:K")
+    parser.add_argument("--latency-device", default=None,
+                        help="latency-table device of the predicted latency (default gold_6240, or titan_rtx_1 with CUDA)")
+    parser.add_argument("--latency-repeats", type=int, default=30, help="timed batch-1 passes (0: skip latency)")
+    parser.add_argument("--executor", default="local", choices=("local", "ray"),
+                        help="where training jobs run (ray: pip install \"nasbench[distributed]\")")
+    parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
+    parser.add_argument("--jobs", type=int, default=1, help="local processes (or CPUs of a local Ray instance)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="where to write the report (default RUN_DIR/validate)")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw validate_scatter.png")
+
+
+def _parse_archs(text: str):
+    parts = [p.strip() for p in (text.split(";") if "|" in text else text.split(",")) if p.strip()]
+    return [int(p) if p.lstrip("-").isdigit() else p for p in parts]
+
+
+def run(args) -> int:
+    from nasbench.errors import NasbenchError
+    from strategies.executors import make_executor
+    from strategies.validate import ValidateConfig, picks_from_run, validate, write_report
+    from strategies.weight_sharing import default_benchmark
+
+    if (args.run_dir is None) == (args.archs is None):
+        raise NasbenchError("give either RUN_DIR (a compare run) or --archs A,B,...; got "
+                            f"{'both' if args.run_dir else 'neither'}.")
+    picked_by, objective = None, None
+    if args.run_dir is not None:
+        picks = picks_from_run(args.run_dir, args.top)
+        archs, benchmark, objective, picked_by = picks["archs"], picks["benchmark"], picks["objective"], picks["picked_by"]
+        if args.benchmark is not None and args.benchmark != benchmark:
+            raise NasbenchError(f"the run in {args.run_dir} is on {benchmark}; got --benchmark {args.benchmark}. "
+                                "Drop --benchmark to validate a run.")
+    else:
+        archs, benchmark = _parse_archs(args.archs), args.benchmark or default_benchmark()
+    out = args.out or (f"{args.run_dir}/validate" if args.run_dir else None)
+    if out is None:
+        raise NasbenchError("with --archs, give --out DIR for the report.")
+    config = ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs, C=args.C, N=args.N,
+                            n_seeds=args.seeds, seed=args.seed, device=args.device,
+                            latency_repeats=args.latency_repeats, latency_device=args.latency_device)
+    say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)  # noqa: E731
+    gpus = "auto" if args.executor == "ray" else 0
+    with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:
+        report = validate(archs, benchmark, config, objective=objective, executor=ex, picked_by=picked_by,
+                          progress=say)
+    write_report(report, out, plot=not args.no_plot)
+    print(open(f"{out}/validate.md").read(), end="")
+    print(f"\nwrote {out}/: validate.md, validate.csv, validate.json" + ("" if args.no_plot else ", validate_scatter.png"))
+    return 0
