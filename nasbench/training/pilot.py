@@ -71,10 +71,13 @@ def summarise(acc: np.ndarray) -> dict:
     Returns
     -------
     dict
-        ``spearman_seeds``, ``kendall_seeds``, ``noise_sd``, ``spread_top1_median``,
+        ``spearman_seeds`` (and ``spearman_seeds_ci95``, a 95% bootstrap interval over archs for
+        the first two seeds), ``kendall_seeds``, ``noise_sd``, ``spread_top1_median``,
         ``spread_over_noise``, ``median_acc``, ``top1_acc``, ``n_archs``, ``n_seeds``.
     """
-    from scipy.stats import kendalltau, spearmanr
+    import warnings
+
+    from scipy.stats import ConstantInputWarning, kendalltau, rankdata, spearmanr
 
     acc = np.asarray(acc, dtype=np.float64)
     if acc.ndim != 2 or acc.shape[1] < 2 or acc.shape[0] < 3:
@@ -85,10 +88,23 @@ def summarise(acc: np.ndarray) -> dict:
     rhos, taus, diffs = [], [], []
     for a in range(n_seeds):
         for b in range(a + 1, n_seeds):
-            rhos.append(spearmanr(acc[:, a], acc[:, b]).statistic)
-            taus.append(kendalltau(acc[:, a], acc[:, b]).statistic)
+            with warnings.catch_warnings():  # a constant column gives NaN, which is reported as is
+                warnings.simplefilter("ignore", ConstantInputWarning)
+                rhos.append(spearmanr(acc[:, a], acc[:, b]).statistic)
+                taus.append(kendalltau(acc[:, a], acc[:, b]).statistic)
             diffs.append(acc[:, a] - acc[:, b])
     noise_sd = float(np.std(np.concatenate(diffs), ddof=1) / np.sqrt(2))
+    # 95% bootstrap interval of the seed-0 vs seed-1 Spearman (archs resampled, fixed generator):
+    # Spearman = Pearson correlation of the ranks, computed for all resamples at once.
+    rng = np.random.default_rng(0)
+    pick = rng.integers(0, acc.shape[0], size=(1000, acc.shape[0]))
+    ranks_a = rankdata(acc[pick, 0], axis=1)
+    ranks_b = rankdata(acc[pick, 1], axis=1)
+    ranks_a -= ranks_a.mean(axis=1, keepdims=True)
+    ranks_b -= ranks_b.mean(axis=1, keepdims=True)
+    denom = np.sqrt((ranks_a**2).sum(axis=1) * (ranks_b**2).sum(axis=1))
+    boot = (ranks_a * ranks_b).sum(axis=1)[denom > 0] / denom[denom > 0]
+    low, high = np.percentile(boot, [2.5, 97.5]) if len(boot) else (np.nan, np.nan)
     mean = acc.mean(axis=1)
     top1, median = np.percentile(mean, 99), np.percentile(mean, 50)
     spread = float(top1 - median)
@@ -96,6 +112,7 @@ def summarise(acc: np.ndarray) -> dict:
         "n_archs": int(acc.shape[0]),
         "n_seeds": int(n_seeds),
         "spearman_seeds": float(np.mean(rhos)),
+        "spearman_seeds_ci95": [float(low), float(high)],
         "kendall_seeds": float(np.mean(taus)),
         "noise_sd": noise_sd,
         "median_acc": float(median),
