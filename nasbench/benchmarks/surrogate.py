@@ -158,7 +158,7 @@ def _seed_noise_std(table_bench, metric, fidelity, train_idx) -> float:
 
 def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: float = 0.1, seed: int = 0,
                   encoding: str | None = None, train_indices=None, dedup: bool = True, params=None,
-                  n_members: int = 5) -> FitResult:
+                  n_members: int = 5, source_dir=None) -> FitResult:
     """Fit a surrogate of ``metric`` at ``fidelity`` on a split of the tabular benchmark ``name``.
 
     Parameters
@@ -183,11 +183,24 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         XGBoost hyperparameters (:data:`surrogates.DEFAULT_PARAMS`).
     n_members : int
         Bagged members of the noise model.
+    source_dir : path, optional
+        For spaces known only from samples (``nb101/cifar10``, ``darts/cifar10``): the folder with
+        NASLib's zero-cost files (see :func:`fit_samples`).
     """
     import nasbench
+    from nasbench.benchmarks.registry import parse_name
     from nasbench.encodings import get_encoding
     from surrogates import scores as score_fn
 
+    space_name, dataset, _ = parse_name(name)
+    if space_name in SAMPLE_SPACES:
+        if fidelity is not None or train_indices is not None:
+            raise SurrogateConfigError(
+                f"{space_name} samples have one budget and a random split only; got fidelity={fidelity!r}, "
+                f"train_indices={'given' if train_indices is not None else None}."
+            )
+        return fit_samples(space_name, dataset, metric, source_dir, train_fraction=train_fraction, seed=seed,
+                           encoding=encoding, params=params, n_members=n_members)
     bench = nasbench.load(name)
     if getattr(bench, "kind", None) != "tabular":
         raise UnknownNameError(f"surrogates are fit on a tabular benchmark; got {name!r} of kind {bench.kind!r}.")
@@ -240,6 +253,71 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         "dedup_isomorphic": groups is not None,
         "split": {**split, "n_train": int(train_idx.size), "n_test": int(test_idx.size)},
         "training_data_sha256": _sha256_arrays(train_idx, values[train_idx]),
+        "noise": {"model": "random bagged member + Gaussian seed scatter", "seed_scatter_std": noise},
+        "scores_held_out": held_out,
+    }
+    return FitResult(model, metadata, train_idx, test_idx, held_out)
+
+
+SAMPLE_SPACES = {
+    "nb101": "NB101 validation accuracy after 108 epochs (one of NB101's 3 runs per cell, as NASLib sampled it)",
+    "darts": "NB301 validation accuracy (probably NB301 surrogate predictions, obtained through NASLib)",
+}
+
+
+def fit_samples(space: str, dataset: str, metric: str = "valid_acc", source_dir=None, *, train_fraction: float = 0.8,
+                seed: int = 0, encoding: str | None = None, params=None, n_members: int = 5) -> FitResult:
+    """Fit a surrogate of ``space`` (``nb101`` or ``darts``) on NASLib's sampled archs.
+
+    Duplicates (equal canonical key: the NB101 hash, or the DARTS key) are averaged into one arch
+    first, so no cell is on both sides of the split; the split is then random over unique archs.
+    """
+    from nasbench.encodings import get_encoding
+    from nasbench.spaces.darts import DARTSArch
+    from nasbench.spaces.nb101 import NB101Arch
+    from surrogates import scores as score_fn
+    from tabular_data.importers.naslib_zc import read_naslib_samples
+
+    if source_dir is None:
+        raise MissingDataError(
+            f"{space}/{dataset} surrogates are fit on NASLib's sampled archs; pass the folder holding "
+            "zc_nasbench101.json / zc_nasbench301.json (for example --from ../shared/data)."
+        )
+    samples = read_naslib_samples(source_dir, space, dataset)
+    if metric not in samples.values:
+        raise UnknownNameError(
+            f"the {space} samples have no metric {metric!r}; expected one of {choices_text(sorted(samples.values))}."
+        )
+    parse = NB101Arch.from_naslib if space == "nb101" else DARTSArch.from_naslib
+    archs = [parse(k) for k in samples.keys]
+    y = samples.values[metric]
+    keep = np.isfinite(y)
+    groups: dict = {}
+    for arch, value, ok in zip(archs, y, keep):
+        if ok:
+            groups.setdefault(arch, []).append(value)
+    unique = list(groups)
+    y_unique = np.array([np.mean(groups[a]) for a in unique])
+    train_idx, test_idx = split_indices(np.arange(len(unique)), train_fraction, seed)
+    enc = get_encoding(space, encoding)
+    X = enc.encode(unique)[0]
+    # seed scatter: spread of duplicate entries (NB101: different training runs of one cell)
+    dev = [v - np.mean(vals) for a in (unique[i] for i in train_idx) for vals in [groups[a]] if len(vals) > 1
+           for v in vals]
+    noise = float(np.sqrt(np.mean(np.square(dev)) * 1.0)) if len(dev) >= 10 else 0.0
+    model = fit_on_arrays(X[train_idx], y_unique[train_idx], params=params, n_members=n_members, noise_std=noise,
+                          seed=seed)
+    held_out = score_fn(y_unique[test_idx], model.predict(X[test_idx]))
+    metadata = {
+        "space": space, "dataset": dataset, "source_benchmark": f"NASLib samples {samples.source['file']}",
+        "metric": metric, "fidelity": None, "unit": samples.units[metric],
+        "description": SAMPLE_SPACES[space] if metric == "valid_acc" else f"{metric} of the NASLib samples",
+        "fidelity_meaning": "none: the samples have one training budget",
+        "encoding": enc.name, "n_features": enc.n_features, "dedup_isomorphic": True,
+        "split": {"kind": "random", "train_fraction": check_train_fraction(train_fraction), "seed": int(seed),
+                  "n_train": int(train_idx.size), "n_test": int(test_idx.size),
+                  "n_samples": int(keep.sum()), "n_unique": len(unique)},
+        "training_data_sha256": samples.source["sha256"],
         "noise": {"model": "random bagged member + Gaussian seed scatter", "seed_scatter_std": noise},
         "scores_held_out": held_out,
     }

@@ -47,6 +47,8 @@ def add_arguments(parser):
     fit.add_argument("--seed", type=int, default=0, help="root seed of split and models (default 0)")
     fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     fit.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
+    fit.add_argument("--from", dest="source", default=None,
+                     help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     fit.add_argument("--json", action="store_true", help="print JSON")
 
     ev = sub.add_parser("eval", help="score surrogates on held-out archs")
@@ -58,6 +60,8 @@ def add_arguments(parser):
     ev.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated split seeds (default 0,1,2)")
     ev.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     ev.add_argument("--saved", action="store_true", help="score the saved NAME@surrogate model instead")
+    ev.add_argument("--from", dest="source", default=None,
+                    help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     ev.add_argument("--json", action="store_true", help="print JSON")
 
     ch = sub.add_parser("check", help="do strategies rank the same on the surrogate as on the table?")
@@ -97,7 +101,8 @@ def _fit(args) -> int:
 
     train = _read_indices(args.train_indices) if args.train_indices else None
     result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
-                           seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members)
+                           seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members,
+                           source_dir=args.source)
     folder = save_surrogate(result)
     meta = result.metadata
     name = f"{meta['space']}/{meta['dataset']}@surrogate"
@@ -123,7 +128,7 @@ def _eval(args) -> int:
     for frac in args.train_fractions:
         check_train_fraction(frac)
         per_seed = [fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=frac, seed=s,
-                                  encoding=args.encoding, n_members=0) for s in args.seeds]
+                                  encoding=args.encoding, n_members=0, source_dir=args.source) for s in args.seeds]
         row = {"train_fraction": frac, "n_train": per_seed[0].metadata["split"]["n_train"],
                "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds)}
         for key in ("kendall_tau", "spearman", "r2", "top10_kendall_tau"):

@@ -27,7 +27,7 @@ _REGISTRY = {
     "nb101": ("nasbench.encodings.nb101", ("adjacency", "path")),
     "darts": ("nasbench.encodings.darts", ("adjacency",)),
 }
-DEFAULT_ENCODING = {"nb201": "iso", "nb101": "path", "darts": "adjacency"}
+DEFAULT_ENCODING = {"nb201": "iso", "nb101": "adjacency", "darts": "adjacency"}
 
 
 class Encoding:

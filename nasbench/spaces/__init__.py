@@ -10,7 +10,10 @@ def get_space(name: str) -> SearchSpace:
     """Return the search space called ``name`` (``"nb201"``)."""
     from nasbench.errors import UnknownNameError, choices_text
 
-    spaces = {"nb201": NB201Space}
+    from nasbench.spaces.darts import DARTSSpace
+    from nasbench.spaces.nb101 import NB101Space
+
+    spaces = {"nb201": NB201Space, "nb101": NB101Space, "darts": DARTSSpace}
     if name not in spaces:
         raise UnknownNameError(f"unknown search space {name!r}; expected one of {choices_text(spaces)}.")
     return spaces[name]()

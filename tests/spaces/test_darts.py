@@ -1,0 +1,56 @@
+import json
+
+import numpy as np
+import pytest
+
+from nasbench.encodings import get_encoding
+from nasbench.errors import InvalidArchError
+from nasbench.spaces.darts import DARTSArch, DARTSSpace
+
+NORMAL = [(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)]
+REDUCE = [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]
+
+
+def test_pair_order_within_a_node_does_not_matter():
+    swapped = list(NORMAL)
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    a, b = DARTSArch(NORMAL, REDUCE), DARTSArch(swapped, REDUCE)
+    assert a == b and hash(a) == hash(b)
+    enc = get_encoding("darts")
+    assert np.array_equal(enc(a), enc(b)) and enc(a).sum() == 16
+
+
+def test_naslib_roundtrip():
+    a = DARTSArch.from_naslib(str([NORMAL, REDUCE]))
+    assert DARTSArch.from_naslib(a.to_naslib()) == a
+
+
+@pytest.mark.parametrize("normal,match", [
+    (NORMAL[:7], "has 8 .* pairs; got 7"),
+    ([(0, 9)] + NORMAL[1:], r"outside \[0, 6\]"),
+    (NORMAL[:6] + [(5, 1), (3, 2)], r"inputs must be in \[0, 4\]; got 5"),
+    ([(1, 0), (1, 5)] + NORMAL[2:], "distinct nodes; got 1 twice"),
+    ("nonsense", "must be 8 .* pairs of ints"),
+])
+def test_invalid_genotypes(normal, match):
+    with pytest.raises(InvalidArchError, match=match):
+        DARTSArch(normal, REDUCE)
+
+
+def test_sample_mutate_neighbors():
+    space = DARTSSpace()
+    a = space.sample(np.random.default_rng(0))
+    assert a == space.sample(np.random.default_rng(0))
+    child = space.mutate(a, np.random.default_rng(1))
+    assert child != a
+    nbrs = space.neighbors(a)
+    assert a not in nbrs and len(set(nbrs)) == len(nbrs)
+    assert child in nbrs  # one change away
+    with pytest.raises(InvalidArchError, match="expected a DARTSArch"):
+        space.neighbors(0)
+
+
+def test_naslib_samples_parse(shared_data):
+    doc = json.loads((shared_data / "naslib_zc_benchmarks/zc_nasbench301.json").read_text())["cifar10"]
+    archs = [DARTSArch.from_naslib(k) for k in doc]
+    assert len(archs) == 725 == len(set(archs))
