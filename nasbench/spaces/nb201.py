@@ -88,6 +88,12 @@ def ops_table() -> np.ndarray:
     return table
 
 
+@functools.cache
+def _ops_list() -> list[tuple[int, ...]]:
+    """:func:`ops_table` as a list of tuples of Python ints."""
+    return [tuple(row) for row in ops_table().tolist()]
+
+
 def _ops_to_string(ops) -> str:
     groups, e = [], 0
     for target in (1, 2, 3):
@@ -156,6 +162,40 @@ def _check_index(index) -> int:
     return int(index)
 
 
+@functools.cache
+def _index_of_code_list() -> list[int]:
+    """:func:`_index_of_code` as a Python list (indexing it is several times faster)."""
+    return _index_of_code().tolist()
+
+
+def _validate_ops(ops) -> tuple[int, ...]:
+    """Check 6 op indices or names; raise InvalidArchError saying what is wrong."""
+    if isinstance(ops, str):
+        raise InvalidArchError(
+            f"NB201Arch(ops) takes 6 op indices or names; got the string {ops!r}. "
+            "Use NB201Arch.from_string for an arch string."
+        )
+    try:
+        values = tuple(ops)
+    except TypeError:
+        raise InvalidArchError(f"NB201Arch(ops) takes a sequence of 6 op indices or names; got {ops!r}.") from None
+    if len(values) != N_EDGES:
+        raise InvalidArchError(f"an NB201 cell has {N_EDGES} edges; got {len(values)} ops in {ops!r}.")
+    parsed = []
+    for v in values:
+        if isinstance(v, str):
+            if v not in OPS:
+                raise InvalidArchError(f"unknown NB201 operation {v!r}; expected one of {choices_text(OPS)}.")
+            parsed.append(OPS.index(v))
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v < N_OPS:
+            parsed.append(int(v))
+        else:
+            raise InvalidArchError(
+                f"an NB201 op must be an index in [0, {N_OPS - 1}] or one of {choices_text(OPS)}; got {v!r}."
+            )
+    return tuple(parsed)
+
+
 class NB201Arch:
     """One NB201 cell: an immutable, hashable value.
 
@@ -174,39 +214,19 @@ class NB201Arch:
     __slots__ = ("ops", "index")
 
     def __init__(self, ops):
-        if isinstance(ops, str):
-            raise InvalidArchError(
-                f"NB201Arch(ops) takes 6 op indices or names; got the string {ops!r}. "
-                "Use NB201Arch.from_string for an arch string."
-            )
-        try:
-            values = tuple(ops)
-        except TypeError:
-            raise InvalidArchError(
-                f"NB201Arch(ops) takes a sequence of 6 op indices or names; got {ops!r}."
-            ) from None
-        if len(values) != N_EDGES:
-            raise InvalidArchError(f"an NB201 cell has {N_EDGES} edges; got {len(values)} ops in {ops!r}.")
-        parsed = []
-        for v in values:
-            if isinstance(v, str):
-                if v not in OPS:
-                    raise InvalidArchError(f"unknown NB201 operation {v!r}; expected one of {choices_text(OPS)}.")
-                parsed.append(OPS.index(v))
-            elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v < N_OPS:
-                parsed.append(int(v))
-            else:
-                raise InvalidArchError(
-                    f"an NB201 op must be an index in [0, {N_OPS - 1}] or one of {choices_text(OPS)}; got {v!r}."
-                )
-        code = sum(o * int(r) for o, r in zip(parsed, _RADIX))
-        object.__setattr__(self, "ops", tuple(parsed))
-        object.__setattr__(self, "index", int(_index_of_code()[code]))
+        # Fast path: a tuple/list of 6 valid Python ints, as sample/mutate/neighbors produce.
+        if type(ops) in (tuple, list) and len(ops) == N_EDGES and all(type(o) is int and 0 <= o < N_OPS for o in ops):
+            parsed = tuple(ops)
+        else:
+            parsed = _validate_ops(ops)
+        code = ((((parsed[0] * 5 + parsed[1]) * 5 + parsed[2]) * 5 + parsed[3]) * 5 + parsed[4]) * 5 + parsed[5]
+        object.__setattr__(self, "ops", parsed)
+        object.__setattr__(self, "index", _index_of_code_list()[code])
 
     @classmethod
     def from_index(cls, index) -> NB201Arch:
         """The arch with NB201 / NATS-tss index ``index`` (0..15624)."""
-        return cls(ops_table()[_check_index(index)].tolist())
+        return cls(_ops_list()[_check_index(index)])
 
     @classmethod
     def from_string(cls, text: str) -> NB201Arch:
