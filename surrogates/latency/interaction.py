@@ -69,7 +69,21 @@ class InteractionLatencyModel:
         if not hasattr(self, "coef_"):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(ops, y) first.")
         ops = check_ops(ops, self.n_ops, len(self.edges))
-        return self.additive_.predict(ops) + self._design(ops) @ self.coef_ + self.intercept_
+        n_edges, k = ops.shape[1], self.n_ops
+        d = n_edges * k
+        live = live_edges(ops, self.edges, self.none_op)
+        cols = np.arange(n_edges) * k + ops  # (n, n_edges): the one-hot column of each edge's op
+        out = self.additive_.predict(ops) + self.intercept_
+        out += (self.coef_[:d][cols] * live).sum(axis=1)
+        # pairwise terms without building the (n, n_pairs) design: gather each pair's coefficient
+        rows_, cols_ = np.triu_indices(d, 1)
+        keep = rows_ // k != cols_ // k
+        weights = np.zeros((d, d))
+        weights[rows_[keep], cols_[keep]] = self.coef_[d:]
+        for e1 in range(n_edges):
+            for e2 in range(e1 + 1, n_edges):
+                out += weights[cols[:, e1], cols[:, e2]]
+        return out
 
     def get_state(self) -> tuple[dict, dict]:
         if not hasattr(self, "coef_"):
