@@ -59,6 +59,11 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def _star(fn, args):
+    """``fn(*args)``: lets :meth:`Executor.starmap` reuse :meth:`Executor.map`."""
+    return fn(*args)
+
+
 def _apply(fn, task):
     """What a Ray task runs: ``fn(task)`` (a plain function, so ``fn`` may be any picklable callable)."""
     return fn(task)
@@ -89,6 +94,12 @@ class Executor:
             One result per task, in the order of ``tasks``.
         """
         raise NotImplementedError
+
+    def starmap(self, fn, arg_tuples) -> list:
+        """Return ``[fn(*args) for args in arg_tuples]``, computed by :meth:`map` (same order)."""
+        import functools
+
+        return self.map(functools.partial(_star, fn), [tuple(a) for a in arg_tuples])
 
     def describe(self) -> dict:
         """JSON-serialisable description for manifests (never part of any result)."""
