@@ -509,7 +509,23 @@ class SurrogateBenchmark(Benchmark):
         return index, float(values[index])
 
     def describe(self) -> dict:
-        return {f"{m}@{_fid_key(f)}": e.metadata for (m, f), e in self._entries.items()}
+        """Manifest-like facts for ``nasbench info``: space, archs, how each model was fit, its scores."""
+        info = {}
+        for (metric, fid), e in sorted(self._entries.items(), key=lambda kv: (kv[0][0], _fid_key(kv[0][1]))):
+            meta = e.metadata
+            sc = meta["scores_held_out"]
+            info[f"{metric}@{_fid_key(fid)}"] = {
+                "fit_on": f"{meta['split']['n_train']} archs of {meta['source_benchmark']} "
+                          f"({meta['split']['kind']} split, seed {meta['split']['seed']})",
+                "encoding": meta["encoding"],
+                "held_out": f"{sc['n']} archs: Kendall tau {sc['kendall_tau']:.4f}, Spearman {sc['spearman']:.4f}, "
+                            f"R2 {sc['r2']:.4f}, top-10% Kendall tau {sc['top10_kendall_tau']:.4f}",
+                "noise": f"{meta['noise']['model']} (seed scatter std {meta['noise']['seed_scatter_std']:.3f})",
+                "folder": str(e.folder),
+            }
+        return {"name": self.name, "kind": KIND, "space": self.space.name, "dataset": self.dataset,
+                "n_archs": self.n_archs, "info": info,
+                "models": {f"{m}@{_fid_key(f)}": e.metadata for (m, f), e in self._entries.items()}}
 
 
 def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:

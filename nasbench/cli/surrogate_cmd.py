@@ -32,6 +32,23 @@ def _int_list(text: str) -> list[int]:
     return [int(t) for t in text.split(",") if t.strip()]
 
 
+def _params(text):
+    """Parse ``--params`` (JSON object) in run(), so a bad value is a one-line NasbenchError."""
+    from nasbench.benchmarks.surrogate import SurrogateConfigError
+
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SurrogateConfigError(
+            f"--params takes a JSON object of XGBoost settings, e.g. '{{\"n_estimators\": 100}}'; got {text!r}."
+        )
+    return value
+
+
 def add_arguments(parser):
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     common = {
@@ -47,6 +64,7 @@ def add_arguments(parser):
     fit.add_argument("--seed", type=int, default=0, help="root seed of split and models (default 0)")
     fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     fit.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
+    fit.add_argument("--params", default=None, help="XGBoost settings as JSON (default: tuned)")
     fit.add_argument("--from", dest="source", default=None,
                      help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     fit.add_argument("--json", action="store_true", help="print JSON")
@@ -60,6 +78,8 @@ def add_arguments(parser):
     ev.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated split seeds (default 0,1,2)")
     ev.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     ev.add_argument("--saved", action="store_true", help="score the saved NAME@surrogate model instead")
+    ev.add_argument("--params", default=None, help="XGBoost settings as JSON (default: tuned)")
+    ev.add_argument("--no-dedup", action="store_true", help="keep isomorphic training archs as separate rows")
     ev.add_argument("--from", dest="source", default=None,
                     help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     ev.add_argument("--json", action="store_true", help="print JSON")
@@ -102,7 +122,7 @@ def _fit(args) -> int:
     train = _read_indices(args.train_indices) if args.train_indices else None
     result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
                            seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members,
-                           source_dir=args.source)
+                           source_dir=args.source, params=_params(args.params))
     folder = save_surrogate(result)
     meta = result.metadata
     name = f"{meta['space']}/{meta['dataset']}@surrogate"
@@ -124,13 +144,16 @@ def _eval(args) -> int:
 
     if args.saved:
         return _eval_saved(args)
+    params = _params(args.params)
     rows = []
     for frac in args.train_fractions:
         check_train_fraction(frac)
         per_seed = [fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=frac, seed=s,
-                                  encoding=args.encoding, n_members=0, source_dir=args.source) for s in args.seeds]
+                                  encoding=args.encoding, n_members=0, source_dir=args.source, params=params,
+                                  dedup=not args.no_dedup) for s in args.seeds]
         row = {"train_fraction": frac, "n_train": per_seed[0].metadata["split"]["n_train"],
-               "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds)}
+               "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds),
+               "params": per_seed[0].model.full_params(), "dedup": not args.no_dedup}
         for key in ("kendall_tau", "spearman", "r2", "top10_kendall_tau"):
             vals = np.array([r.scores[key] for r in per_seed])
             row[key] = float(vals.mean())

@@ -120,6 +120,11 @@ def test_cli_fit_and_eval(nb201_data_root, capsys, tmp_path):
     assert main(["surrogate", "eval", "nb201/cifar100", "--saved", "--json"]) == 0
     saved = json.loads(capsys.readouterr().out)
     assert saved["kendall_tau"] == pytest.approx(out["scores_held_out"]["kendall_tau"], abs=1e-9)
+    assert main(["info", "nb201/cifar100@surrogate"]) == 0
+    info = capsys.readouterr().out
+    assert "predicted by bagged XGBoost" in info and "test_acc@200.held_out" in info
+    assert main(["surrogate", "eval", "nb201/cifar100", "--params", "[1]"]) != 0
+    assert "--params takes a JSON object" in capsys.readouterr().err
     assert main(["surrogate", "fit", "nb201/cifar10", "--train-fraction", "1.5"]) == 2
     assert "strictly between 0 and 1" in capsys.readouterr().err
     import shutil
