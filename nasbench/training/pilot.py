@@ -32,7 +32,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError
 
-__all__ = ["sample_representatives", "summarise", "run_pilot", "main"]
+__all__ = ["sample_representatives", "summarise", "run_pilot", "add_arguments", "run", "main", "HELP"]
 
 
 def sample_representatives(n_archs: int, seed: int) -> np.ndarray:
@@ -213,37 +213,53 @@ def run_pilot(out_dir, *, n_archs=300, seeds=(0, 1), sample_seed=0, config=None,
     return summary
 
 
-def main(argv=None) -> int:
-    """Command-line entry point: ``python -m nasbench.training.pilot --out DIR [options]``."""
-    from nasbench.training.trainer import TrainConfig
+HELP = "pilot study: seed-to-seed Spearman and spread of NB201 archs trained on digits"
 
-    parser = argparse.ArgumentParser(prog="python -m nasbench.training.pilot", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", required=True, help="output folder (runs.jsonl, summary.json)")
-    parser.add_argument("--n-archs", type=int, default=300)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--sample-seed", type=int, default=0)
-    parser.add_argument("--C", type=int, default=8)
-    parser.add_argument("--N", type=int, default=1)
-    parser.add_argument("--epochs", type=int, default=10)
+
+def add_arguments(parser) -> None:
+    """Add the pilot's options to an :class:`argparse.ArgumentParser` (also used by the CLI)."""
+    parser.add_argument("--out", required=True, help="output folder (runs.jsonl, summary.json); reruns resume")
+    parser.add_argument("--n-archs", type=int, default=200, help="class representatives to train (default 200)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="training seeds (default 0 1)")
+    parser.add_argument("--sample-seed", type=int, default=0, help="seed of the arch sample (default 0)")
+    parser.add_argument("--C", type=int, default=8, help="channels of the first stage (default 8)")
+    parser.add_argument("--N", type=int, default=1, help="cells per stage (default 1)")
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
-    parser.add_argument("--split", type=int, nargs=3, default=[1000, 500, 297], metavar=("TRAIN", "VALID", "TEST"))
+    parser.add_argument("--bn-recalibration", type=int, default=256,
+                        help="training images used to recompute BatchNorm statistics before each evaluation")
+    parser.add_argument("--split", type=int, nargs=3, default=[500, 1000, 297], metavar=("TRAIN", "VALID", "TEST"))
     parser.add_argument("--split-seed", type=int, default=0)
     parser.add_argument("--upsample", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+
+
+def run(args) -> int:
+    """Run the pilot described by parsed ``args``; prints progress and the summary as JSON."""
+    from nasbench.training.trainer import TrainConfig
+
     config = TrainConfig(C=args.C, N=args.N, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         weight_decay=args.weight_decay, device="cpu", n_threads=args.threads)
+                         weight_decay=args.weight_decay, device="cpu", n_threads=args.threads,
+                         bn_recalibration=args.bn_recalibration, latency_repeats=10)
+    summary = run_pilot(args.out, n_archs=args.n_archs, seeds=args.seeds, sample_seed=args.sample_seed,
+                        config=config, split=tuple(args.split), split_seed=args.split_seed,
+                        upsample=args.upsample, log=lambda s: print(s, flush=True))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def main(argv=None) -> int:
+    """Command-line entry point: ``python -m nasbench.training.pilot --out DIR [options]``."""
+    parser = argparse.ArgumentParser(prog="python -m nasbench.training.pilot", description=HELP)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
     try:
-        summary = run_pilot(args.out, n_archs=args.n_archs, seeds=args.seeds, sample_seed=args.sample_seed,
-                            config=config, split=tuple(args.split), split_seed=args.split_seed,
-                            upsample=args.upsample, log=lambda s: print(s, flush=True))
+        return run(args)
     except NasbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary, indent=2))
-    return 0
 
 
 if __name__ == "__main__":

@@ -69,3 +69,10 @@ def test_tiny_pilot_runs_and_resumes(tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text())["n_archs"] == 3
     with pytest.raises(NasbenchError, match="a pilot needs at least two distinct training seeds; got \\(0, 0\\)"):
         run_pilot(tmp_path, **{**kwargs, "seeds": (0, 0)})
+
+
+def test_pilot_main_reports_errors_in_one_line(tmp_path, capsys):
+    from nasbench.training.pilot import main
+
+    assert main(["--out", str(tmp_path), "--n-archs", "0"]) == 2
+    assert "error: n_archs must be an int in [1, 6466]" in capsys.readouterr().err
