@@ -1,0 +1,129 @@
+"""nasbench validate: top picks of a compare run trained for real on digits, report with tau and errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the training backend needs torch")
+
+from nasbench.errors import InvalidArchError, MissingDataError, NasbenchError, UnknownNameError  # noqa: E402
+from strategies.validate import ValidateConfig, picks_from_run, train_task, validate, write_report  # noqa: E402
+
+FAST = dict(epochs=2, latency_repeats=3)
+
+
+@pytest.fixture(scope="module")
+def compare_run(validate_data_root, tmp_path_factory):
+    from strategies.compare import CompareConfig, run_compare, write_outputs
+
+    out = tmp_path_factory.mktemp("compare_run")
+    config = CompareConfig(benchmark="nb201/cifar10", strategies=("random_search", "local_search"), n_seeds=4,
+                           max_evals=15)
+    write_outputs(run_compare(config, n_jobs=1), out, plots=False, parquet=False)
+    return out
+
+
+def test_picks_are_the_best_distinct_final_incumbents(compare_run, nb201_cifar10):
+    picks = picks_from_run(compare_run, top_k=3)
+    with open(compare_run / "summary.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    finals = {int(r["final_incumbent_index"]) for r in rows}
+    values = {a: float(nb201_cifar10.query(a, "test_acc", 200)) for a in finals}
+    assert picks["benchmark"] == "nb201/cifar10"
+    assert len(picks["archs"]) == min(3, len(finals))
+    assert [values[a] for a in picks["archs"]] == sorted(values.values(), reverse=True)[:len(picks["archs"])]
+    assert all(set(picks["picked_by"][a]) <= {"random_search", "local_search"} for a in picks["archs"])
+
+
+def test_validate_top3_end_to_end_via_cli(compare_run, nb201_cifar10, tmp_path):
+    from nasbench.benchmarks.latency import load_latency
+    from nasbench.cli import main
+    from surrogates.metrics import kendall_tau
+
+    out = tmp_path / "report"
+    status = main(["validate", str(compare_run), "--top", "3", "--epochs", "2", "--latency-repeats", "3",
+                   "--device", "cpu", "--out", str(out)])
+    assert status == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"validate.csv", "validate.md", "validate.json"} <= names
+    report = json.loads((out / "validate.json").read_text())
+    rows = report["rows"]
+    picks = picks_from_run(compare_run, 3)["archs"]
+    assert [r["arch_index"] for r in rows] == picks
+    predicted = nb201_cifar10.query(picks, "test_acc", 200)
+    np.testing.assert_allclose([r["predicted_acc"] for r in rows], predicted)
+    lat = load_latency("nb201").query(picks, "gold_6240")
+    np.testing.assert_allclose([r["predicted_latency_ms"] for r in rows], lat)
+    assert s_abs(rows)
+    for r in rows:
+        assert 0 <= r["measured_acc"] <= 100 and r["measured_latency_ms"] > 0
+        assert r["abs_err_acc"] == pytest.approx(abs(r["measured_acc"] - r["predicted_acc"]))
+    s = report["summary"]
+    assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
+    if len(rows) >= 2 and len({r["measured_acc"] for r in rows}) > 1 and len({r["predicted_acc"] for r in rows}) > 1:
+        assert s["kendall_tau_acc"] == pytest.approx(
+            kendall_tau([r["predicted_acc"] for r in rows], [r["measured_acc"] for r in rows]))
+    assert "Kendall tau, accuracy" in (out / "validate.md").read_text()
+    pytest.importorskip("matplotlib")
+    assert (out / "validate_scatter.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def s_abs(rows) -> bool:
+    return all(r["abs_err_latency_ms"] == pytest.approx(abs(r["measured_latency_ms"] - r["predicted_latency_ms"]))
+               for r in rows)
+
+
+def test_validate_archs_ranks_a_good_cell_above_an_empty_one(validate_data_root, tmp_path):
+    # 6111 is NB201's best CIFAR-10 cell; the all-none cell makes the network output a constant
+    config = ValidateConfig(device="cpu", epochs=2, latency_repeats=0)
+    a = validate(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 6111], "nb201/cifar10", config)
+    assert np.isnan(a["rows"][0]["measured_latency_ms"])
+    assert a["rows"][0]["measured_acc"] < 30 < a["rows"][1]["measured_acc"]
+    assert [r["predicted_rank"] for r in a["rows"]] == [2, 1] == [r["measured_rank"] for r in a["rows"]]
+    assert a["summary"]["kendall_tau_acc"] == pytest.approx(1.0)
+    assert write_report(a, tmp_path, plot=False) == ["validate.csv", "validate.json", "validate.md"]
+
+
+def test_train_task_reports_what_it_trained():
+    out = train_task({"arch_index": 6111, "seed": 1, "config": ValidateConfig(device="cpu", epochs=1,
+                                                                              latency_repeats=2).to_dict()})
+    assert out["arch_index"] == 6111 and out["seed"] == 1 and out["device"] == "cpu"
+    assert out["latency_ms"] > 0 and out["params_m"] > 0
+
+
+def test_validate_errors(tmp_path, validate_data_root):
+    with pytest.raises(MissingDataError, match="holds no compare run"):
+        picks_from_run(tmp_path)
+    with pytest.raises(NasbenchError, match="top_k must be an int >= 1; got 0"):
+        picks_from_run(tmp_path, 0)
+    with pytest.raises(UnknownNameError, match="unknown dataset 'mnist'"):
+        ValidateConfig(dataset="mnist")
+    with pytest.raises(NasbenchError, match="dataset 'cifar10' needs data_dir"):
+        ValidateConfig(dataset="cifar10")
+    with pytest.raises(NasbenchError, match="ValidateConfig.epochs must be an int >= 1; got 0"):
+        ValidateConfig(epochs=0)
+    with pytest.raises(NasbenchError, match="at least one arch"):
+        validate([], "nb201/cifar10")
+    with pytest.raises(NasbenchError, match="archs must be distinct"):
+        validate([5, 5], "nb201/cifar10")
+    with pytest.raises(InvalidArchError):
+        validate([99999], "nb201/cifar10")
+    with pytest.raises(UnknownNameError, match="unknown latency device 'abacus'"):
+        validate([5], "nb201/cifar10", ValidateConfig(epochs=1, latency_device="abacus", latency_repeats=0))
+    with pytest.raises(MissingDataError, match="CIFAR-10 batch file"):
+        validate([5], "nb201/cifar10", ValidateConfig(dataset="cifar10", data_dir=str(tmp_path), epochs=1))
+
+
+def test_cli_validate_errors(capsys, tmp_path):
+    from nasbench.cli import main
+
+    assert main(["validate"]) == 2
+    assert "give either RUN_DIR (a compare run) or --archs" in capsys.readouterr().err
+    assert main(["validate", "--archs", "5,6"]) == 2
+    assert "with --archs, give --out DIR" in capsys.readouterr().err
+    assert main(["search", "enas"]) == 2
+    assert "methods must be among ['darts', 'gdas']" in capsys.readouterr().err
