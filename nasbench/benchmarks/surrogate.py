@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 KIND = "surrogate"
+# From this many archs on, a batch of an isomorphism-constant encoding is evaluated per class:
+# np.unique costs less than the walks it saves once duplicates are likely.
+_CLASS_DEDUP_MIN_BATCH = 512
 
 
 class SurrogateConfigError(NasbenchError, ValueError):
@@ -483,6 +486,15 @@ class SurrogateBenchmark(Benchmark):
                 return np.float64(out[0])
         if missing not in ("raise", "nan"):
             raise UnknownNameError(f"missing must be one of 'raise', 'nan'; got {missing!r}.")
+        class_ids = getattr(self.encoding, "class_ids", None)
+        if seed is None and class_ids is not None:
+            idx, scalar = self.encoding.indices(archs)
+            if idx.shape[0] >= _CLASS_DEDUP_MIN_BATCH:
+                # one model evaluation per isomorphism class present in the batch
+                classes, inverse = np.unique(class_ids[idx], return_inverse=True)
+                return entry.model.predict(self.encoding.class_table[classes])[inverse]
+            values = entry.model.predict(self.encoding.rows(idx))
+            return values[0] if scalar else values
         X, scalar = self.encoding.encode(archs)
         values = entry.model.predict(X) if seed is None else entry.model.sample(X, seed)
         return values[0] if scalar else values

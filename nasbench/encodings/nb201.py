@@ -173,10 +173,24 @@ class NB201Encoding(Encoding):
         self.name = name
         self.table = nb201_features(name)
         self.n_features = int(self.table.shape[1])
+        if name == "iso":
+            # the encoding is constant on isomorphism classes: rows of one class are equal, so a
+            # model of it needs to be evaluated once per class (see ``class_ids``)
+            from nasbench.spaces.nb201 import canonical_ids, class_representatives
+
+            self.class_ids = canonical_ids()
+            self.class_table = np.ascontiguousarray(self.table[class_representatives()])
+        else:
+            self.class_ids = None
+            self.class_table = None
 
     def encode(self, archs):
         idx, scalar = nb201_indices(archs)
         return self.table[idx], scalar
+
+    def indices(self, archs) -> tuple[np.ndarray, bool]:
+        """Validated NB201 indices of ``archs`` and whether one arch was given."""
+        return nb201_indices(archs)
 
     def rows(self, indices) -> np.ndarray:
         """Features of already-validated NB201 indices (int64 ndarray), shape (n, n_features)."""

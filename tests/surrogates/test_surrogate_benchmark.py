@@ -189,3 +189,13 @@ def test_check_compares_strategies_on_table_and_surrogate(nb201_data_root, capsy
     assert again == report
     assert main(["surrogate", "check", "nb201/cifar10", "--train-fraction", "0"]) == 2
     assert "strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_class_dedup_batch_equals_row_by_row(fitted):
+    bench = nasbench.load("nb201/cifar10@surrogate")
+    idx = np.random.default_rng(0).integers(0, 15625, 2000)
+    batch = bench.query(idx, "test_acc")
+    direct = fitted.model.predict(bench.encoding.encode(idx)[0])
+    np.testing.assert_array_equal(batch, direct)
+    with pytest.raises(InvalidArchError, match="got 15625 at position 3"):
+        bench.query(np.r_[idx[:3], 15625, idx], "test_acc")
