@@ -109,3 +109,24 @@ def test_load_rejects_newer_format_tampering_and_absence(tmp_path):
     (folder / "model_1.json").write_bytes(b"{}")
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
         load_model(folder)
+
+
+def test_missing_xgboost_names_the_extra(monkeypatch):
+    import sys
+
+    from nasbench.errors import OptionalDependencyError
+
+    monkeypatch.setitem(sys.modules, "xgboost", None)  # makes `import xgboost` fail
+    with pytest.raises(OptionalDependencyError, match=r'pip install "nasbench\[surrogate\]"'):
+        XGBSurrogate(PARAMS).fit(*_data())
+
+
+def test_loaded_model_serves_without_xgboost(tmp_path, monkeypatch):
+    import sys
+
+    X, y = _data()
+    model = BaggedXGBSurrogate(PARAMS, n_members=1).fit(X, y)
+    save_model(model, tmp_path / "m")
+    monkeypatch.setitem(sys.modules, "xgboost", None)
+    loaded, _ = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
