@@ -181,7 +181,8 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
     train_indices : array-like of int, optional
         A user-given training split; the other archs with values are the test split.
     dedup : bool
-        Average isomorphic training archs into one row (needs the space's canonical ids).
+        Average isomorphic training archs into one row (needs the space's canonical ids). Cost
+        metrics (``*_time_s``) default to the ``onehot`` encoding without dedup.
     params : dict, optional
         XGBoost hyperparameters (:data:`surrogates.DEFAULT_PARAMS`).
     n_members : int
@@ -229,6 +230,10 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
                 f"a user-given split needs at least 2 training and 2 test archs; got {train_idx.size} and {test_idx.size}."
             )
         split = {"kind": "given", "train_fraction": train_idx.size / have.size, "seed": int(seed)}
+    if _is_cost(metric) and encoding is None:
+        # an op on an edge that cannot reach the output changes nothing in the function but still
+        # costs compute: cost models read every edge (onehot) and keep isomorphic cells apart
+        encoding, dedup = "onehot", False
     enc = get_encoding(bench.space.name, encoding)
     X, _ = enc.encode(train_idx)
     groups = None
@@ -343,6 +348,7 @@ class _Entry:
     model: object
     metadata: dict
     folder: Path
+    encoding: object = None
 
     @property
     def mean_args(self) -> tuple:
@@ -389,23 +395,32 @@ class SurrogateBenchmark(Benchmark):
 
     kind = KIND
 
-    def __init__(self, space, dataset: str, entries: dict, encoding):
+    def __init__(self, space, dataset: str, entries: dict):
         self.space = space
         self.dataset = dataset
         self.name = f"{space.name}/{dataset}@{KIND}"
         self._entries = entries
-        self.encoding = encoding
         self.n_archs = getattr(space, "n_archs", None)
         self._columns: dict = {}
         self._metrics = self._describe()
         self._one = np.empty(1, dtype=np.float32)
-        table = getattr(encoding, "table", None)
-        # the single-arch path uses the NaN-free kernel: only for a fully finite feature table
-        self._fast_index = _fast_indexer(space) if table is not None and np.isfinite(table).all() else None
+        # the single-arch path feeds table rows to the NaN-free kernel: only for finite feature tables
+        tables = [getattr(e.encoding, "table", None) for e in entries.values()]
+        fast = all(t is not None and np.isfinite(t).all() for t in tables)
+        self._fast_index = _fast_indexer(space) if fast else None
         if self._fast_index is not None:
             from surrogates._kernels import forest_predict
 
             self._kernel = forest_predict
+
+    @property
+    def encoding(self):
+        """The encoding of the first model (each model has its own: ``encoding_of(metric)``)."""
+        return next(iter(self._entries.values())).encoding
+
+    def encoding_of(self, metric: str, fidelity=None):
+        """The encoding the model of ``metric`` at ``fidelity`` reads."""
+        return self._entry(metric, fidelity).encoding
 
     def _describe(self) -> dict:
         from tabular_data.store import MetricInfo
@@ -482,35 +497,33 @@ class SurrogateBenchmark(Benchmark):
             index = self._fast_index(archs)
             if index >= 0:
                 out = self._one
-                self._kernel(self._row_table[index:index + 1], *entry.mean_args, out)
+                self._kernel(entry.encoding.table[index:index + 1], *entry.mean_args, out)
                 return np.float64(out[0])
         if missing not in ("raise", "nan"):
             raise UnknownNameError(f"missing must be one of 'raise', 'nan'; got {missing!r}.")
-        class_ids = getattr(self.encoding, "class_ids", None)
+        enc = entry.encoding
+        class_ids = getattr(enc, "class_ids", None)
         if seed is None and class_ids is not None:
-            idx, scalar = self.encoding.indices(archs)
+            idx, scalar = enc.indices(archs)
             if idx.shape[0] >= _CLASS_DEDUP_MIN_BATCH:
                 # one model evaluation per isomorphism class present in the batch
                 classes, inverse = np.unique(class_ids[idx], return_inverse=True)
-                return entry.model.predict(self.encoding.class_table[classes])[inverse]
-            values = entry.model.predict(self.encoding.rows(idx))
+                return entry.model.predict(enc.class_table[classes])[inverse]
+            values = entry.model.predict(enc.rows(idx))
             return values[0] if scalar else values
-        X, scalar = self.encoding.encode(archs)
+        X, scalar = enc.encode(archs)
         values = entry.model.predict(X) if seed is None else entry.model.sample(X, seed)
         return values[0] if scalar else values
-
-    @property
-    def _row_table(self):
-        return getattr(self.encoding, "table", None)
 
     def column(self, metric: str, fidelity=None) -> np.ndarray:
         """Predicted mean of ``metric`` for every arch of an enumerable space: read-only float64 (n_archs,)."""
         entry = self._entry(metric, fidelity)
         key = id(entry)
         if key not in self._columns:
-            if self._row_table is None:
+            table = getattr(entry.encoding, "table", None)
+            if table is None:
                 raise NasbenchError(f"{self.name}: column() needs an enumerable space; {self.space.name} is not.")
-            col = entry.model.predict(self._row_table)
+            col = self.query(np.arange(table.shape[0]), metric, fidelity)
             col.setflags(write=False)
             self._columns[key] = col
         return self._columns[key]
@@ -553,7 +566,7 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
             f"no surrogate models for {space}/{dataset} in {folder}; fit one with "
             f"`nasbench surrogate fit {space}/{dataset} --metric test_acc --train-fraction 0.1`."
         )
-    entries, encodings = {}, set()
+    entries = {}
     for sub in subdirs:
         model, meta = load_model(sub)
         if meta.get("space") != space or meta.get("dataset") != dataset:
@@ -561,20 +574,14 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
                 f"the surrogate model in {sub} was fit for {meta.get('space')}/{meta.get('dataset')}, not "
                 f"{space}/{dataset}; move it to its own folder or re-fit it."
             )
-        entries[(meta["metric"], meta["fidelity"])] = _Entry(model, meta, sub)
-        encodings.add(meta["encoding"])
-    if len(encodings) != 1:
-        raise DataIntegrityError(
-            f"the surrogates in {folder} use different encodings ({sorted(encodings)}); re-fit them with one."
-        )
-    encoding = get_encoding(space, encodings.pop())
-    for (metric, fid), entry in entries.items():
-        if entry.model.n_features_in_ != encoding.n_features:
+        encoding = get_encoding(space, meta["encoding"])
+        if model.n_features_in_ != encoding.n_features:
             raise DataIntegrityError(
-                f"{entry.folder}: model expects {entry.model.n_features_in_} features, encoding "
-                f"{encoding.name!r} gives {encoding.n_features}; re-fit the surrogate."
+                f"{sub}: model expects {model.n_features_in_} features, encoding {encoding.name!r} gives "
+                f"{encoding.n_features}; re-fit the surrogate."
             )
-    return SurrogateBenchmark(get_space(space), dataset, entries, encoding)
+        entries[(meta["metric"], meta["fidelity"])] = _Entry(model, meta, sub, encoding)
+    return SurrogateBenchmark(get_space(space), dataset, entries)
 
 
 @dataclass
@@ -697,15 +704,15 @@ def fill_curves(name: str, metric: str = "lc_valid_acc", *, seed: int = 0,
 
 
 def surrogate_from_results(results) -> SurrogateBenchmark:
-    """An in-memory surrogate benchmark from :class:`FitResult` objects (one space, dataset, encoding)."""
+    """An in-memory surrogate benchmark from :class:`FitResult` objects of one space and dataset."""
     from nasbench.encodings import get_encoding
     from nasbench.spaces import get_space
 
     results = list(results)
-    keys = {(r.metadata["space"], r.metadata["dataset"], r.metadata["encoding"]) for r in results}
+    keys = {(r.metadata["space"], r.metadata["dataset"]) for r in results}
     if len(keys) != 1:
-        raise SurrogateConfigError(f"the fits must share one space, dataset and encoding; got {sorted(keys)}.")
-    space, dataset, encoding = keys.pop()
-    entries = {(r.metadata["metric"], r.metadata["fidelity"]): _Entry(r.model, r.metadata, Path("."))
-               for r in results}
-    return SurrogateBenchmark(get_space(space), dataset, entries, get_encoding(space, encoding))
+        raise SurrogateConfigError(f"the fits must share one space and dataset; got {sorted(keys)}.")
+    space, dataset = keys.pop()
+    entries = {(r.metadata["metric"], r.metadata["fidelity"]):
+               _Entry(r.model, r.metadata, Path("."), get_encoding(space, r.metadata["encoding"])) for r in results}
+    return SurrogateBenchmark(get_space(space), dataset, entries)

@@ -199,3 +199,21 @@ def test_class_dedup_batch_equals_row_by_row(fitted):
     np.testing.assert_array_equal(batch, direct)
     with pytest.raises(InvalidArchError, match="got 15625 at position 3"):
         bench.query(np.r_[idx[:3], 15625, idx], "test_acc")
+
+
+def test_cost_metric_gets_its_own_encoding_and_serves_beside_accuracy(fitted):
+    cost = fit_surrogate("nb201/cifar10", "train_time_s", 200, train_fraction=0.8, seed=0, params=SMALL, n_members=1)
+    assert cost.metadata["encoding"] == "onehot" and cost.metadata["dedup_isomorphic"] is False
+    assert cost.metadata["split"]["n_train"] == 800  # of the 1000 archs with a measured time
+    folder = save_surrogate(cost)
+    try:
+        bench = nasbench.load("nb201/cifar10@surrogate")
+        assert bench.encoding_of("train_time_s").name == "onehot" and bench.encoding_of("test_acc").name == "iso"
+        assert "train_time_s" in bench.metrics and bench.metrics["train_time_s"].unit == "s"
+        t = bench.query(12000, "train_time_s", 200)
+        assert t == bench.query([12000], "train_time_s")[0] and 500 < t < 10000
+        assert bench.column("train_time_s", 200)[12000] == t
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
