@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import io
 import operator
 import sys
@@ -105,7 +106,8 @@ def test_ray_map_keeps_order_and_needs_no_gpu_here(ray_executor):
 
 
 def test_compare_with_ray_executor_is_byte_identical(ray_executor, nb201_data_root, tmp_path):
-    """Once strategies.compare.run_compare takes ``executor=``, ray and local must write the same files."""
+    """``nasbench compare --executor ray`` writes the same bytes as the local executor (and as no executor)."""
+    from nasbench.cli import main
     from strategies.compare import CompareConfig, run_compare, write_outputs
 
     if "executor" not in inspect.signature(run_compare).parameters:
@@ -113,9 +115,19 @@ def test_compare_with_ray_executor_is_byte_identical(ray_executor, nb201_data_ro
     config = CompareConfig(benchmark="nb201/cifar10", strategies=("random_search", "reinforce"), n_seeds=3,
                            max_evals=20)
     out = {}
-    for name, ex in (("local", LocalExecutor(1)), ("ray", ray_executor)):
-        result = run_compare(config, executor=ex)
-        out[name] = write_outputs(result, tmp_path / name, plots=False)
-    assert out["local"] == out["ray"]
-    for f in out["local"]:
-        assert (tmp_path / "local" / f).read_bytes() == (tmp_path / "ray" / f).read_bytes()
+    for name, ex in (("none", None), ("local", LocalExecutor(1)), ("ray", ray_executor)):
+        out[name] = write_outputs(run_compare(config, n_jobs=1, executor=ex), tmp_path / name, plots=False)
+    assert out["none"] == out["local"] == out["ray"] and "trajectories.parquet" in out["none"]
+    # the command line: same files, byte for byte; the manifests differ only in "run" (timestamp, wall time)
+    argv = ["compare", "nb201/cifar10", "--strategies", "random_search,reinforce", "--seeds", "3", "--budget", "20",
+            "--no-plots", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "cli_local")]) == 0
+    assert main([*argv, "--executor", "ray", "--out", str(tmp_path / "cli_ray")]) == 0
+    files = sorted(p.name for p in (tmp_path / "cli_local").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "cli_ray").iterdir())
+    for f in files:
+        a, b = (tmp_path / "cli_local" / f).read_bytes(), (tmp_path / "cli_ray" / f).read_bytes()
+        if f == "manifest.json":
+            a, b = (json.loads(x) for x in (a, b))
+            a.pop("run"), b.pop("run")
+        assert a == b, f
