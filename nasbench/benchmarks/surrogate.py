@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,8 @@ __all__ = [
     "FilledColumn",
     "fill_metric",
     "fill_curves",
+    "save_filled",
+    "load_filled",
 ]
 
 KIND = "surrogate"
@@ -701,6 +704,66 @@ def fill_curves(name: str, metric: str = "lc_valid_acc", *, seed: int = 0,
              f"measured {', '.join(f'{m}@{f}' for m, f in condition_on)}) fit on the {have.size} measured curves of "
              f"{name}; validation RMSE {scores['rmse']:.2f} over all epochs")
     return FilledColumn(values, ~np.isfinite(curves).all(axis=1), label, tuple(fids), scores)
+
+
+FILLED_FORMAT = "nasbench-filled-metric"
+FILLED_FORMAT_VERSION = 1
+
+
+def save_filled(name: str, metric: str, filled: FilledColumn, root=None) -> Path:
+    """Store a :class:`FilledColumn` as ``SPACE/DATASET@surrogate/<metric>@filled/``.
+
+    Files: ``values.npy`` (float64, (n_archs, n_fidelities)), ``predicted.npy`` (bool, (n_archs,):
+    True where the row is predicted) and ``manifest.json`` (what predicted them, validation
+    scores, fidelities, sha256 of both arrays). No pickles.
+    """
+    from nasbench.benchmarks.registry import parse_name
+    from surrogates.io import _versions
+    from tabular_data.store import sha256_file
+
+    space, dataset, _ = parse_name(name)
+    folder = surrogate_dir(space, dataset, root) / f"{metric}@filled"
+    folder.mkdir(parents=True, exist_ok=True)
+    values = np.asarray(filled.values, dtype=np.float64).reshape(filled.values.shape[0], -1)
+    np.save(folder / "values.npy", values)
+    np.save(folder / "predicted.npy", np.asarray(filled.predicted, dtype=bool))
+    doc = {"format": FILLED_FORMAT, "format_version": FILLED_FORMAT_VERSION, "benchmark": name, "metric": metric,
+           "fidelities": list(filled.fidelities), "n_predicted": int(filled.predicted.sum()),
+           "n_measured": int((~filled.predicted).sum()), "predicted_by": filled.predicted_by,
+           "validation": filled.scores, "versions": _versions(),
+           "files": {f: sha256_file(folder / f) for f in ("values.npy", "predicted.npy")}}
+    (folder / "manifest.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+def load_filled(name: str, metric: str, root=None) -> FilledColumn:
+    """Load what :func:`save_filled` stored (checksums verified): the simulator's cheap path to a
+    cost or a curve for every arch, e.g. ``load_filled("nb201/cifar10", "train_time_s")``."""
+    from nasbench.benchmarks.registry import parse_name
+    from tabular_data.store import sha256_file
+
+    space, dataset, _ = parse_name(name)
+    folder = surrogate_dir(space, dataset, root) / f"{metric}@filled"
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise MissingDataError(
+            f"no filled {metric} for {name} in {folder}; create it with `nasbench surrogate fill {name} --metric {metric}`."
+        )
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if doc.get("format") != FILLED_FORMAT or not isinstance(doc.get("format_version"), int) \
+            or doc["format_version"] > FILLED_FORMAT_VERSION:
+        raise DataIntegrityError(
+            f"{path} has format {doc.get('format')!r} version {doc.get('format_version')!r}; this nasbench reads "
+            f"{FILLED_FORMAT!r} up to version {FILLED_FORMAT_VERSION}. Upgrade nasbench or re-create it."
+        )
+    for fname, digest in doc["files"].items():
+        if sha256_file(folder / fname) != digest:
+            raise DataIntegrityError(f"{folder / fname} does not match its sha256; re-create it with "
+                                     f"`nasbench surrogate fill {name} --metric {metric}`.")
+    values = np.load(folder / "values.npy")
+    fids = tuple(doc["fidelities"])
+    return FilledColumn(values[:, 0] if len(fids) == 1 else values, np.load(folder / "predicted.npy"),
+                        doc["predicted_by"], fids, doc["validation"])
 
 
 def surrogate_from_results(results) -> SurrogateBenchmark:

@@ -6,6 +6,8 @@
 * ``eval NAME --metric M --train-fractions 0.01,0.05,0.1 --seeds 0,1,2``: fit on each split without
   saving and print mean and standard deviation of Kendall tau, Spearman, R2 and top-10% Kendall tau
   on the held-out archs; with ``--saved``, re-score the saved model on its own held-out archs.
+* ``fill NAME --metric M``: fill the gaps of a partly measured metric (``train_time_s``) or of
+  learning curves (``lc_valid_acc``) with labelled predictions, stored beside the surrogates.
 * ``check NAME --metric M``: run the same strategy comparison on the table and on the surrogate
   and report each strategy's mean final value on both (:func:`check_surrogate`).
 """
@@ -84,6 +86,13 @@ def add_arguments(parser):
                     help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     ev.add_argument("--json", action="store_true", help="print JSON")
 
+    fl = sub.add_parser("fill", help="fill a metric's gaps with labelled predictions and store them")
+    fl.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
+    fl.add_argument("--metric", required=True, help="e.g. train_time_s, or lc_valid_acc for learning curves")
+    fl.add_argument("--fidelity", **common["fidelity"])
+    fl.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    fl.add_argument("--json", action="store_true", help="print JSON")
+
     ch = sub.add_parser("check", help="do strategies rank the same on the surrogate as on the table?")
     ch.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
     ch.add_argument("--metric", **common["metric"])
@@ -98,7 +107,28 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    return {"fit": _fit, "eval": _eval, "check": _check}[args.action](args)
+    return {"fit": _fit, "eval": _eval, "fill": _fill, "check": _check}[args.action](args)
+
+
+def _fill(args) -> int:
+    import nasbench
+    from nasbench.benchmarks.surrogate import fill_curves, fill_metric, save_filled
+
+    bench = nasbench.load(args.name)
+    curve = len(bench.fidelities(args.metric)) > 2 and args.fidelity is None
+    filled = (fill_curves(args.name, args.metric, seed=args.seed) if curve
+              else fill_metric(args.name, args.metric, args.fidelity, seed=args.seed))
+    folder = save_filled(args.name, args.metric, filled)
+    summary = {"benchmark": args.name, "metric": args.metric, "fidelities": len(filled.fidelities),
+               "n_predicted": int(filled.predicted.sum()), "n_measured": int((~filled.predicted).sum()),
+               "predicted_by": filled.predicted_by, "validation": filled.scores, "saved_to": str(folder)}
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(f"{args.name} {args.metric}: {summary['n_measured']} measured rows kept, {summary['n_predicted']} "
+              f"predicted by {filled.predicted_by}")
+        print(f"saved to {folder}")
+    return 0
 
 
 def _read_indices(path):

@@ -217,3 +217,25 @@ def test_cost_metric_gets_its_own_encoding_and_serves_beside_accuracy(fitted):
         import shutil
 
         shutil.rmtree(folder)
+
+
+def test_cli_fill_stores_labelled_values(nb201_data_root, capsys):
+    from nasbench.benchmarks.surrogate import load_filled
+
+    assert main(["surrogate", "fill", "nb201/imagenet16-120", "--metric", "train_time_s", "--fidelity", "12",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_measured"] == 1000 and out["n_predicted"] == 14625
+    filled = load_filled("nb201/imagenet16-120", "train_time_s")
+    table = nasbench.load("nb201/imagenet16-120").column("train_time_s", 12)
+    assert np.array_equal(filled.values[:1000], table[:1000]) and filled.predicted[1000:].all()
+    assert filled.fidelities == (12,)
+    folder = surrogate_dir("nb201", "imagenet16-120") / "train_time_s@filled"
+    np.save(folder / "values.npy", np.zeros((15625, 1)))
+    with pytest.raises(DataIntegrityError, match="does not match its sha256"):
+        load_filled("nb201/imagenet16-120", "train_time_s")
+    with pytest.raises(MissingDataError, match="nasbench surrogate fill nb201/cifar100 --metric train_time_s"):
+        load_filled("nb201/cifar100", "train_time_s")
+    import shutil
+
+    shutil.rmtree(surrogate_dir("nb201", "imagenet16-120"))
