@@ -45,7 +45,7 @@ def test_validate_top3_end_to_end_via_cli(compare_run, nb201_cifar10, tmp_path):
     from surrogates.metrics import kendall_tau
 
     out = tmp_path / "report"
-    status = main(["validate", str(compare_run), "--top", "3", "--epochs", "2", "--latency-repeats", "3",
+    status = main(["validate", str(compare_run), "--top", "3", "--epochs", "1", "--latency-repeats", "3",
                    "--device", "cpu", "--out", str(out)])
     assert status == 0
     names = {p.name for p in out.iterdir()}
@@ -79,7 +79,7 @@ def s_abs(rows) -> bool:
 
 def test_validate_archs_ranks_a_good_cell_above_an_empty_one(validate_data_root, tmp_path):
     # 6111 is NB201's best CIFAR-10 cell; the all-none cell makes the network output a constant
-    config = ValidateConfig(device="cpu", epochs=2, latency_repeats=0)
+    config = ValidateConfig(device="cpu", epochs=1, latency_repeats=0)
     a = validate(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 6111], "nb201/cifar10", config)
     assert np.isnan(a["rows"][0]["measured_latency_ms"])
     assert a["rows"][0]["measured_acc"] < 30 < a["rows"][1]["measured_acc"]
