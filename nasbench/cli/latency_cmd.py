@@ -1,0 +1,414 @@
+"""``nasbench latency import|devices|measure|fit|adapt|report|search``: per-device latency.
+
+* ``import --from DIR``: HELP's 27 device configurations into ``$NASBENCH_DATA/latency/nb201/help``.
+* ``devices``: every device with its kind, batch size, coverage and median latency.
+* ``measure --device cpu|cuda --archs ...``: time NB201 networks here with PyTorch and store the
+  medians as a new device (``--name``) of the ``measured`` table.
+* ``fit --device D --n-train N``: fit a latency model on N archs of D, score it on D's other archs.
+* ``adapt --measurements FILE``: few-shot prediction of a new device from a CSV of measured archs.
+* ``report``: the figures of the latency models (per device, by training size) and of few-shot
+  adaptation to held-out devices.
+* ``search --constraint "latency_ms@pixel3 <= 10"``: constrained evolution versus constrained random
+  search, and accuracy/latency Pareto search with hypervolume, on nb201/cifar10.
+
+Relative errors (the share within +-10 %) count only archs whose cell output depends on the input:
+for the other 341 cells, pixel3 and raspi4 report near-zero latencies (compiled away), where a
+relative error says nothing. RMSE counts every arch.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+HELP = "per-device latency: import, measure, fit and adapt latency models, report, hardware-aware search"
+
+_FIT_MODELS = ("additive", "interaction")
+
+
+def add_arguments(parser):
+    sub = parser.add_subparsers(dest="latency_command", metavar="ACTION", required=True)
+    imp = sub.add_parser("import", help="import HELP's latency files (27 device configurations)")
+    imp.add_argument("--from", dest="from_dir", required=True, metavar="DIR", help="folder holding HELP's .pt files or CSV")
+    imp.add_argument("--to", dest="to_dir", default=None, metavar="ROOT", help="data store (default $NASBENCH_DATA)")
+
+    dev = sub.add_parser("devices", help="list the latency devices")
+    dev.add_argument("--json", action="store_true", help="print JSON")
+
+    mea = sub.add_parser("measure", help="measure latency here with PyTorch and store it as a new device")
+    mea.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    mea.add_argument("--archs", nargs="+", metavar="ARCH", default=None, help="arch indices or strings")
+    mea.add_argument("--n-random", type=int, default=None, metavar="N", help="measure N random archs (with --seed)")
+    mea.add_argument("--seed", type=int, default=0)
+    mea.add_argument("--batch-size", type=int, nargs="+", default=[1], help="one or more batch sizes")
+    mea.add_argument("--warmup", type=int, default=10)
+    mea.add_argument("--repeats", type=int, default=30)
+    mea.add_argument("--threads", type=int, default=1, help="CPU threads (torch.set_num_threads)")
+    mea.add_argument("--input-size", type=int, default=32)
+    mea.add_argument("--name", default=None, help="device name prefix (default local_<device>); _b<batch> is appended")
+    mea.add_argument("--no-save", action="store_true", help="print only, store nothing")
+    mea.add_argument("--replace", action="store_true",
+                     help="discard earlier measurements of this device name (default: add to them)")
+
+    fit = sub.add_parser("fit", help="fit a latency model on N archs of a device and score it on the rest")
+    fit.add_argument("--device", required=True)
+    fit.add_argument("--n-train", type=int, default=100)
+    fit.add_argument("--model", choices=_FIT_MODELS, default="additive")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--save", default=None, metavar="DIR", help="save the fitted model (JSON + npz)")
+    fit.add_argument("--json", action="store_true")
+
+    ada = sub.add_parser("adapt", help="predict a new device's latencies from a few measured archs")
+    ada.add_argument("--measurements", required=True, metavar="FILE",
+                     help="CSV with columns arch (index or arch string) and latency_ms")
+    ada.add_argument("--rank", type=int, default=4)
+    ada.add_argument("--exclude", nargs="*", default=[], metavar="DEVICE",
+                     help="known devices the basis must not use (e.g. the device itself, in a test)")
+    ada.add_argument("--out", default=None, metavar="CSV", help="write arch_idx,latency_ms predictions for every arch")
+    ada.add_argument("--save-as", default=None, metavar="NAME", help="store the predictions as predicted device NAME")
+    ada.add_argument("--replace", action="store_true")
+    ada.add_argument("--json", action="store_true")
+
+    rep = sub.add_parser("report", help="accuracy of latency models and of few-shot adaptation, per device")
+    rep.add_argument("--sizes", type=int, nargs="+", default=[20, 100, 1000], help="training sizes")
+    rep.add_argument("--shots", type=int, nargs="+", default=[10, 20], help="measured archs for adaptation")
+    rep.add_argument("--repeats", type=int, default=3, help="random training sets per cell (mean reported)")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--models", nargs="+", choices=_FIT_MODELS, default=list(_FIT_MODELS))
+    rep.add_argument("--per-device", action="store_true", help="print every device, not only the summary")
+    rep.add_argument("--json", default=None, metavar="FILE", help="write all rows and summaries as JSON")
+
+    sea = sub.add_parser("search", help="hardware-aware search on nb201/cifar10: constrained and Pareto")
+    sea.add_argument("--benchmark", default="nb201/cifar10")
+    sea.add_argument("--constraint", default="latency_ms@pixel3 <= 15")
+    sea.add_argument("--seeds", type=int, default=100)
+    sea.add_argument("--max-evals", type=int, default=100)
+    sea.add_argument("--seed", type=int, default=0, help="root seed")
+    sea.add_argument("--ref-accuracy", type=float, default=80.0, help="hypervolume reference accuracy (%%)")
+    sea.add_argument("--plot", default=None, metavar="PNG", help="write the Pareto fronts (needs matplotlib)")
+    sea.add_argument("--json", default=None, metavar="FILE")
+
+
+def run(args) -> int:
+    return {"import": _import, "devices": _devices, "measure": _measure, "fit": _fit, "adapt": _adapt,
+            "report": _report, "search": _search}[args.latency_command](args)
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def _nb201():
+    import numpy as np
+
+    from nasbench.spaces.nb201 import EDGES, ops_table
+    from surrogates.latency.features import degenerate_mask
+
+    ops = ops_table().astype(np.int64)
+    return ops, EDGES, ~degenerate_mask(ops, EDGES)
+
+
+def _complete_devices(tables, exclude=()):
+    """Devices with a value for every arch (the HELP ones, and complete measured/predicted ones)."""
+    return [d for d in tables.devices if tables.info(d).n_archs == tables.n_archs and d not in exclude]
+
+
+def _family(device: str) -> str:
+    head, _, tail = device.rpartition("_")
+    return head if head and tail in ("1", "32", "256") else device
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def print_query(bench, archs, args) -> int:
+    """``nasbench query NAME ARCH --metric latency_ms --device D``: print like the query command."""
+    values = bench.query(archs, args.metric, args.fidelity, args.seed, device=args.device)
+    import numpy as np
+
+    values = np.atleast_1d(values)
+    indices, _ = bench.space.to_indices(archs)
+    rows = [{"benchmark": bench.name, "arch_index": int(i), "arch": bench.space.from_index(int(i)).string,
+             "metric": args.metric, "unit": "ms", "device": args.device, "value": float(v)}
+            for i, v in zip(indices, values)]
+    if args.json:
+        print(json.dumps(rows[0] if len(rows) == 1 else rows))
+    else:
+        for r in rows:
+            print(f"{r['arch_index']}\t{r['value']!r}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ actions
+
+def _import(args) -> int:
+    from nasbench.paths import data_root
+    from tabular_data.importers.help_latency import import_help_latency
+
+    import_help_latency(args.from_dir, args.to_dir or data_root())
+    return 0
+
+
+def _devices(args) -> int:
+    from nasbench.benchmarks.latency import load_latency
+
+    rows = load_latency("nb201").describe()
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'device':<16}{'source':<10}{'kind':<7}{'batch':>6}{'archs':>7}{'median ms':>11}  about")
+    for r in rows:
+        batch = "" if r["batch_size"] is None else str(r["batch_size"])
+        print(f"{r['name']:<16}{r['source']:<10}{r['kind']:<7}{batch:>6}{r['n_archs']:>7}{r['median_ms']:>11.3f}  {r['about']}")
+    return 0
+
+
+def _measure(args) -> int:
+    import numpy as np
+
+    from nasbench.benchmarks.latency import measure_latency, save_device
+    from nasbench.errors import UnknownNameError
+    from nasbench.rng import as_generator
+
+    if (args.archs is None) == (args.n_random is None):
+        raise UnknownNameError("give the archs to measure: --archs A B ... or --n-random N (not both).")
+    if args.archs is not None:
+        archs = [int(a) if a.strip().isdigit() else a for a in args.archs]
+    else:
+        if args.n_random < 1:
+            raise UnknownNameError(f"--n-random must be >= 1; got {args.n_random}.")
+        archs = np.sort(as_generator(args.seed).choice(15625, size=min(args.n_random, 15625), replace=False))
+    prefix = args.name or f"local_{args.device}"
+    for batch in args.batch_size:
+        print(f"# {args.device}, batch {batch}: median of {args.repeats} timed passes after {args.warmup} warm-up")
+        result = measure_latency(archs, device=args.device, batch_size=batch, warmup=args.warmup,
+                                 repeats=args.repeats, threads=args.threads, input_size=args.input_size,
+                                 log=lambda line: print(line, flush=True))
+        if args.no_save:
+            continue
+        name = f"{prefix}_b{batch}"
+        values = np.full(15625, np.nan)
+        if _is_measured(name) and not args.replace:  # add to earlier measurements of this device
+            from nasbench.benchmarks.latency import load_latency
+
+            values = np.array(load_latency("nb201").column(name))
+        values[result["indices"]] = result["median_ms"]
+        directory = save_device(name, values, source="measured", kind="gpu" if args.device == "cuda" else "cpu",
+                                batch_size=batch,
+                                about=f"measured here with PyTorch ({result['provenance']['device_name']})",
+                                provenance=result["provenance"], replace=_is_measured(name))
+        print(f"stored {int(np.sum(~np.isnan(values)))} archs as device {name!r} in {directory}")
+    return 0
+
+
+def _is_measured(name: str) -> bool:
+    try:
+        from nasbench.benchmarks.latency import load_latency
+
+        tables = load_latency("nb201")
+        return name in tables.devices and tables.info(name).source == "measured"
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _fit(args) -> int:
+    import numpy as np
+
+    from nasbench.benchmarks.latency import load_latency
+    from nasbench.errors import UnknownNameError
+    from nasbench.rng import as_generator
+    from surrogates.latency import AdditiveLatencyModel, InteractionLatencyModel, latency_scores, save_latency_model
+
+    tables = load_latency("nb201")
+    y_all = np.asarray(tables.column(args.device))
+    ops, edges, meaningful = _nb201()
+    have = np.flatnonzero(~np.isnan(y_all))
+    if not 2 <= args.n_train < have.size:
+        raise UnknownNameError(f"--n-train must be in [2, {have.size - 1}] for {args.device} ({have.size} archs); got {args.n_train}.")
+    train = np.sort(as_generator(args.seed).choice(have, size=args.n_train, replace=False))
+    test = np.setdiff1d(have, train)
+    model = (AdditiveLatencyModel(5) if args.model == "additive" else InteractionLatencyModel(5, edges))
+    model.fit(ops[train], y_all[train])
+    scores = latency_scores(y_all[test], model.predict(ops[test]), meaningful[test])
+    out = {"device": args.device, "model": args.model, "n_train": args.n_train, "seed": args.seed, **scores}
+    if args.save:
+        import hashlib
+
+        save_latency_model(model, args.save, {
+            "space": "nb201", "device": args.device, "n_train": args.n_train, "seed": args.seed,
+            "train_archs_sha256": hashlib.sha256(train.astype("<i8").tobytes()).hexdigest(), "scores": scores})
+        out["saved"] = args.save
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{args.model} model of {args.device}, trained on {args.n_train} archs (seed {args.seed}), "
+              f"scored on the other {scores['n']}:")
+        print(f"  within +-10%: {_pct(scores['within'])} of {scores['n_meaningful']} non-degenerate archs "
+              f"({_pct(scores['within_all'])} of all)")
+        print(f"  Spearman {scores['spearman']:.4f}   RMSE {scores['rmse_ms']:.4f} ms")
+        if args.model == "additive":
+            from nasbench.spaces.nb201 import OPS
+
+            print(f"  skeleton (all edges 'none'): {model.intercept_:.3f} ms; per-edge op costs (ms):")
+            print("  edge  " + "".join(f"{o:>14}" for o in OPS))
+            for e, (s, t) in enumerate(edges):
+                print(f"  {s}->{t}  " + "".join(f"{c:>14.3f}" for c in model.op_costs_[e]))
+    return 0
+
+
+def _read_measurements(path):
+    import csv
+
+    import numpy as np
+
+    from nasbench.errors import DataIntegrityError, MissingDataError
+    from nasbench.spaces import get_space
+
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise MissingDataError(f"--measurements file {path} does not exist.") from None
+    if not rows or not {"arch", "latency_ms"} <= set(rows[0]):
+        raise DataIntegrityError(
+            f"{path} must be a CSV with a header holding the columns 'arch' (NB201 index or arch string) and "
+            f"'latency_ms'; got columns {list(rows[0]) if rows else 'none (empty file)'}."
+        )
+    archs = [int(r["arch"]) if r["arch"].strip().isdigit() else r["arch"] for r in rows]
+    indices, _ = get_space("nb201").to_indices(archs)
+    try:
+        y = np.array([float(r["latency_ms"]) for r in rows])
+    except ValueError:
+        raise DataIntegrityError(f"{path}: a latency_ms value is not a number.") from None
+    return indices, y
+
+
+def _adapt(args) -> int:
+    import numpy as np
+
+    from nasbench.benchmarks.latency import load_latency, save_device
+    from nasbench.errors import UnknownNameError
+    from surrogates.latency import CrossDeviceLatencyModel, latency_scores
+
+    tables = load_latency("nb201")
+    unknown = [d for d in args.exclude if d not in tables.devices]
+    if unknown:
+        raise UnknownNameError(f"--exclude names unknown devices {unknown}; expected among {list(tables.devices)}.")
+    devices = _complete_devices(tables, exclude=set(args.exclude) | ({args.save_as} if args.save_as else set()))
+    if not devices:
+        raise UnknownNameError("no complete latency device is left to learn from; exclude fewer devices.")
+    indices, y = _read_measurements(args.measurements)
+    known, _ = tables.matrix(devices)
+    model = CrossDeviceLatencyModel(rank=args.rank).fit(known).adapt(indices, y)
+    _, _, meaningful = _nb201()
+    # honest estimate from the measurements alone: leave-one-out over the measured archs
+    loo = np.empty(y.shape[0])
+    for i in range(y.shape[0]):
+        keep = np.arange(y.shape[0]) != i
+        loo[i] = CrossDeviceLatencyModel(rank=args.rank).fit(known).adapt(indices[keep], y[keep]).predict(indices[i:i + 1])[0]
+    scores = latency_scores(y, loo, meaningful[indices])
+    raw = model.predict(np.arange(known.shape[0]))
+    # A linear model can go below zero for the fastest (degenerate) cells; as the simulator's cost
+    # estimate does, clip below at the smallest measured value, and say how many were clipped.
+    floor = float(y.min())
+    prediction = np.maximum(raw, floor)
+    out = {"n_measured": int(y.shape[0]), "basis_devices": devices, "rank": args.rank,
+           "explained_variance": model.explained_.tolist(), "leave_one_out": scores,
+           "clipped_below_ms": floor, "n_clipped": int((raw < floor).sum())}
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write("arch_idx,latency_ms\n")
+            fh.writelines(f"{i},{v!r}\n" for i, v in enumerate(prediction.tolist()))
+        out["out"] = args.out
+    if args.save_as:
+        save_device(args.save_as, prediction, source="predicted", predicted_by=f"cross_device rank {args.rank}, "
+                    f"{y.shape[0]} measured archs", kind="unknown", about=f"adapted from {args.measurements}",
+                    provenance={"measured_archs": indices.tolist(), "basis_devices": devices,
+                                "clipped_below_ms": floor, "n_clipped": out["n_clipped"]},
+                    replace=args.replace)
+        out["saved_as"] = args.save_as
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"adapted a {model.factors_.shape[1]}-factor basis of {len(devices)} known devices to {y.shape[0]} "
+              f"measured archs (the factors explain {_pct(float(model.explained_.sum()))} of the known variance)")
+        print(f"leave-one-out on the measured archs: within +-10% {_pct(scores['within'])} "
+              f"({scores['n_meaningful']} non-degenerate), Spearman {scores['spearman']:.3f}, RMSE {scores['rmse_ms']:.3f} ms")
+        print(f"{out['n_clipped']} predictions below the smallest measured latency ({floor:.4g} ms) were clipped to it")
+        if args.out:
+            print(f"wrote predictions for all {prediction.shape[0]} archs to {args.out}")
+        if args.save_as:
+            print(f"stored as predicted device {args.save_as!r}: query it with --device {args.save_as}")
+    return 0
+
+
+def _report(args) -> int:
+    from nasbench.benchmarks.latency import load_latency
+    from nasbench.errors import UnknownNameError
+    from surrogates.latency.report import adaptation_report, surrogate_report
+
+    for name, values in (("--sizes", args.sizes), ("--shots", args.shots)):
+        if any(v < 3 or v >= 15625 for v in values):
+            raise UnknownNameError(f"{name} values must be in [3, 15624]; got {values}.")
+    if args.repeats < 1:
+        raise UnknownNameError(f"--repeats must be >= 1; got {args.repeats}.")
+    tables = load_latency("nb201")
+    devices = _complete_devices(tables)
+    table, _ = tables.matrix(devices)
+    ops, edges, meaningful = _nb201()
+    print(f"# Latency models on {len(devices)} devices x {table.shape[0]} NB201 archs "
+          f"(mean of {args.repeats} random training sets, root seed {args.seed})")
+    print(f"# 'within' = share of test archs predicted within +-10%, over the {int(meaningful.sum())} archs whose "
+          f"cell output depends on the input; the other {int((~meaningful).sum())} are excluded because pixel3/raspi4 "
+          "report near-zero latencies for them. RMSE over all test archs. Phones measure integer ms.")
+    sur = surrogate_report(ops, table, devices, meaningful, n_ops=5, edges=edges, sizes=args.sizes,
+                           models=args.models, n_repeats=args.repeats, seed=args.seed)
+    print("\n## Per-device latency models: train on N archs of a device, predict its other archs")
+    print(f"{'model':<12}{'N':>6}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
+          f"{'Spearman':>9}{'RMSE ms':>9}")
+    for s in sur["summary"]:
+        print(f"{s['model']:<12}{s['n_train']:>6}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
+              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}")
+    if args.per_device:
+        print(f"\n{'device':<16}" + "".join(f"{m[:3]}@{n:<6}" for m in args.models for n in args.sizes))
+        for d in devices:
+            cells = [r for r in sur["rows"] if r["device"] == d]
+            print(f"{d:<16}" + "".join(f"{_pct(r['within']):>10}" for r in cells))
+    families = [_family(d) for d in devices]
+    ada = adaptation_report(table, devices, meaningful, families=families, shots=args.shots,
+                            n_repeats=args.repeats, seed=args.seed)
+    print("\n## Few-shot adaptation: basis from the other devices, adapted with K measured archs of the held-out one")
+    print("# leave-one-hardware-out also hides the held-out device's other batch sizes from the basis")
+    print(f"{'protocol':<24}{'K':>4}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
+          f"{'Spearman':>9}{'RMSE ms':>9}")
+    for s in ada["summary"]:
+        print(f"{s['protocol']:<24}{s['n_shots']:>4}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
+              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}")
+    if args.per_device:
+        print(f"\n{'device':<16}" + "".join(f"{p[:13]}@{k:<4}" for p in ("leave-one-device-out",
+                                                                         "leave-one-hardware-out") for k in args.shots))
+        for d in devices:
+            cells = [r for r in ada["rows"] if r["device"] == d]
+            print(f"{d:<16}" + "".join(f"{_pct(r['within']):>18}" for r in cells))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"surrogates": sur, "adaptation": ada, "devices": devices, "seed": args.seed,
+                       "repeats": args.repeats}, fh, indent=1)
+        print(f"\nwrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _search(args) -> int:
+    from strategies.hardware import run_hardware_search
+
+    result = run_hardware_search(args.benchmark, args.constraint, n_seeds=args.seeds, max_evals=args.max_evals,
+                                 seed=args.seed, ref_accuracy=args.ref_accuracy)
+    print(result["text"])
+    if args.plot:
+        from strategies.hardware import plot_fronts
+
+        plot_fronts(result, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({k: v for k, v in result.items() if k != "text"}, fh, indent=1)
+    return 0
