@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "surrogate": ".surrogate_cmd",
     "validate": ".validate_cmd",
     "search": ".search_cmd",
+    "latency": ".latency_cmd",
 }
 
 
