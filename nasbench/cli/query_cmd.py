@@ -14,6 +14,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=None,
                         help="sample one training seed with this random seed; default: mean over seeds")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--device", default=None, help="device of --metric latency_ms, e.g. pixel3 "
+                        "(`nasbench latency devices` lists them)")
 
 
 def _number(text: str):
@@ -28,6 +30,10 @@ def run(args) -> int:
 
     bench = nasbench.load(args.name)
     archs = [int(a) if a.strip().isdigit() else a for a in args.archs]
+    if args.device is not None or args.metric == "latency_ms":  # per-device latency: nasbench.cli.latency_cmd
+        from nasbench.cli.latency_cmd import print_query
+
+        return print_query(bench, archs, args)
     values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed)
     fidelity = bench.default_fidelity(args.metric) if args.fidelity is None else args.fidelity
     unit = bench.metrics[args.metric].unit
