@@ -130,3 +130,22 @@ def test_loaded_model_serves_without_xgboost(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "xgboost", None)
     loaded, _ = load_model(tmp_path / "m")
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_same_seed_same_bytes_in_a_fresh_process():
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, numpy as np\n"
+        "from surrogates import BaggedXGBSurrogate\n"
+        "rng = np.random.default_rng(0); X = rng.random((300, 6))\n"
+        "y = 70 + 10 * X[:, 0] * X[:, 1] + rng.standard_normal(300) * 0.2\n"
+        "m = BaggedXGBSurrogate({'n_estimators': 20, 'max_depth': 4}, n_members=2, seed=9).fit(X, y)\n"
+        "print(hashlib.sha256(b''.join(m.booster_jsons_)).hexdigest())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    X, y = _data()
+    here = BaggedXGBSurrogate(PARAMS, n_members=2, seed=9).fit(X, y)
+    assert out == hashlib.sha256(b"".join(here.booster_jsons_)).hexdigest()
