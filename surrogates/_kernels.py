@@ -3,7 +3,8 @@ validation, no globals, no RNG (see :mod:`surrogates._reference` for the plain-P
 
 Tree walks are latency-bound (each step's loads depend on the previous step), so
 :func:`forest_predict` walks eight rows through each tree at once (or, for a last few rows, one row
-through four trees at once): independent chains keep the load units busy. It assumes a NaN-free ``X``; :func:`forest_predict_nan` handles missing values
+through four trees at once): independent chains keep the load units busy. It assumes a NaN-free
+``X``; :func:`forest_predict_nan` handles missing values
 with each node's default direction.
 """
 

@@ -112,7 +112,9 @@ def load_model(directory) -> tuple[BaggedXGBSurrogate, dict]:
     doc = read_metadata(directory)
     info = doc.get("model", {})
     if info.get("kind") != "bagged_xgboost":
-        raise DataIntegrityError(f"{directory}: unknown surrogate model kind {info.get('kind')!r}; expected 'bagged_xgboost'.")
+        raise DataIntegrityError(
+            f"{directory}: unknown surrogate model kind {info.get('kind')!r}; expected 'bagged_xgboost'."
+        )
     blobs = []
     for entry in info["files"]:
         name, digest = entry["name"], entry["sha256"]

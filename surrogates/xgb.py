@@ -15,7 +15,7 @@ import numpy as np
 from nasbench.errors import NasbenchError
 from nasbench.rng import as_generator
 from surrogates._deps import require_xgboost
-from surrogates.forest import Forest, compile_models
+from surrogates.forest import compile_models
 
 __all__ = ["XGBSurrogate", "BaggedXGBSurrogate", "NotFittedError", "DEFAULT_PARAMS"]
 

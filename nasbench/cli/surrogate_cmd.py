@@ -302,7 +302,8 @@ def format_report(report: dict) -> str:
     ]
     for f in report["fits"]:
         lines.append(f"  surrogate {f['metric']}@{f['fidelity']}: held-out Kendall tau {f['kendall_tau']:.4f}")
-    lines.append(f"{'strategy':<24}{'table':>10}{'surrogate':>11}{'diff':>9}{'picks on table':>16}  within {report['tolerance']}")
+    lines.append(f"{'strategy':<24}{'table':>10}{'surrogate':>11}{'diff':>9}{'picks on table':>16}"
+                 f"  within {report['tolerance']}")
     for r in report["rows"]:
         lines.append(f"{r['strategy']:<24}{r['mean_table']:>10.3f}{r['mean_surrogate']:>11.3f}{r['difference']:>+9.3f}"
                      f"{r['mean_surrogate_picks_on_table']:>16.3f}  {'yes' if r['within_tolerance'] else 'NO'}")
