@@ -228,6 +228,10 @@ class LatencyTables:
         if missing not in ("raise", "nan"):
             raise UnknownNameError(f"missing must be one of 'raise', 'nan'; got {missing!r}.")
         column = self.column(device)
+        if type(archs) is int and 0 <= archs < column.shape[0]:  # fast path for one arch index
+            value = column[archs]
+            if value == value:
+                return value
         idx, scalar = self.space.to_indices(archs)
         bad = (idx < 0) | (idx >= column.shape[0])
         if bad.any():
@@ -253,21 +257,30 @@ class LatencyTables:
 
 
 _CACHE: dict = {}
+# How long an opened set of tables is trusted before its manifests' mtimes are checked again: a
+# device stored by another process (``nasbench latency measure``) shows up within this time.
+_RECHECK_S = 1.0
 
 
 def load_latency(space: str = "nb201", root=None) -> LatencyTables:
     """Open the latency tables of ``space`` (cached while their manifests are unchanged)."""
+    import time
+
     root = Path(root if root is not None else data_root())
+    key = (space, str(root))
+    now = time.monotonic()
+    cached = _CACHE.get(key)
+    if cached is not None and now - cached[2] < _RECHECK_S:
+        return cached[1]
     stamp = []
     for source in SOURCES:
         manifest = latency_dir(space, source, root) / "manifest.json"
         stamp.append(manifest.stat().st_mtime_ns if manifest.is_file() else None)
-    key = (space, str(root.resolve()))
-    cached = _CACHE.get(key)
     if cached is not None and cached[0] == stamp:
+        _CACHE[key] = (stamp, cached[1], now)
         return cached[1]
     tables = LatencyTables(space, root)
-    _CACHE[key] = (stamp, tables)
+    _CACHE[key] = (stamp, tables, now)
     return tables
 
 
@@ -371,6 +384,8 @@ def save_device(name: str, values, *, space: str = "nb201", source: str = "measu
         mean_over="median over timed repeats" if source == "measured" else "not applicable (predicted)",
         predicted_by=None if source == "measured" else "per device (see info.devices)",
     )
+    for key in [k for k in _CACHE if k[0] == space]:  # this process sees the new device at once
+        del _CACHE[key]
     info = {"about": f"latency table of {source} devices", "axes": {"rows": "arch index", "columns": "device"},
             "devices": {d: described[d] for d in devices}, "nasbench_version": __version__}
     return write_table(directory, name=f"latency/{space}/{source}", space=space, dataset="latency",
