@@ -369,7 +369,7 @@ def _report(args) -> int:
         print(f"{s['model']:<12}{s['n_train']:>6}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
               f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}")
     if args.per_device:
-        print(f"\n{'device':<16}" + "".join(f"{m[:3]}@{n:<6}" for m in args.models for n in args.sizes))
+        print(f"\n{'device':<16}" + "".join(f"{m[:3] + '@' + str(n):>10}" for m in args.models for n in args.sizes))
         for d in devices:
             cells = [r for r in sur["rows"] if r["device"] == d]
             print(f"{d:<16}" + "".join(f"{_pct(r['within']):>10}" for r in cells))
@@ -384,11 +384,11 @@ def _report(args) -> int:
         print(f"{s['protocol']:<24}{s['n_shots']:>4}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
               f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}")
     if args.per_device:
-        print(f"\n{'device':<16}" + "".join(f"{p[:13]}@{k:<4}" for p in ("leave-one-device-out",
-                                                                         "leave-one-hardware-out") for k in args.shots))
+        print(f"\n{'device':<16}" + "".join(f"{p + '@' + str(k):>22}" for p in ("one-device-out", "one-hardware-out")
+                                             for k in args.shots))
         for d in devices:
             cells = [r for r in ada["rows"] if r["device"] == d]
-            print(f"{d:<16}" + "".join(f"{_pct(r['within']):>18}" for r in cells))
+            print(f"{d:<16}" + "".join(f"{_pct(r['within']):>22}" for r in cells))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"surrogates": sur, "adaptation": ada, "devices": devices, "seed": args.seed,
