@@ -43,6 +43,9 @@ __all__ = [
     "front_of_history",
     "hypervolume_of_history",
     "constrained_best",
+    "run_hardware_search",
+    "plot_fronts",
+    "leaderboard_columns",
 ]
 
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
@@ -689,3 +692,65 @@ def plot_fronts(result: dict, path) -> None:
     fig.tight_layout()
     fig.savefig(path, metadata=_METADATA)
     plt.close(fig)
+
+
+def leaderboard_columns(histories: dict, task, constraint: str | Constraint, *, ref_accuracy: float = 80.0) -> dict:
+    """Hardware columns for a leaderboard: constraint-satisfying accuracy and hypervolume per strategy.
+
+    Meant for ``nasbench compare`` (one call after its runs): it needs only the histories and the task.
+
+    Parameters
+    ----------
+    histories : dict
+        Strategy name -> list of :class:`~strategies.history.History` (one per seed).
+    task : strategies.task.Task
+    constraint : str or Constraint
+        E.g. ``"latency_ms@pixel3 <= 10"``.
+    ref_accuracy : float
+        Hypervolume reference accuracy (the reference latency is the device's largest).
+
+    Returns
+    -------
+    dict strategy -> {
+        ``feasible_report_mean``: mean over seeds of the report value of the *feasible incumbent* (the
+        evaluated feasible arch with the best search value; NaN for a seed with no feasible evaluation),
+        ``feasible_regret_mean``: best feasible report value minus that,
+        ``seeds_without_feasible``: how many seeds evaluated no feasible arch,
+        ``feasible_eval_share``: share of all evaluations that met the constraint,
+        ``hypervolume_mean``: mean relative hypervolume (report metric vs the latency of the
+        constraint's device) of the evaluated archs (only for a latency constraint, else absent)}
+    """
+    parsed = constraint if isinstance(constraint, Constraint) else parse_constraint(constraint)
+    bench = task.benchmark
+    column = parsed.column(bench)
+    feasible = parsed.holds(column)
+    report = task.report
+    search = task.values[task.search_fidelity]
+    _, best_feasible = constrained_best(report, feasible)
+    latency = column if parsed.metric == "latency_ms" else None
+    if latency is not None:
+        ref_latency = float(np.nanmax(latency))
+        full = hypervolume_2d(report, latency, ref_accuracy, ref_latency)
+    out = {}
+    for name, runs in histories.items():
+        incumbents, shares, volumes, empty = [], [], [], 0
+        for history in runs:
+            idx = np.asarray(history.arch_index, dtype=np.int64)
+            ok = feasible[idx]
+            shares.append(float(ok.mean()) if idx.size else 0.0)
+            if ok.any():
+                pos = np.flatnonzero(ok)
+                values = np.asarray(history.value)[pos] if len(history.value) == idx.size else search[idx[pos]]
+                incumbents.append(float(report[idx[pos[int(np.argmax(values))]]]))
+            else:
+                incumbents.append(float("nan"))
+                empty += 1
+            if latency is not None:
+                volumes.append(hypervolume_of_history(idx, report, latency, ref_accuracy, ref_latency) / full)
+        mean = float(np.nanmean(incumbents)) if empty < len(incumbents) else float("nan")
+        row = {"feasible_report_mean": mean, "feasible_regret_mean": best_feasible - mean,
+               "seeds_without_feasible": empty, "feasible_eval_share": float(np.mean(shares))}
+        if latency is not None:
+            row["hypervolume_mean"] = float(np.mean(volumes))
+        out[name] = row
+    return out

@@ -15,6 +15,7 @@ from strategies.hardware import (
     ConstrainedStrategy,
     ParetoEvolution,
     constrained_best,
+    leaderboard_columns,
     front_of_history,
     hypervolume_2d,
     hypervolume_2d_reference,
@@ -211,3 +212,28 @@ def test_constraint_on_the_benchmark(latency_root):
         parse_constraint("latency_ms@pixel9 <= 10").feasible(bench)
     with pytest.raises(UnknownNameError, match="only latency_ms takes a device"):
         Constraint("params_m", "pixel3", "<", 1.0).column(bench)
+
+
+def test_leaderboard_columns(latency_root):
+    import nasbench
+    from strategies.history import History
+    from strategies.task import Task
+
+    task = Task(nasbench.load("nb201/cifar10"))
+    feasible = parse_constraint("latency_ms@pixel3 <= 10").feasible(task.benchmark)
+    good = np.flatnonzero(feasible)[:5]
+    bad = np.flatnonzero(~feasible)[:5]
+
+    def history(indices):
+        values = task.values[200][indices]
+        n = len(indices)
+        return History.from_lists(indices, [200] * n, [0] * n, np.arange(n), np.arange(1, n + 1), values)
+
+    cols = leaderboard_columns({"a": [history(good), history(bad)], "b": [history(np.r_[good, bad])]}, task,
+                               "latency_ms@pixel3 <= 10")
+    incumbent = good[np.argmax(task.values[200][good])]
+    assert cols["a"]["feasible_report_mean"] == pytest.approx(task.report[incumbent])
+    assert cols["a"]["seeds_without_feasible"] == 1 and cols["a"]["feasible_eval_share"] == 0.5
+    assert cols["b"]["feasible_report_mean"] == pytest.approx(task.report[incumbent])
+    assert 0 < cols["b"]["hypervolume_mean"] <= 1
+    assert "hypervolume_mean" not in leaderboard_columns({"a": [history(good)]}, task, "params_m < 1")["a"]
