@@ -69,6 +69,10 @@ class ValidateConfig:
     latency_device : str or None
         Device of the latency table that gives the predicted latency (None:
         :func:`default_latency_device`).
+    latency_where : {"driver", "task"}, default "driver"
+        ``"driver"`` times every arch serially in this process after all training jobs finished,
+        so concurrent training never inflates the figures; ``"task"`` times it inside each
+        training job, on the worker's device (for a Ray cluster whose GPUs are the device of interest).
     """
 
     dataset: str = "digits"
@@ -84,8 +88,13 @@ class ValidateConfig:
     device: str = "auto"
     latency_repeats: int = 30
     latency_device: str | None = None
+    latency_where: str = "driver"
 
     def __post_init__(self):
+        if self.latency_where not in ("driver", "task"):
+            raise UnknownNameError(
+                f"latency_where must be 'driver' or 'task'; got {self.latency_where!r}."
+            )
         if self.dataset not in DATASETS:
             raise UnknownNameError(f"unknown dataset {self.dataset!r}; expected one of {choices_text(DATASETS)}.")
         if self.dataset == "cifar10" and not self.data_dir:
@@ -197,8 +206,7 @@ def train_task(task: dict) -> dict:
         NaN when ``latency_repeats == 0``), ``latency_trained_ms`` (the trained network at the data's
         input size), ``device``.
     """
-    from nasbench.training.model import build_network
-    from nasbench.training.trainer import TrainConfig, measure_latency_ms, resolve_device, train_arch
+    from nasbench.training.trainer import TrainConfig, train_arch
 
     cfg = ValidateConfig(**task["config"])
     C, N = cfg.network
@@ -206,21 +214,31 @@ def train_task(task: dict) -> dict:
     tc = TrainConfig(C=C, N=N, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, device=cfg.device,
                      bn_recalibration=cfg.bn_recalibration, latency_repeats=cfg.latency_repeats)
     res = train_arch(int(task["arch_index"]), data, tc, seed=int(task["seed"]))
-    device = resolve_device(cfg.device)
-    import torch
-
-    with torch.no_grad():
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the tables' CPU devices and our trainer time one thread per process
-        try:
-            net = build_network(int(task["arch_index"]), C=16, N=5, in_channels=3, n_classes=10, seed=0).to(device)
-            latency = measure_latency_ms(net, (3, 32, 32), device, repeats=cfg.latency_repeats)
-        finally:
-            torch.set_num_threads(threads)
+    latency = nb201_latency_ms(res.arch_index, cfg) if cfg.latency_where == "task" else float("nan")
     return {"arch_index": res.arch_index, "seed": res.seed, "test_acc": float(res.test_acc[-1]),
             "valid_acc": float(res.valid_acc[-1]), "train_time_s": res.train_time_s, "params_m": res.params_m,
             "flops_m": res.flops_m, "latency_ms": latency, "latency_trained_ms": res.latency_ms,
             "device": res.device}
+
+
+def nb201_latency_ms(arch_index: int, config: ValidateConfig) -> float:
+    """Median batch-1 latency (ms) of the NB201 C=16, N=5 CIFAR network of ``arch_index`` here, 1 thread.
+
+    NaN when ``config.latency_repeats == 0``.
+    """
+    import torch
+
+    from nasbench.training.model import build_network
+    from nasbench.training.trainer import measure_latency_ms, resolve_device
+
+    device = resolve_device(config.device)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the tables' CPU figures and the trainer use one thread per process
+    try:
+        net = build_network(int(arch_index), C=16, N=5, in_channels=3, n_classes=10, seed=0).to(device)
+        return measure_latency_ms(net, (3, 32, 32), device, repeats=config.latency_repeats)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _training_seeds(root: int, n: int) -> list[int]:
@@ -309,6 +327,11 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
     t0 = time.perf_counter()
     executor = executor or LocalExecutor(1)
     runs = executor.map(train_task, tasks)
+    if config.latency_where == "driver":
+        say(f"timing {len(idx)} NB201 networks here, one at a time")
+        here = {a: nb201_latency_ms(a, config) for a in idx}
+        for r in runs:
+            r["latency_ms"] = here[r["arch_index"]]
     wall = time.perf_counter() - t0
     rows = []
     for k, a in enumerate(arch_values):
@@ -345,7 +368,8 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
                         f"N={config.network[1]}), mean over {config.n_seeds} seed(s)",
         "predicted_latency": lat_source,
         "measured_latency": f"median batch-1 latency of the NB201 C=16, N=5 network at 3x32x32 on "
-                            f"{rows[0]['device']}, 1 thread",
+                            f"{rows[0]['device']}, 1 thread, timed in the "
+                            f"{'validate process after training' if config.latency_where == 'driver' else 'training job'}",
         "wall_time_s": round(wall, 3),
     }
     if len(rows) < 2:

@@ -61,8 +61,8 @@ def run(args) -> int:
     gpus = "auto" if args.executor == "ray" else 0
     with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:
         results = ex.map(search_task, tasks)
-    for r in results:
-        print(f"{r.method} seed {r.seed}: {r.arch.string} (NB201 index {r.arch.index}): "
+    for t, r in zip(tasks, results):
+        print(f"{r.method} seed {t['seed_id']}: {r.arch.string} (NB201 index {r.arch.index}): "
               f"{r.objective['report_metric']}@{r.objective['report_fidelity']} on {r.benchmark} = "
               f"{r.report[-1]:.3f} (regret {r.objective['best_report'] - r.report[-1]:.3f}; "
               f"{r.epoch_time_s.sum():.1f} s)")

@@ -29,6 +29,8 @@ def add_arguments(parser):
     parser.add_argument("--latency-device", default=None,
                         help="latency-table device of the predicted latency (default gold_6240, or titan_rtx_1 with CUDA)")
     parser.add_argument("--latency-repeats", type=int, default=30, help="timed batch-1 passes (0: skip latency)")
+    parser.add_argument("--latency-where", default="driver", choices=("driver", "task"),
+                        help="time latency here after training (default; no concurrent load) or inside each job")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
                         help="where training jobs run (ray: pip install \"nasbench[distributed]\")")
     parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
@@ -66,7 +68,8 @@ def run(args) -> int:
         raise NasbenchError("with --archs, give --out DIR for the report.")
     config = ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs, C=args.C, N=args.N,
                             n_seeds=args.seeds, seed=args.seed, device=args.device,
-                            latency_repeats=args.latency_repeats, latency_device=args.latency_device)
+                            latency_repeats=args.latency_repeats, latency_device=args.latency_device,
+                            latency_where=args.latency_where)
     say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)  # noqa: E731
     gpus = "auto" if args.executor == "ray" else 0
     with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:

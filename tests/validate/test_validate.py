@@ -89,10 +89,13 @@ def test_validate_archs_ranks_a_good_cell_above_an_empty_one(validate_data_root,
 
 
 def test_train_task_reports_what_it_trained():
-    out = train_task({"arch_index": 6111, "seed": 1, "config": ValidateConfig(device="cpu", epochs=1,
-                                                                              latency_repeats=2).to_dict()})
+    config = ValidateConfig(device="cpu", epochs=1, latency_repeats=2, latency_where="task")
+    out = train_task({"arch_index": 6111, "seed": 1, "config": config.to_dict()})
     assert out["arch_index"] == 6111 and out["seed"] == 1 and out["device"] == "cpu"
     assert out["latency_ms"] > 0 and out["params_m"] > 0
+    # by default the job leaves the timing to the validate process
+    config = ValidateConfig(device="cpu", epochs=1, latency_repeats=2)
+    assert np.isnan(train_task({"arch_index": 6111, "seed": 1, "config": config.to_dict()})["latency_ms"])
 
 
 def test_validate_errors(tmp_path, validate_data_root):
@@ -106,6 +109,8 @@ def test_validate_errors(tmp_path, validate_data_root):
         ValidateConfig(dataset="cifar10")
     with pytest.raises(NasbenchError, match="ValidateConfig.epochs must be an int >= 1; got 0"):
         ValidateConfig(epochs=0)
+    with pytest.raises(UnknownNameError, match="latency_where must be 'driver' or 'task'; got 'gpu'"):
+        ValidateConfig(latency_where="gpu")
     with pytest.raises(NasbenchError, match="at least one arch"):
         validate([], "nb201/cifar10")
     with pytest.raises(NasbenchError, match="archs must be distinct"):
