@@ -237,3 +237,17 @@ def test_leaderboard_columns(latency_root):
     assert cols["b"]["feasible_report_mean"] == pytest.approx(task.report[incumbent])
     assert 0 < cols["b"]["hypervolume_mean"] <= 1
     assert "hypervolume_mean" not in leaderboard_columns({"a": [history(good)]}, task, "params_m < 1")["a"]
+
+
+def test_search_study_is_reproducible(latency_root):
+    import json
+
+    from strategies.hardware import run_hardware_search
+
+    first = run_hardware_search(n_seeds=2, max_evals=15, seed=3)
+    again = run_hardware_search(n_seeds=2, max_evals=15, seed=3)
+    assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
+    assert json.dumps(first, sort_keys=True) != json.dumps(run_hardware_search(n_seeds=2, max_evals=15, seed=4),
+                                                           sort_keys=True)
+    with pytest.raises(NasbenchError, match="n_seeds must be an int >= 2"):
+        run_hardware_search(n_seeds=1)

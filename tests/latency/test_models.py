@@ -220,3 +220,21 @@ def test_issue_figures_on_help(latency_root):
         others = [k for k in range(27) if families[k] != families[t]]
         adapted.append({"device": d, **evaluate_adaptation(table, t, others, meaningful, 20, n_repeats=1)})
     assert summarise(adapted)["median"] >= 0.8
+
+
+def test_reports_are_reproducible():
+    from surrogates.latency.report import adaptation_report, surrogate_report
+
+    rng = np.random.default_rng(5)
+    ops = OPS[:400]
+    base = 1.0 + one_hot(ops, 5) @ rng.uniform(0, 1, 30)
+    table = np.stack([base * s for s in (1.0, 2.0, 3.5)], axis=1) * rng.uniform(0.95, 1.05, (400, 3))
+    meaningful = np.ones(400, dtype=bool)
+    args = (ops, table, ["a", "b", "c"], meaningful)
+    first = surrogate_report(*args, n_ops=5, edges=EDGES, sizes=(50,), n_repeats=2, seed=1)
+    assert first == surrogate_report(*args, n_ops=5, edges=EDGES, sizes=(50,), n_repeats=2, seed=1)
+    assert first["summary"][0]["median"] > 0.5
+    ada = adaptation_report(table, ["a", "b", "c"], meaningful, families=["x", "y", "z"], shots=(10,), rank=2, seed=1)
+    assert ada == adaptation_report(table, ["a", "b", "c"], meaningful, families=["x", "y", "z"], shots=(10,),
+                                    rank=2, seed=1)
+    assert {s["protocol"] for s in ada["summary"]} == {"leave-one-device-out", "leave-one-hardware-out"}
