@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -67,10 +68,26 @@ def ray_executor():
     assert not ray.is_initialized()
 
 
-def _compare_tasks(benchmark: str):
-    """Argument tuples of strategies.compare._python_chunk: two Python-path strategies, 2 chunks of seeds."""
-    return [(benchmark, {}, name, {}, 0, ids, 1, 12, None)
-            for name in ("reinforce", "bohb") for ids in ([0, 1], [2])]
+def _compare_jobs(benchmark: str):
+    """Compare's unit of dispatched work for two Python-path strategies, seeds in 2 chunks: (function, jobs).
+
+    Uses ``strategies.compare.run_job`` / ``RunJob`` when compare has them, else the older
+    ``_python_chunk`` with argument tuples.
+    """
+    import strategies.compare as compare
+
+    seeds = ([0, 1], [2])
+    if hasattr(compare, "RunJob"):
+        budget = dict(n_workers=1, max_evals=12, max_time_s=None)
+        jobs = [compare.RunJob(benchmark, {}, (None, None, None), name, {}, 0, tuple(ids), **budget)
+                for name in ("reinforce", "bohb") for ids in seeds]
+        return compare.run_job, jobs
+    args = [(benchmark, {}, name, {}, 0, ids, 1, 12, None) for name in ("reinforce", "bohb") for ids in seeds]
+    return functools.partial(_star_chunk, compare._python_chunk), args
+
+
+def _star_chunk(fn, args):
+    return fn(*args)
 
 
 def _digest(chunks) -> str:
@@ -84,13 +101,11 @@ def _digest(chunks) -> str:
     return h.hexdigest()
 
 
-def test_ray_map_equals_local_map_on_compare_tasks(ray_executor, nb201_data_root):
-    from strategies.compare import _python_chunk
-
-    tasks = _compare_tasks("nb201/cifar10")
-    local = LocalExecutor(1).starmap(_python_chunk, tasks)
-    remote = ray_executor.starmap(_python_chunk, tasks)
-    assert len(remote) == len(tasks) and [len(c) for c in remote] == [2, 1, 2, 1]
+def test_ray_map_equals_local_map_on_compare_jobs(ray_executor, nb201_data_root):
+    fn, jobs = _compare_jobs("nb201/cifar10")
+    local = LocalExecutor(1).map(fn, jobs)
+    remote = ray_executor.map(fn, jobs)
+    assert len(remote) == len(jobs) and [len(c) for c in remote] == [2, 1, 2, 1]
     assert _digest(remote) == _digest(local)
     # and the runs differ between seeds, so equality is not trivial
     assert not np.array_equal(remote[0][0].arch_index, remote[0][1].arch_index)
@@ -131,3 +146,17 @@ def test_compare_with_ray_executor_is_byte_identical(ray_executor, nb201_data_ro
             a, b = (json.loads(x) for x in (a, b))
             a.pop("run"), b.pop("run")
         assert a == b, f
+
+
+def test_validate_training_jobs_on_ray_equal_local(ray_executor):
+    """validate's training jobs give the same accuracies as Ray tasks as in this process (CPU, 1 thread)."""
+    pytest.importorskip("torch", reason="the training backend needs torch")
+    from strategies.validate import ValidateConfig, train_task
+
+    config = ValidateConfig(device="cpu", epochs=1, C=4, latency_repeats=0).to_dict()
+    tasks = [{"arch_index": a, "seed": s, "config": config} for a, s in ((6111, 0), (123, 1))]
+    local = LocalExecutor(1).map(train_task, tasks)
+    remote = ray_executor.map(train_task, tasks)
+    for a, b in zip(local, remote):
+        for key in ("arch_index", "seed", "test_acc", "valid_acc", "params_m", "flops_m"):
+            assert a[key] == b[key], key
