@@ -25,10 +25,23 @@ from __future__ import annotations
 
 import os
 
-from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, choices_text
+from nasbench.errors import (
+    NasbenchError,
+    OptionalDependencyError,
+    UnknownNameError,
+    choices_text,
+)
 
-__all__ = ["Executor", "LocalExecutor", "RayExecutor", "make_executor", "EXECUTORS", "DISTRIBUTED_HINT",
-           "require_ray", "cuda_available"]
+__all__ = [
+    "DISTRIBUTED_HINT",
+    "EXECUTORS",
+    "Executor",
+    "LocalExecutor",
+    "RayExecutor",
+    "cuda_available",
+    "make_executor",
+    "require_ray",
+]
 
 EXECUTORS = ("local", "ray")
 DISTRIBUTED_HINT = 'pip install "nasbench[distributed]" (or `pip install ray`)'

@@ -34,10 +34,23 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import MissingDataError, NasbenchError, OptionalDependencyError, UnknownNameError, choices_text
+from nasbench.errors import (
+    MissingDataError,
+    NasbenchError,
+    OptionalDependencyError,
+    UnknownNameError,
+    choices_text,
+)
 
-__all__ = ["DATASETS", "ValidateConfig", "picks_from_run", "validate", "write_report", "train_task",
-           "default_latency_device"]
+__all__ = [
+    "DATASETS",
+    "ValidateConfig",
+    "default_latency_device",
+    "picks_from_run",
+    "train_task",
+    "validate",
+    "write_report",
+]
 
 DATASETS = ("digits", "cifar10")
 
@@ -433,8 +446,8 @@ def write_report(report: dict, out_dir, *, plot: bool = True) -> list[str]:
         f"- predicted accuracy: {s['predicted_acc']}; measured: {s['measured_acc']}",
         f"- predicted latency: {s['predicted_latency']}; measured: {s['measured_latency']}",
         f"- Kendall tau, accuracy: {s['kendall_tau_acc']:.3f}; latency: {s['kendall_tau_latency']:.3f}",
-        f"- mean (max) absolute error, accuracy: {s['mae_acc']:.2f} ({s['max_abs_err_acc']:.2f}) pp; "
-        f"latency: {s['mae_latency_ms']:.3f} ({s['max_abs_err_latency_ms']:.3f}) ms",
+        (f"- mean (max) absolute error, accuracy: {s['mae_acc']:.2f} ({s['max_abs_err_acc']:.2f}) pp; "
+         f"latency: {s['mae_latency_ms']:.3f} ({s['max_abs_err_latency_ms']:.3f}) ms"),
         *[f"- note: {n}" for n in report["notes"]],
         "",
         "| arch | picked by | predicted acc | measured acc | abs err | predicted latency ms | measured latency ms | abs err ms |",

@@ -35,10 +35,25 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError, choices_text
+from nasbench.errors import (
+    MissingDataError,
+    NasbenchError,
+    UnknownNameError,
+    choices_text,
+)
 
-__all__ = ["METHODS", "SearchConfig", "SearchResult", "run_search", "search_tasks", "search_task", "lookup", "merge_into_run",
-           "leaderboard_rows", "default_benchmark"]
+__all__ = [
+    "METHODS",
+    "SearchConfig",
+    "SearchResult",
+    "default_benchmark",
+    "leaderboard_rows",
+    "lookup",
+    "merge_into_run",
+    "run_search",
+    "search_task",
+    "search_tasks",
+]
 
 METHODS = ("darts", "gdas")
 # benchmarks tried in order when none is given: the embedded digits table, then NB201 CIFAR-10
@@ -474,7 +489,7 @@ def leaderboard_rows(results) -> list[dict]:
             "mean_rank": float("nan"),
             "final_report_mean": float(np.mean([t["report"][-1] for t in trajs])),
             "n_evals_mean": 0.0, "sim_time_mean_s": float("nan"),
-            "search_epochs": int(len(trajs[0]["eval"])),
+            "search_epochs": len(trajs[0]["eval"]),
             "search_time_mean_s": float(np.mean([t["end_s"][-1] for t in trajs])),
             "final_arch_indices": " ".join(str(int(t["arch_index"][-1])) for t in trajs),
         })
@@ -565,9 +580,9 @@ def _markdown(board, bench_name: str, task: dict) -> str:
     lines = [
         f"## {bench_name}: black-box strategies and weight-sharing search",
         "",
-        f"Regret = best {task.get('report_metric', 'report metric')} at fidelity {task.get('report_fidelity')} "
-        "minus that of the final pick, mean [95% t-interval] over seeds; lower is better. Weight-sharing rows "
-        "(no table queries; real supernet training) have no paired rank; their AUC is over search epochs.",
+        (f"Regret = best {task.get('report_metric', 'report metric')} at fidelity {task.get('report_fidelity')} "
+         "minus that of the final pick, mean [95% t-interval] over seeds; lower is better. Weight-sharing rows "
+         "(no table queries; real supernet training) have no paired rank; their AUC is over search epochs."),
         "",
         "| # | strategy | seeds | final regret | final test | evals | search epochs | final archs |",
         "|---|---|---|---|---|---|---|---|",

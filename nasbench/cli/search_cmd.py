@@ -37,8 +37,14 @@ def run(args) -> int:
 
     from nasbench.errors import NasbenchError
     from strategies.executors import make_executor
-    from strategies.weight_sharing import (METHODS, _jsonable, leaderboard_rows, merge_into_run, search_task,
-                                           search_tasks)
+    from strategies.weight_sharing import (
+        METHODS,
+        _jsonable,
+        leaderboard_rows,
+        merge_into_run,
+        search_task,
+        search_tasks,
+    )
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     bad = [m for m in methods if m not in METHODS]

@@ -48,7 +48,12 @@ def _parse_archs(text: str):
 def run(args) -> int:
     from nasbench.errors import NasbenchError
     from strategies.executors import make_executor
-    from strategies.validate import ValidateConfig, picks_from_run, validate, write_report
+    from strategies.validate import (
+        ValidateConfig,
+        picks_from_run,
+        validate,
+        write_report,
+    )
     from strategies.weight_sharing import default_benchmark
 
     if (args.run_dir is None) == (args.archs is None):
@@ -70,12 +75,14 @@ def run(args) -> int:
                             n_seeds=args.seeds, seed=args.seed, device=args.device,
                             latency_repeats=args.latency_repeats, latency_device=args.latency_device,
                             latency_where=args.latency_where)
-    say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)  # noqa: E731
+    say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)
     gpus = "auto" if args.executor == "ray" else 0
     with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:
         report = validate(archs, benchmark, config, objective=objective, executor=ex, picked_by=picked_by,
                           progress=say)
     write_report(report, out, plot=not args.no_plot)
-    print(open(f"{out}/validate.md").read(), end="")
+    from pathlib import Path
+
+    print(Path(out, "validate.md").read_text(), end="")
     print(f"\nwrote {out}/: validate.md, validate.csv, validate.json" + ("" if args.no_plot else ", validate_scatter.png"))
     return 0

@@ -37,7 +37,7 @@ torch = require_torch()
 nn = torch.nn
 F = torch.nn.functional
 
-__all__ = ["MixedOp", "SearchCell", "Supernet", "MODES"]
+__all__ = ["MODES", "MixedOp", "SearchCell", "Supernet"]
 
 MODES = ("darts", "gdas")
 _NONE = OPS.index("none")

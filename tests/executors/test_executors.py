@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
-import json
 import io
+import json
 import operator
 import sys
 
@@ -74,11 +74,11 @@ def _compare_jobs(benchmark: str):
     Uses ``strategies.compare.run_job`` / ``RunJob`` when compare has them, else the older
     ``_python_chunk`` with argument tuples.
     """
-    import strategies.compare as compare
+    from strategies import compare
 
     seeds = ([0, 1], [2])
     if hasattr(compare, "RunJob"):
-        budget = dict(n_workers=1, max_evals=12, max_time_s=None)
+        budget = {"n_workers": 1, "max_evals": 12, "max_time_s": None}
         jobs = [compare.RunJob(benchmark, {}, (None, None, None), name, {}, 0, tuple(ids), **budget)
                 for name in ("reinforce", "bohb") for ids in seeds]
         return compare.run_job, jobs

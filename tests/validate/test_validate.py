@@ -10,10 +10,19 @@ import pytest
 
 pytest.importorskip("torch", reason="the training backend needs torch")
 
-from nasbench.errors import InvalidArchError, MissingDataError, NasbenchError, UnknownNameError  # noqa: E402
-from strategies.validate import ValidateConfig, picks_from_run, train_task, validate, write_report  # noqa: E402
-
-FAST = dict(epochs=2, latency_repeats=3)
+from nasbench.errors import (
+    InvalidArchError,
+    MissingDataError,
+    NasbenchError,
+    UnknownNameError,
+)
+from strategies.validate import (
+    ValidateConfig,
+    picks_from_run,
+    train_task,
+    validate,
+    write_report,
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("torch", reason="the training backend needs torch")
 
-from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError  # noqa: E402
-from strategies.weight_sharing import (  # noqa: E402
+from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError
+from strategies.weight_sharing import (
     SearchConfig,
     leaderboard_rows,
     lookup,
@@ -20,7 +20,7 @@ from strategies.weight_sharing import (  # noqa: E402
     search_tasks,
 )
 
-TINY = dict(C=4, N=1, epochs=2, batch_size=50)
+TINY = {"C": 4, "N": 1, "epochs": 2, "batch_size": 50}
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the training backend needs torch")
 
-from nasbench.errors import NasbenchError, UnknownNameError  # noqa: E402
-from nasbench.spaces.nb201 import OPS, NB201Arch  # noqa: E402
-from nasbench.training.model import Cell, NB201Network, build_network  # noqa: E402
-from nasbench.training.supernet import SearchCell, Supernet  # noqa: E402
+from nasbench.errors import NasbenchError, UnknownNameError
+from nasbench.spaces.nb201 import OPS, NB201Arch
+from nasbench.training.model import Cell, NB201Network, build_network
+from nasbench.training.supernet import SearchCell, Supernet
 
 ARCHS = [6111, 0, 15624, NB201Arch.from_string(
     "|none~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|").index]
@@ -75,7 +75,7 @@ def test_supernet_is_seeded_and_leaves_global_rng_alone():
     x = torch.ones(2, 1, 8, 8)
     assert torch.equal(a(x), b(x))  # same Gumbel stream too
     assert a.alphas.shape == (6, len(OPS))
-    assert set(n for n, _ in a.named_parameters()) - {n for n, p in a.named_parameters()
+    assert {n for n, _ in a.named_parameters()} - {n for n, p in a.named_parameters()
                                                       if any(p is q for q in a.weight_parameters())} == {"alphas"}
     probs = a.probabilities()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
