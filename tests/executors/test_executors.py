@@ -154,7 +154,7 @@ def test_validate_training_jobs_on_ray_equal_local(ray_executor):
     from strategies.validate import ValidateConfig, train_task
 
     config = ValidateConfig(device="cpu", epochs=1, C=4, latency_repeats=0).to_dict()
-    tasks = [{"arch_index": a, "seed": s, "config": config} for a, s in ((6111, 0), (123, 1))]
+    tasks = [{"arch_index": 6111, "seed": 1, "config": config}]  # one job: a Ray worker imports torch once
     local = LocalExecutor(1).map(train_task, tasks)
     remote = ray_executor.map(train_task, tasks)
     for a, b in zip(local, remote):
