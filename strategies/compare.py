@@ -14,10 +14,24 @@ Python ask/tell runs spread over worker processes otherwise), then :func:`write_
     every evaluation of every run (pyarrow, ``nasbench[report]``).
 ``summary.csv``
     one row per (strategy, seed).
+``pareto_fronts.png`` (with a constraint or objectives)
+    per strategy, the median attainment front over seeds (best accuracy reached at each cost) with the
+    true front of the feasible archs.
 ``manifest.json``
     package and library versions, benchmark checksums, the config, seeds, the task (metrics,
     fidelities, cost model) and the sha256 of each output; only ``manifest["run"]`` (timestamp,
     wall time) changes between two runs of the same config.
+
+Hardware-aware comparisons (:class:`strategies.hardware.HardwareSetup`):
+
+* ``constraint="latency_ms@pixel3 <= 10"`` runs every strategy on the feasible archs only (none other is
+  ever evaluated; the leaderboard counts infeasible evaluations to show it) and measures regret against
+  the best *feasible* arch of the table; the leaderboard adds the incumbent's search value (validation
+  accuracy) and, when the constraint bounds a static metric, the hypervolume.
+* ``objectives="test_acc,latency_ms@pixel3"`` (accuracy up, cost down) adds the hypervolume of each
+  run's evaluated archs relative to the table's front (reference point documented in the leaderboard
+  and manifest), ranks the leaderboard by it, tests it (Friedman, pairwise Wilcoxon) and allows the
+  multi-objective strategy ``pareto_evolution``.
 
 Seeds: seed ``i`` of every strategy is ``SeedSequence(root_seed, spawn_key=(i,))``; all strategies
 share seed ``i`` (common random numbers), which pairs the runs for the Friedman and Wilcoxon tests.
@@ -31,19 +45,34 @@ import json
 import math
 import os
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
-from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, choices_text
+from nasbench.errors import (
+    NasbenchError,
+    OptionalDependencyError,
+    UnknownNameError,
+    choices_text,
+)
 from strategies import leaderboard as lb
 from strategies.history import trajectory
 from strategies.registry import STRATEGIES, make_strategy
 from strategies.task import Objective, Task
 
-__all__ = ["CompareConfig", "CompareResult", "run_compare", "write_outputs", "seed_of", "DEFAULT_STRATEGIES"]
+__all__ = [
+    "DEFAULT_STRATEGIES",
+    "CompareConfig",
+    "CompareResult",
+    "RunJob",
+    "dispatch_runs",
+    "run_compare",
+    "run_job",
+    "seed_of",
+    "write_outputs",
+]
 
 DEFAULT_STRATEGIES = ("random_search", "regularized_evolution", "local_search", "reinforce", "bohb")
 DEFAULT_BENCHMARKS = ("nb201/digits", "nb201/cifar10")
@@ -72,6 +101,14 @@ class CompareConfig:
         Parallel asynchronous workers per run, on the simulated clock.
     objective : dict
         :class:`strategies.task.Objective` fields (search/report metric and fidelity, cost metric).
+    constraint : str or None
+        E.g. ``"latency_ms@pixel3 <= 10"``: only archs meeting it are evaluated; regret is measured
+        against the best feasible arch (:func:`strategies.hardware.parse_constraint`).
+    objectives : str or None
+        Multi-objective mode, accuracy then cost, e.g. ``"test_acc,latency_ms@pixel3"``; the accuracy is
+        the report metric (:func:`strategies.hardware.parse_objectives`).
+    hv_reference : list of 2 float or None
+        Hypervolume reference point (accuracy, cost); default: see :class:`strategies.hardware.HardwareSetup`.
     """
 
     benchmark: str | None = None
@@ -83,16 +120,46 @@ class CompareConfig:
     max_time_s: float | None = None
     n_workers: int = 1
     objective: dict = field(default_factory=dict)
+    constraint: str | None = None
+    objectives: str | None = None
+    hv_reference: list | None = None
 
     def __post_init__(self):
+        from strategies import hardware as hw
+
+        if self.constraint is not None:
+            self.constraint = str(hw.parse_constraint(self.constraint))
+        if self.objectives is not None:
+            parsed = hw.parse_objectives(self.objectives)
+            self.objectives = str(parsed)
+            given = self.objective.get("report_metric") if isinstance(self.objective, dict) else None
+            if given is None and isinstance(self.objective, dict):
+                self.objective = {**self.objective, "report_metric": parsed.accuracy}
+            elif given != parsed.accuracy:
+                raise NasbenchError(
+                    f"the first objective {parsed.accuracy!r} must be the report metric, which is {given!r}; "
+                    "make them the same (or drop report_metric)."
+                )
+        if self.hv_reference is not None:
+            if self.constraint is None and self.objectives is None:
+                raise NasbenchError("hv_reference needs objectives (or a constraint on a static metric).")
+            ref = list(self.hv_reference)
+            if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                        for v in ref):
+                raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost); got {self.hv_reference!r}.")
+            self.hv_reference = [float(v) for v in ref]
         if isinstance(self.strategies, str):
             self.strategies = tuple(s.strip() for s in self.strategies.split(",") if s.strip())
         self.strategies = tuple(self.strategies)
+        known = {**STRATEGIES, **hw.MO_STRATEGIES}
         if not self.strategies:
-            raise NasbenchError(f"give at least one strategy; choose from {choices_text(STRATEGIES)}.")
+            raise NasbenchError(f"give at least one strategy; choose from {choices_text(known)}.")
         for s in self.strategies:
-            if s not in STRATEGIES:
-                raise UnknownNameError(f"unknown strategy {s!r}; expected one of {choices_text(STRATEGIES)}.")
+            if s not in known:
+                raise UnknownNameError(f"unknown strategy {s!r}; expected one of {choices_text(known)}.")
+            if s in hw.MO_STRATEGIES and self.objectives is None:
+                raise NasbenchError(f"{s} optimises accuracy against a cost: give objectives, e.g. "
+                                    "objectives = 'test_acc,latency_ms@pixel3' (--objectives).")
         if len(set(self.strategies)) != len(self.strategies):
             raise NasbenchError(f"each strategy may appear once; got {list(self.strategies)}.")
         for name in self.params:
@@ -170,6 +237,9 @@ class CompareResult:
     leaderboard : pandas.DataFrame, one row per strategy, best first
     stats : dict (Friedman, critical difference, pairwise tests)
     curves : dict with the regret-curve grids and bands used by the plots
+    setup : strategies.hardware.HardwareSetup or None
+        The constraint / objectives of a hardware-aware comparison (``task`` is then ``setup.task``:
+        regret against the best feasible arch).
     """
 
     config: CompareConfig
@@ -181,10 +251,12 @@ class CompareResult:
     stats: dict = None
     curves: dict = None
     wall_time_s: float = 0.0
+    setup: object = None
 
 
 # ---------------------------------------------------------------- running
 _TASKS: dict = {}
+_SETUPS: dict = {}
 
 
 def _task_for(benchmark: str, objective: dict) -> Task:
@@ -196,16 +268,89 @@ def _task_for(benchmark: str, objective: dict) -> Task:
     return _TASKS[key]
 
 
-def _python_chunk(benchmark, objective, name, params, root, seed_ids, n_workers, max_evals, max_time_s):
-    """Run ``name`` for the given seed ids with the Python simulator (in a worker process)."""
+def _hardware_key(config: CompareConfig) -> tuple:
+    return (config.constraint, config.objectives, None if config.hv_reference is None else tuple(config.hv_reference))
+
+
+def _setup_for(task: Task, hardware: tuple):
+    """The :class:`~strategies.hardware.HardwareSetup` of ``task`` (cached per process), or None."""
+    if hardware == (None, None, None):
+        return None
+    key = (id(task), hardware)
+    if key not in _SETUPS:
+        from strategies.hardware import HardwareSetup
+
+        _SETUPS[key] = (task, HardwareSetup(task, *hardware))  # keeps task alive, so id() stays unique
+    return _SETUPS[key][1]
+
+
+def _make(name: str, task: Task, setup, seed, params: dict):
+    """Strategy ``name`` for one run: plain, or constrained / multi-objective through ``setup``."""
+    if setup is None:
+        return make_strategy(name, task.space, seed=seed, **params)
+    return setup.make(name, seed, params)
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """Runs of one strategy for some seeds with the Python simulator: one unit of dispatched work.
+
+    Picklable and self-contained (it names the benchmark, not a loaded task), so it can run in any
+    process; its results depend only on its fields.
+    """
+
+    benchmark: str
+    objective: dict
+    hardware: tuple
+    strategy: str
+    params: dict
+    root_seed: int
+    seed_ids: tuple
+    n_workers: int
+    max_evals: int | None
+    max_time_s: float | None
+
+
+def run_job(job: RunJob) -> list:
+    """Run ``job`` (in any process); returns one History per seed id, in order."""
     from strategies.simulator import simulate
 
-    task = _task_for(benchmark, objective)
+    task = _task_for(job.benchmark, job.objective)
+    setup = _setup_for(task, job.hardware)
     return [
-        simulate(make_strategy(name, task.space, seed=seed_of(root, i), **params), task,
-                 n_workers=n_workers, max_evals=max_evals, max_time_s=max_time_s)
-        for i in seed_ids
+        simulate(_make(job.strategy, task, setup, seed_of(job.root_seed, i), job.params), task,
+                 n_workers=job.n_workers, max_evals=job.max_evals, max_time_s=job.max_time_s)
+        for i in job.seed_ids
     ]
+
+
+def dispatch_runs(jobs: list, *, n_jobs: int, say) -> list:
+    """Run every :class:`RunJob`, serially or over ``n_jobs`` spawned processes; results in job order.
+
+    This is the only place where per-(strategy, seed) runs are handed to workers.
+    """
+    results: list = [None] * len(jobs)
+    done_seeds: dict = {}
+
+    def finished(k, value):
+        results[k] = value
+        job = jobs[k]
+        done_seeds[job.strategy] = done_seeds.get(job.strategy, 0) + len(job.seed_ids)
+        say(f"{job.strategy}: {done_seeds[job.strategy]} seeds done")
+
+    if n_jobs > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(run_job, job): k for k, job in enumerate(jobs)}
+            for fut in as_completed(futures):
+                finished(futures[fut], fut.result())
+    else:
+        for k, job in enumerate(jobs):
+            finished(k, run_job(job))
+    return results
 
 
 def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: bool = True,
@@ -218,7 +363,8 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     n_jobs : int, optional
         Processes for the Python runs (default: up to 2, the CPUs available). Results do not depend on it.
     use_fast : bool, default True
-        Use the compiled paths where they exist. Results do not depend on it (tested).
+        Use the compiled paths where they exist (not under a constraint, nor for multi-objective
+        strategies). Results do not depend on it (tested).
     progress : callable(str) or None
         Receives one line per finished piece of work.
     task : Task, optional
@@ -230,16 +376,21 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     say = progress or (lambda line: None)
     if task is None:
         task = _task_for(config.benchmark, config.objective)
+    else:  # runs in this process use the given task (a cached one of the same name may be another table)
+        _TASKS[(config.benchmark, json.dumps(config.objective, sort_keys=True))] = task
+    hardware = _hardware_key(config)
+    setup = _setup_for(task, hardware)
     for name in config.strategies:  # validate params and space support before running anything
-        make_strategy(name, task.space, seed=0, **config.params.get(name, {}))
+        _make(name, task, setup, 0, config.params.get(name, {}))
     if n_jobs is None:
         n_jobs = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     budget = dict(n_workers=config.n_workers, max_evals=config.max_evals, max_time_s=config.max_time_s)
     histories, paths = {}, {}
-    python_jobs = []
+    jobs = []
+    constrained = setup is not None and setup.constrained
     for name in config.strategies:
         params = config.params.get(name, {})
-        if use_fast and supports_fast(name, task):
+        if use_fast and not constrained and supports_fast(name, task):
             t = time.perf_counter()
             seeds = [seed_of(config.seed, i) for i in range(config.n_seeds)]
             histories[name] = run_fast(name, task, seeds, params=params, **budget)
@@ -248,37 +399,15 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
         else:
             paths[name] = "python"
             n_chunks = max(1, min(config.n_seeds, 2 * n_jobs))
-            ids = np.array_split(np.arange(config.n_seeds), n_chunks)
-            for c, chunk in enumerate(ids):
-                python_jobs.append((name, c, [int(i) for i in chunk]))
-    if python_jobs:
-        results = {}
-        args = lambda job: (config.benchmark, config.objective, job[0], config.params.get(job[0], {}),
-                            config.seed, job[2], config.n_workers, config.max_evals, config.max_time_s)
-        done_seeds = {}
-        if n_jobs > 1 and len(python_jobs) > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-                futures = {pool.submit(_python_chunk, *args(job)): job for job in python_jobs}
-                for fut in as_completed(futures):
-                    job = futures[fut]
-                    results[(job[0], job[1])] = fut.result()
-                    done_seeds[job[0]] = done_seeds.get(job[0], 0) + len(job[2])
-                    say(f"{job[0]}: {done_seeds[job[0]]}/{config.n_seeds} seeds")
-        else:
-            for job in python_jobs:
-                _TASKS.setdefault((config.benchmark, json.dumps(config.objective, sort_keys=True)), task)
-                results[(job[0], job[1])] = _python_chunk(*args(job))
-                done_seeds[job[0]] = done_seeds.get(job[0], 0) + len(job[2])
-                say(f"{job[0]}: {done_seeds[job[0]]}/{config.n_seeds} seeds")
+            for chunk in np.array_split(np.arange(config.n_seeds), n_chunks):
+                jobs.append(RunJob(config.benchmark, config.objective, hardware, name, params, config.seed,
+                                   tuple(int(i) for i in chunk), **budget))
+    if jobs:
+        results = dispatch_runs(jobs, n_jobs=n_jobs, say=say)
         for name in config.strategies:
             if paths[name] == "python":
-                chunks = sorted(k for k in results if k[0] == name)
-                histories[name] = [h for k in chunks for h in results[k]]
-    result = CompareResult(config, task, histories, paths)
+                histories[name] = [h for job, res in zip(jobs, results) if job.strategy == name for h in res]
+    result = CompareResult(config, task if setup is None else setup.task, histories, paths, setup=setup)
     _score(result)
     result.wall_time_s = time.perf_counter() - t0
     return result
@@ -288,7 +417,7 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
 def _score(result: CompareResult) -> None:
     import pandas as pd
 
-    config, task = result.config, result.task
+    config, task, setup = result.config, result.task, result.setup
     names = list(config.strategies)
     for name in names:
         for i, h in enumerate(result.histories[name]):
@@ -308,6 +437,8 @@ def _score(result: CompareResult) -> None:
     n_eval_grid = config.max_evals if config.max_evals is not None else max(len(t["eval"]) for n in names for t in trajs[n])
     eval_grid = np.arange(1, n_eval_grid + 1)
     rows, final, auc = [], np.empty((config.n_seeds, len(names))), np.empty((config.n_seeds, len(names)))
+    final_report, final_search = np.empty_like(final), np.empty_like(final)
+    hv = np.full_like(final, np.nan)
     curves = {"evals": eval_grid, "time_s": log_grid, "by_evals": {}, "by_time": {}}
     for j, name in enumerate(names):
         ev, tm = [], []
@@ -318,11 +449,14 @@ def _score(result: CompareResult) -> None:
             a = lb.normalized_auc(lb.regret_on_time_grid(t["end_s"], t["regret"], lin_grid)) if time_axis \
                 else lb.normalized_auc(e_curve)
             final[i, j] = t["regret"][-1]
+            final_report[i, j] = t["incumbent_report"][-1]
             auc[i, j] = a
             rows.append({"strategy": name, "seed": i, "n_evals": int(t["eval"][-1]),
                          "sim_time_s": float(t["end_s"][-1]), "final_regret": float(t["regret"][-1]),
                          "final_report": float(t["incumbent_report"][-1]),
                          "final_incumbent_index": int(t["incumbent_index"][-1]), "auc_regret": float(a)})
+            if setup is not None:
+                rows[-1].update(setup.score(result.histories[name][i], t))
         curves["by_evals"][name] = _band(np.vstack(ev))
         curves["by_time"][name] = _band(np.vstack(tm))
     ranks = lb.rank_matrix(final)
@@ -338,7 +472,25 @@ def _score(result: CompareResult) -> None:
             "n_evals_mean": float(np.mean([r["n_evals"] for r in rows if r["strategy"] == name])),
             "sim_time_mean_s": float(np.mean([r["sim_time_s"] for r in rows if r["strategy"] == name])),
         })
-    board.sort(key=lambda r: (r["mean_rank"], r["final_regret_mean"], r["strategy"]))
+        if setup is not None:
+            mine = [r for r in rows if r["strategy"] == name]
+            s = lb.mean_ci([r["final_search"] for r in mine])
+            board[-1].update({"final_search_mean": s[0], "final_search_ci_low": s[1], "final_search_ci_high": s[2],
+                              "final_report_ci_low": lb.mean_ci(final_report[:, j])[1],
+                              "final_report_ci_high": lb.mean_ci(final_report[:, j])[2],
+                              "infeasible_evals": int(sum(r["infeasible_evals"] for r in mine))})
+            if setup.cost is not None:
+                hv[:, j] = [r["hypervolume"] for r in mine]
+                h = lb.mean_ci(hv[:, j])
+                board[-1].update({"hypervolume_mean": h[0], "hypervolume_ci_low": h[1], "hypervolume_ci_high": h[2]})
+    mo = setup is not None and setup.multi_objective
+    if mo:
+        hv_ranks = lb.rank_matrix(-hv)
+        for j, row in enumerate(board):
+            row["hypervolume_mean_rank"] = float(hv_ranks[:, j].mean())
+        board.sort(key=lambda r: (r["hypervolume_mean_rank"], -r["hypervolume_mean"], r["strategy"]))
+    else:
+        board.sort(key=lambda r: (r["mean_rank"], r["final_regret_mean"], r["strategy"]))
     result.leaderboard = pd.DataFrame(board)
     result.summary = pd.DataFrame(rows)
     cd = lb.critical_difference(config.n_seeds, len(names))
@@ -351,7 +503,46 @@ def _score(result: CompareResult) -> None:
                                         "not_significantly_different": _cliques(mean_ranks, cd)},
         "pairwise_wilcoxon": lb.pairwise_wilcoxon(final, names),
     }
+    if setup is not None:
+        for j, name in enumerate(names):
+            final_search[:, j] = [r["final_search"] for r in rows if r["strategy"] == name]
+        # higher search value is better: test its negation, so mean_difference is a - b of the negation
+        result.stats["pairwise_wilcoxon_final_search"] = [
+            {**p, "mean_difference": -p["mean_difference"], "note": "mean difference of final search values (a - b)"}
+            for p in lb.pairwise_wilcoxon(-final_search, names)]
+        result.stats["hardware"] = setup.describe()
+        if setup.cost is not None:
+            hv_ranks = lb.rank_matrix(-hv)
+            hv_mean_ranks = {n: float(hv_ranks[:, j].mean()) for j, n in enumerate(names)}
+            result.stats["hypervolume"] = {
+                "score": "relative hypervolume (higher is better; tests use its negation)",
+                "friedman": lb.friedman(-hv),
+                "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": hv_mean_ranks,
+                                                "not_significantly_different": _cliques(hv_mean_ranks, cd)},
+                "pairwise_wilcoxon": [{**p, "mean_difference": -p["mean_difference"]}
+                                      for p in lb.pairwise_wilcoxon(-hv, names)],
+            }
+            curves["fronts"] = _fronts(result, names)
     result.curves = curves
+
+
+def _fronts(result: CompareResult, names) -> dict:
+    """Median attainment fronts over seeds (accuracy reached at each cost), for the Pareto plot."""
+    from strategies.hardware import attainment
+
+    setup, task = result.setup, result.task
+    f = np.flatnonzero(setup.feasible)
+    lo, hi = float(np.min(setup.cost[f])), max(setup.reference[1], float(np.min(setup.cost[f])) * 1.0001)
+    grid = np.linspace(lo, hi, 400)
+    out = {"grid": grid, "by_strategy": {}}
+    for name in names:
+        runs = np.vstack([attainment(setup.evaluated_at_search_fidelity(h), task.report, setup.cost, grid)
+                          for h in result.histories[name]])
+        with np.errstate(all="ignore"):
+            enough = np.sum(~np.isnan(runs), axis=0) * 2 > runs.shape[0]  # defined for most seeds
+            med = np.where(enough, np.nanmedian(np.where(np.isnan(runs), -np.inf, runs), axis=0), np.nan)
+        out["by_strategy"][name] = med
+    return out
 
 
 def _band(matrix: np.ndarray):
@@ -397,6 +588,10 @@ def leaderboard_markdown(result: CompareResult) -> str:
         f"- {task.objective.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
         f"sorted by mean rank of final regret.",
         "",
+    ]
+    if result.setup is not None:
+        return _hardware_markdown(result, lines)
+    lines += [
         "| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -406,6 +601,11 @@ def leaderboard_markdown(result: CompareResult) -> str:
             f"| {r.auc_regret_mean:.3f} [{r.auc_regret_ci_low:.3f}, {r.auc_regret_ci_high:.3f}] "
             f"| {r.mean_rank:.2f} | {r.final_report_mean:.3f} | {r.n_evals_mean:.0f} |"
         )
+    _stat_lines(result, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _stat_lines(result: CompareResult, lines: list) -> None:
     fr = result.stats["friedman"]
     cd = result.stats["nemenyi_critical_difference"]
     lines.append("")
@@ -422,6 +622,75 @@ def leaderboard_markdown(result: CompareResult) -> str:
                 f"- {p['a']} vs {p['b']}: mean difference {p['mean_difference']:+.3f}, Wilcoxon W = "
                 f"{p['wilcoxon_W']:.1f}, p = {p['p_value']:.3g} (Holm {p['p_value_holm']:.3g})"
             )
+
+
+def _ci(mean, low, high, digits=3) -> str:
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def _hardware_markdown(result: CompareResult, lines: list) -> str:
+    """Leaderboard of a constrained and/or multi-objective comparison."""
+    setup, task = result.setup, result.task
+    info = setup.describe()
+    rm, sm = task.objective.report_metric, task.objective.search_metric
+    lines = lines[:-2]  # replace the generic sentence
+    if setup.constrained:
+        c = info["constraint"]
+        lines += [
+            (f"Constraint {c['text']}: {c['n_feasible']} of {c['n_archs']} archs feasible; every strategy evaluates "
+             f"feasible archs only. Best feasible {rm} {c['best_feasible_report']:.3f} (arch {c['best_feasible_index']}; "
+             f"best overall {c['best_overall_report']:.3f}); regret = best feasible {rm} - {rm} of the incumbent "
+             f"(best {sm} at fidelity {task.search_fidelity} among the run's evaluations)."),
+            "",
+        ]
+    else:
+        lines += [(f"Regret = best {rm} {task.best_report:.3f} - {rm} of the incumbent (best {sm} at fidelity "
+                   f"{task.search_fidelity} among the run's evaluations)."), ""]
+    if setup.cost is not None:
+        o = info["objectives"]
+        ref = o["reference_point"]
+        lines += [
+            (f"Hypervolume of the evaluated archs in ({o['accuracy']} up, {o['cost']} down) / that of all "
+             f"{'feasible ' if setup.constrained else ''}archs of the table ({o['full_front_hypervolume']:.4g}); "
+             f"reference point ({o['accuracy']} {ref[0]:.3f}, {o['cost']} {ref[1]:.4g}) = {o['reference_rule']}. "
+             f"1 = the whole front found; higher is better."),
+            "",
+        ]
+    lines.append("Mean [95% t-interval] over seeds; sorted by mean rank of "
+                 + ("hypervolume." if setup.multi_objective else "final regret."))
+    lines.append("")
+    head = ["#", "strategy", "final regret", f"final {rm}", f"final {sm}", "anytime regret (AUC)", "mean rank"]
+    if setup.cost is not None:
+        head += ["hypervolume", "HV rank"] if setup.multi_objective else ["hypervolume"]
+    head += (["infeasible evals"] if setup.constrained else []) + ["evals"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for k, r in enumerate(result.leaderboard.itertuples(), start=1):
+        cells = [str(k), r.strategy, _ci(r.final_regret_mean, r.final_regret_ci_low, r.final_regret_ci_high),
+                 _ci(r.final_report_mean, r.final_report_ci_low, r.final_report_ci_high),
+                 _ci(r.final_search_mean, r.final_search_ci_low, r.final_search_ci_high),
+                 _ci(r.auc_regret_mean, r.auc_regret_ci_low, r.auc_regret_ci_high), f"{r.mean_rank:.2f}"]
+        if setup.cost is not None:
+            cells.append(_ci(r.hypervolume_mean, r.hypervolume_ci_low, r.hypervolume_ci_high, 4))
+            if setup.multi_objective:
+                cells.append(f"{r.hypervolume_mean_rank:.2f}")
+        cells += ([str(r.infeasible_evals)] if setup.constrained else []) + [f"{r.n_evals_mean:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    _stat_lines(result, lines)
+    pairs = result.stats["pairwise_wilcoxon_final_search"]
+    if len(pairs) <= 10:
+        lines.append(f"Final {sm} (paired Wilcoxon signed-rank, Holm):")
+        for p in pairs:
+            lines.append(f"- {p['a']} vs {p['b']}: mean difference {p['mean_difference']:+.3f}, W = "
+                         f"{p['wilcoxon_W']:.1f}, p = {p['p_value']:.3g} (Holm {p['p_value_holm']:.3g})")
+    hv = result.stats.get("hypervolume")
+    if hv is not None:
+        fr = hv["friedman"]
+        lines.append("Hypervolume: " + (f"Friedman skipped ({fr['skipped']})." if "skipped" in fr else
+                     f"Friedman chi2({fr['df']}) = {fr['statistic']:.3f}, p = {fr['p_value']:.3g}."))
+        if len(hv["pairwise_wilcoxon"]) <= 10:
+            for p in hv["pairwise_wilcoxon"]:
+                lines.append(f"- {p['a']} vs {p['b']}: mean difference {p['mean_difference']:+.4f}, W = "
+                             f"{p['wilcoxon_W']:.1f}, p = {p['p_value']:.3g} (Holm {p['p_value_holm']:.3g})")
     return "\n".join(lines) + "\n"
 
 
@@ -473,7 +742,8 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
 
             report.pyplot()
         except OptionalDependencyError:
-            for f in ("regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png"):
+            for f in ("regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png") + (
+                    ("pareto_fronts.png",) if "fronts" in result.curves else ()):
                 skipped[f] = 'matplotlib is not installed: pip install "nasbench[report]"'
         else:
             c, task = result.config, result.task
@@ -486,7 +756,18 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
             cd = result.stats["nemenyi_critical_difference"]
             report.plot_critical_difference(out / "critical_difference.png", cd["mean_ranks"], cd["cd"],
                                             title=f"mean rank of final regret, {c.n_seeds} seeds (Nemenyi, alpha 0.05)")
-            for f in ("regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png"):
+            pngs = ["regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png"]
+            if "fronts" in result.curves:
+                setup = result.setup
+                o = setup.describe()["objectives"]
+                report.plot_pareto_fronts(
+                    out / "pareto_fronts.png", setup.cost, task.report, setup.feasible, setup.true_front,
+                    result.curves["fronts"]["grid"], result.curves["fronts"]["by_strategy"], setup.reference,
+                    xlabel=o["cost"], ylabel=o["accuracy"],
+                    title=f"{c.benchmark}{', ' + str(setup.constraint) if setup.constrained else ''}: median "
+                          f"attainment fronts over {c.n_seeds} seeds")
+                pngs.append("pareto_fronts.png")
+            for f in pngs:
                 written[f] = hashlib.sha256((out / f).read_bytes()).hexdigest()
     manifest = {
         "format": "nasbench-compare",
@@ -500,18 +781,26 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
         "benchmark": _benchmark_checksums(result.task),
         "task": _jsonable(result.task.describe()),
         "strategies": {
-            n: {"class": STRATEGIES[n], "params": make_strategy(n, result.task.space, seed=0,
-                                                                 **result.config.params.get(n, {})).params(),
+            n: {"class": STRATEGIES.get(n) or _mo_class(n),
+                "params": _make(n, result.task, result.setup, 0, result.config.params.get(n, {})).params(),
                 "path": result.paths[n]}
             for n in result.config.strategies
         },
         "outputs": dict(sorted(written.items())),
         "skipped": skipped,
+        **({"hardware": {**_jsonable(result.setup.describe()), "latency_tables_sha256": result.setup.latency_checksums()}}
+           if result.setup is not None else {}),
         "run": {"created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "wall_time_s": round(result.wall_time_s, 3)},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return written
+
+
+def _mo_class(name: str) -> str:
+    from strategies.hardware import MO_STRATEGIES
+
+    return MO_STRATEGIES[name]
 
 
 def _benchmark_checksums(task: Task) -> dict:

@@ -30,22 +30,28 @@ from nasbench.spaces.base import SearchSpace
 from strategies.base import Strategy, check_int
 
 __all__ = [
-    "Constraint",
-    "parse_constraint",
-    "pareto_mask",
-    "pareto_front_reference",
-    "non_dominated_ranks",
-    "hypervolume_2d",
-    "hypervolume_2d_reference",
+    "MO_STRATEGIES",
     "ConstrainedSpace",
     "ConstrainedStrategy",
+    "Constraint",
+    "HardwareSetup",
     "ParetoEvolution",
-    "front_of_history",
-    "hypervolume_of_history",
+    "ParetoObjectives",
+    "attainment",
     "constrained_best",
-    "run_hardware_search",
-    "plot_fronts",
+    "front_of_history",
+    "hypervolume_2d",
+    "hypervolume_2d_reference",
+    "hypervolume_of_history",
     "leaderboard_columns",
+    "metric_column",
+    "non_dominated_ranks",
+    "pareto_front_reference",
+    "pareto_mask",
+    "parse_constraint",
+    "parse_objectives",
+    "plot_fronts",
+    "run_hardware_search",
 ]
 
 _OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
@@ -87,20 +93,29 @@ class Constraint:
 
         For ``latency_ms`` this is the device's latency table; otherwise the benchmark's static column.
         """
-        if self.metric == "latency_ms":
-            from nasbench.benchmarks.latency import load_latency
-
-            space = getattr(benchmark.space, "name", "nb201")
-            if hasattr(benchmark, "table"):  # a tabular benchmark: check the latency data matches it
-                benchmark.query(0, "latency_ms", device=self.device, missing="nan")
-            return np.asarray(load_latency(space).column(self.device))
-        if self.device is not None:
-            raise UnknownNameError(f"only latency_ms takes a device; got {self}.")
-        return np.asarray(benchmark.column(self.metric, None))
+        return metric_column(benchmark, self.metric, self.device, what=str(self))
 
     def feasible(self, benchmark) -> np.ndarray:
         """Feasibility of every arch of ``benchmark``: bool of shape (n_archs,)."""
         return self.holds(self.column(benchmark))
+
+
+def metric_column(benchmark, metric: str, device: str | None = None, *, what: str | None = None) -> np.ndarray:
+    """A static per-arch metric of ``benchmark``: float64 of shape (n_archs,).
+
+    ``latency_ms`` (with a ``device``) comes from the latency tables of the benchmark's space (checked to
+    match the benchmark); any other metric is the benchmark's fidelity-free column (e.g. ``params_m``).
+    """
+    if metric == "latency_ms":
+        from nasbench.benchmarks.latency import load_latency
+
+        space = getattr(benchmark.space, "name", "nb201")
+        if hasattr(benchmark, "table"):  # a tabular benchmark: check the latency data matches it
+            benchmark.query(0, "latency_ms", device=device, missing="nan")
+        return np.asarray(load_latency(space).column(device))
+    if device is not None:
+        raise UnknownNameError(f"only latency_ms takes a device; got {what or f'{metric}@{device}'}.")
+    return np.asarray(benchmark.column(metric, None))
 
 
 def parse_constraint(text: str) -> Constraint:
@@ -534,9 +549,9 @@ def run_hardware_search(benchmark: str = "nb201/cifar10", constraint: str = "lat
     dict with ``constrained`` and ``pareto`` summaries, per-run values, the fronts for plotting, and
     ``text`` (the printable report).
     """
-    import nasbench
     from scipy.stats import wilcoxon
 
+    import nasbench
     from strategies.evolution import RegularizedEvolution
     from strategies.random_search import RandomSearch
     from strategies.simulator import simulate
@@ -754,3 +769,281 @@ def leaderboard_columns(histories: dict, task, constraint: str | Constraint, *, 
             row["hypervolume_mean"] = float(np.mean(volumes))
         out[name] = row
     return out
+
+
+# ---------------------------------------------------------------- hardware-aware comparison (nasbench compare)
+
+#: Strategies that exist only in the multi-objective mode of ``nasbench compare`` (they need the cost column).
+MO_STRATEGIES = {"pareto_evolution": "strategies.hardware:ParetoEvolution"}
+
+_OBJECTIVE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:@\s*([A-Za-z0-9_\-]+))?\s*$")
+
+
+@dataclass(frozen=True)
+class ParetoObjectives:
+    """The two objectives of a multi-objective comparison: accuracy (up) versus a cost (down).
+
+    Attributes
+    ----------
+    accuracy : str
+        The reported accuracy metric on the front (``test_acc``): the comparison's report metric.
+    cost : str
+        A static per-arch metric, lower is better: ``latency_ms`` (needs ``device``) or e.g. ``params_m``.
+    device : str or None
+    """
+
+    accuracy: str
+    cost: str
+    device: str | None
+
+    def __str__(self):
+        return f"{self.accuracy},{self.cost}{'@' + self.device if self.device else ''}"
+
+    @property
+    def cost_label(self) -> str:
+        return f"{self.cost}@{self.device}" if self.device else self.cost
+
+
+def parse_objectives(spec) -> ParetoObjectives:
+    """Parse ``"test_acc,latency_ms@pixel3"`` (or a 2-sequence of those strings).
+
+    The first entry is the accuracy to maximise (the reported metric), the second the cost to minimise.
+
+    Examples
+    --------
+    >>> parse_objectives("test_acc, latency_ms@pixel3")
+    ParetoObjectives(accuracy='test_acc', cost='latency_ms', device='pixel3')
+    """
+    items = [p.strip() for p in spec.split(",")] if isinstance(spec, str) else list(spec) if isinstance(
+        spec, (list, tuple)) else None
+    if items is None or len(items) != 2 or not all(isinstance(i, str) for i in items):
+        raise UnknownNameError(
+            f"objectives are two names, accuracy then cost, like 'test_acc,latency_ms@pixel3'; got {spec!r}."
+        )
+    acc = _OBJECTIVE.match(items[0])
+    cost = _OBJECTIVE.match(items[1])
+    if acc is None or cost is None or acc.group(2) is not None:
+        raise UnknownNameError(
+            f"cannot parse the objectives {spec!r}; write ACCURACY_METRIC,COST_METRIC[@DEVICE], "
+            "e.g. 'test_acc,latency_ms@pixel3'."
+        )
+    if cost.group(1) == "latency_ms" and cost.group(2) is None:
+        raise UnknownNameError(f"latency_ms needs a device in the objectives {spec!r}: write e.g. 'latency_ms@pixel3'.")
+    return ParetoObjectives(acc.group(1), cost.group(1), cost.group(2))
+
+
+def attainment(indices, accuracy_column, cost_column, grid) -> np.ndarray:
+    """Best accuracy a run reached at a cost of at most each grid value (its front as a step function).
+
+    Parameters
+    ----------
+    indices : int array of shape (n_evals,)
+        Evaluated arch indices.
+    accuracy_column, cost_column : float64 arrays of shape (n_archs,)
+    grid : float64 array of shape (n_grid,), ascending
+
+    Returns
+    -------
+    float64 array of shape (n_grid,); NaN below the cheapest evaluated arch.
+    """
+    unique = np.unique(np.asarray(indices, dtype=np.int64))
+    if unique.size == 0:
+        return np.full(len(grid), np.nan)
+    cost, acc = cost_column[unique], accuracy_column[unique]
+    order = np.lexsort((-acc, cost))
+    best = np.maximum.accumulate(acc[order])
+    k = np.searchsorted(cost[order], grid, side="right") - 1
+    return np.where(k >= 0, best[np.maximum(k, 0)], np.nan)
+
+
+def _constrained_task(task, feasible):
+    """A shallow copy of ``task`` whose best report value (the regret reference) is the best feasible arch's."""
+    import copy
+
+    out = copy.copy(task)
+    out.best_report_index, out.best_report = constrained_best(task.report, feasible)
+    return out
+
+
+class HardwareSetup:
+    """What a constrained and/or multi-objective comparison adds to a :class:`~strategies.task.Task`.
+
+    Built once per process from the task and the config's ``constraint``, ``objectives`` and
+    ``hv_reference``; it builds the strategies (:meth:`make`) and scores each run (:meth:`score`).
+
+    * **Constraint.** Every strategy searches the :class:`ConstrainedSpace` of the feasible archs and
+      is wrapped in a :class:`ConstrainedStrategy` (``on_infeasible="resample"``), so only feasible archs
+      are ever evaluated, whatever the strategy samples from. :attr:`task` is the task with the regret
+      reference moved to the best *feasible* arch: regret = best feasible report value - incumbent's.
+    * **Objectives** (accuracy up, cost down). Each run is scored by the hypervolume of the archs it
+      evaluated at the search fidelity, in (report accuracy, cost), divided by the hypervolume of the
+      front of all (feasible) archs of the table for the same reference point: 1 = the whole front was
+      found. Without explicit objectives, a constraint on a static metric gives the objectives
+      (report metric, constrained metric), so its hypervolume is still reported.
+    * **Reference point** (``hv_reference``, default): accuracy = the median report value of the
+      feasible archs; cost = the constraint's bound when it bounds the cost objective from above, else
+      the largest cost of the table. Points worse than the reference add nothing.
+
+    Parameters
+    ----------
+    task : strategies.task.Task
+    constraint : str or None
+    objectives : str, sequence of 2 str, or None
+    hv_reference : sequence of 2 float or None
+        (accuracy, cost) reference point.
+    """
+
+    def __init__(self, task, constraint=None, objectives=None, hv_reference=None):
+        bench = task.benchmark
+        self.base_task = task
+        self.constraint = None if constraint is None else parse_constraint(constraint)
+        self.explicit_objectives = objectives is not None
+        self.objectives = None if objectives is None else parse_objectives(objectives)
+        if self.objectives is not None and self.objectives.accuracy != task.objective.report_metric:
+            raise NasbenchError(
+                f"the first objective {self.objectives.accuracy!r} must be the report metric "
+                f"{task.objective.report_metric!r}; set the report metric to it (or list it first)."
+            )
+        n = task.n_archs
+        if self.constraint is not None:
+            column = self.constraint.column(bench)
+            self.feasible = self.constraint.holds(column)
+            if not self.feasible.any():
+                raise NasbenchError(f"no arch of {bench.name} meets {self.constraint}; loosen the bound.")
+            self.space = ConstrainedSpace(task.space, self.feasible, constraint=self.constraint)
+            self.task = _constrained_task(task, self.feasible)
+            if self.objectives is None and self.constraint.metric != task.objective.report_metric:
+                self.objectives = ParetoObjectives(task.objective.report_metric, self.constraint.metric,
+                                                   self.constraint.device)
+        else:
+            self.feasible = np.ones(n, dtype=bool)
+            self.space = task.space
+            self.task = task
+        self.cost = None
+        if self.objectives is not None:
+            self.cost = np.asarray(metric_column(bench, self.objectives.cost, self.objectives.device), dtype=np.float64)
+            if np.isnan(self.cost[self.feasible]).any():
+                raise NasbenchError(f"{self.objectives.cost_label} is missing for some archs of {bench.name}; "
+                                    "multi-objective scoring needs it for every arch.")
+            report = task.report
+            if hv_reference is None:
+                ref_acc = float(np.median(report[self.feasible]))
+                c = self.constraint
+                bounds_cost = (c is not None and c.metric == self.objectives.cost and c.device == self.objectives.device
+                               and c.op in ("<=", "<"))
+                ref_cost = float(c.bound) if bounds_cost else float(np.nanmax(self.cost[self.feasible]))
+                which = "feasible archs" if self.constraint is not None else "archs"
+                self.reference_rule = (f"accuracy: median report value of the {which}; cost: "
+                                       + ("the constraint's bound" if bounds_cost else f"the largest cost of the {which}"))
+            else:
+                ref = list(hv_reference)
+                if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                            for v in ref):
+                    raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost); got {hv_reference!r}.")
+                ref_acc, ref_cost = float(ref[0]), float(ref[1])
+                self.reference_rule = "given in the config"
+            self.reference = (ref_acc, ref_cost)
+            f = np.flatnonzero(self.feasible)
+            self.full_hypervolume = hypervolume_2d(report[f], self.cost[f], ref_acc, ref_cost)
+            if self.full_hypervolume <= 0:
+                raise NasbenchError(
+                    f"no feasible arch is better than the reference point {self.reference} in both objectives; "
+                    "pick a lower reference accuracy or a higher reference cost."
+                )
+            self.true_front = f[pareto_mask(report[f], self.cost[f])]
+
+    @property
+    def multi_objective(self) -> bool:
+        """True when objectives were given explicitly (the leaderboard is then ranked by hypervolume)."""
+        return self.explicit_objectives
+
+    @property
+    def constrained(self) -> bool:
+        return self.constraint is not None
+
+    def check_strategy(self, name: str) -> None:
+        """Refuse a multi-objective-only strategy without objectives."""
+        if name in MO_STRATEGIES and self.cost is None:
+            raise NasbenchError(f"{name} optimises accuracy against a cost: give objectives, e.g. "
+                                "--objectives test_acc,latency_ms@pixel3.")
+
+    def make(self, name: str, seed, params: dict):
+        """Strategy ``name`` for this setup: on the feasible space, wrapped so it proposes only feasible archs."""
+        from strategies.registry import make_strategy
+
+        self.check_strategy(name)
+        if name in MO_STRATEGIES:
+            try:
+                strategy = ParetoEvolution(self.space, self.cost, seed=seed, **params)
+            except TypeError as exc:
+                raise NasbenchError(f"bad parameters for {name}: {exc}. Given: {params!r}.") from None
+        else:
+            strategy = make_strategy(name, self.space, seed=seed, **params)
+        if self.constraint is not None:
+            strategy = ConstrainedStrategy(strategy, self.feasible, constraint=self.constraint)
+        return strategy
+
+    def score(self, history, traj: dict) -> dict:
+        """Per-run hardware figures: infeasible evaluations, incumbent search value, hypervolume."""
+        task = self.task
+        idx = np.asarray(history.arch_index, dtype=np.int64)
+        inc = int(traj["incumbent_index"][-1])
+        row = {"final_search": float(task.values[task.search_fidelity][inc]),
+               "infeasible_evals": int((~self.feasible[idx]).sum())}
+        if self.cost is not None:
+            top = idx[self._at_search_fidelity(history)]
+            hv = hypervolume_of_history(top, task.report, self.cost, *self.reference)
+            row["hypervolume"] = hv / self.full_hypervolume
+            row["hypervolume_abs"] = hv
+        return row
+
+    def evaluated_at_search_fidelity(self, history) -> np.ndarray:
+        """Arch indices a run evaluated at the search fidelity (those that count for the front)."""
+        return np.asarray(history.arch_index, dtype=np.int64)[self._at_search_fidelity(history)]
+
+    def _at_search_fidelity(self, history) -> np.ndarray:
+        from strategies.history import FIDELITY_NONE
+
+        f = self.task.search_fidelity
+        return np.asarray(history.fidelity) == (FIDELITY_NONE if f is None else f)
+
+    def describe(self) -> dict:
+        """JSON-serialisable summary for the manifest and the leaderboard header."""
+        task = self.task
+        out = {}
+        if self.constraint is not None:
+            out["constraint"] = {
+                "text": str(self.constraint), "n_feasible": int(self.feasible.sum()), "n_archs": int(self.feasible.size),
+                "best_feasible_index": task.best_report_index, "best_feasible_report": task.best_report,
+                "best_overall_report": self.base_task.best_report,
+                "how": "every strategy searches the feasible archs only (ConstrainedSpace) and is wrapped in "
+                       "ConstrainedStrategy(on_infeasible='resample'): infeasible archs are never evaluated",
+                "regret": "best feasible report value - report value of the incumbent",
+            }
+        if self.cost is not None:
+            out["objectives"] = {
+                "accuracy": self.objectives.accuracy, "cost": self.objectives.cost_label,
+                "explicit": self.explicit_objectives,
+                "reference_point": list(self.reference), "reference_rule": self.reference_rule,
+                "full_front_hypervolume": self.full_hypervolume,
+                "true_front_size": int(self.true_front.size),
+                "hypervolume": "area dominated by the archs a run evaluated at the search fidelity, in "
+                               f"({self.objectives.accuracy} up, {self.objectives.cost_label} down), bounded by the "
+                               "reference point, divided by the same area for all feasible archs of the table",
+            }
+        return out
+
+    def latency_checksums(self) -> dict:
+        """sha256 of the latency tables' manifests (when a latency metric is used)."""
+        import hashlib
+        from pathlib import Path
+
+        devices = {d for d in ((self.constraint.device if self.constraint else None),
+                               (self.objectives.device if self.objectives else None)) if d}
+        if not devices:
+            return {}
+        from nasbench.benchmarks.latency import load_latency
+
+        tables = load_latency(getattr(self.task.space, "name", "nb201")).tables
+        return {f"latency/{src}/manifest.json": hashlib.sha256((Path(t.directory) / "manifest.json").read_bytes()).hexdigest()
+                for src, t in sorted(tables.items())}

@@ -10,7 +10,7 @@ import numpy as np
 
 from nasbench.errors import OptionalDependencyError
 
-__all__ = ["pyplot", "plot_curves", "plot_critical_difference"]
+__all__ = ["plot_critical_difference", "plot_curves", "plot_pareto_fronts", "pyplot"]
 
 _METADATA = {"Software": None}
 
@@ -96,6 +96,46 @@ def plot_critical_difference(path, mean_ranks: dict, cd: float, *, title: str) -
         ax.text(1 + cd / 2, 1.45, f"CD = {cd:.2f}", ha="center", fontsize=8)
     ax.axis("off")
     ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, metadata=_METADATA)
+    plt.close(fig)
+
+
+def plot_pareto_fronts(path, cost, accuracy, feasible, true_front, grid, fronts: dict, reference, *,
+                       xlabel: str, ylabel: str, title: str) -> None:
+    """Accuracy-versus-cost fronts: every feasible arch (grey), the table's true front (black) and each
+    strategy's median attainment front over seeds (the best accuracy reached at each cost by at least
+    half of the runs), above the hypervolume reference point (dotted lines).
+
+    Parameters
+    ----------
+    cost, accuracy : float64 arrays of shape (n_archs,)
+    feasible : bool array of shape (n_archs,)
+    true_front : int array of arch indices
+    grid : float64 array of shape (n_grid,), ascending costs
+    fronts : dict name -> float64 array of shape (n_grid,) (NaN where undefined)
+    reference : (accuracy, cost)
+    """
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.5), dpi=100)
+    f = np.flatnonzero(feasible)
+    ax.scatter(cost[f], accuracy[f], s=2, c="0.82", linewidths=0, label="feasible archs", rasterized=True)
+    t = np.asarray(true_front)[np.argsort(cost[np.asarray(true_front)], kind="stable")]
+    ax.step(np.r_[cost[t], reference[1]], np.r_[accuracy[t], accuracy[t][-1:]], where="post", color="black",
+            linewidth=1.8, label="true front")
+    for i, (name, front) in enumerate(fronts.items()):
+        ax.step(grid, front, where="post", color=f"C{i % 10}", linewidth=1.4, label=f"{name} (median)")
+    ref_acc, ref_cost = reference
+    ax.axhline(ref_acc, color="0.4", linestyle=":", linewidth=1)
+    ax.axvline(ref_cost, color="0.4", linestyle=":", linewidth=1)
+    top = float(np.max(accuracy[f]))
+    ax.set_ylim(ref_acc - 0.25 * (top - ref_acc), top + 0.1 * (top - ref_acc))
+    ax.set_xlim(float(np.min(cost[f])) - 0.02 * ref_cost, ref_cost * 1.05)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, metadata=_METADATA)
     plt.close(fig)

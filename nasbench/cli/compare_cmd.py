@@ -28,6 +28,15 @@ def add_arguments(parser):
                         help="fidelity of the search metric (default: its highest)")
     parser.add_argument("--report-metric", default=None, help="metric reported and used for regret (default test_acc)")
     parser.add_argument("--report-fidelity", type=int, default=None, help="(default: its highest)")
+    parser.add_argument("--constraint", default=None, metavar="'METRIC[@DEVICE] OP BOUND'",
+                        help="evaluate only archs meeting it, e.g. 'latency_ms@pixel3 <= 10'; regret is then "
+                             "measured against the best feasible arch")
+    parser.add_argument("--objectives", default=None, metavar="ACC,COST[@DEVICE]",
+                        help="multi-objective mode, e.g. test_acc,latency_ms@pixel3: rank by the hypervolume of "
+                             "the evaluated archs (accuracy up, cost down); allows the strategy pareto_evolution")
+    parser.add_argument("--hv-reference", default=None, metavar="ACC,COST",
+                        help="hypervolume reference point (default: median feasible accuracy, and the "
+                             "constraint's bound or the largest cost)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="write leaderboard.md/.csv, stats.json, PNG plots, trajectories.parquet and "
                              "manifest.json here (default: print only)")
@@ -36,18 +45,37 @@ def add_arguments(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
+def _reference(text):
+    from nasbench.errors import NasbenchError
+
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise NasbenchError(f"--hv-reference takes two numbers ACC,COST, e.g. 85,10; got {text!r}.") from None
+
+
 def run(args) -> int:
-    from strategies.compare import CompareConfig, leaderboard_markdown, run_compare, write_outputs
+    from strategies.compare import (
+        CompareConfig,
+        leaderboard_markdown,
+        run_compare,
+        write_outputs,
+    )
     from strategies.registry import STRATEGIES
 
     strategies = args.strategies
     if strategies is not None and strategies.strip() == "all":
-        strategies = ",".join(STRATEGIES)
+        from strategies.hardware import MO_STRATEGIES
+
+        strategies = ",".join(list(STRATEGIES) + (list(MO_STRATEGIES) if args.objectives else []))
     objective = {k: v for k, v in (("search_metric", args.search_metric), ("search_fidelity", args.search_fidelity),
                                    ("report_metric", args.report_metric), ("report_fidelity", args.report_fidelity))
                  if v is not None}
     overrides = {"benchmark": args.name, "strategies": strategies, "n_seeds": args.seeds, "seed": args.seed,
-                 "max_evals": args.budget, "n_workers": args.workers}
+                 "max_evals": args.budget, "n_workers": args.workers, "constraint": args.constraint,
+                 "objectives": args.objectives, "hv_reference": _reference(args.hv_reference)}
     if args.time_budget is not None:
         overrides["max_time_s"] = args.time_budget
         if args.budget is None:
