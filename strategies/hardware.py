@@ -712,7 +712,9 @@ def plot_fronts(result: dict, path) -> None:
 def leaderboard_columns(histories: dict, task, constraint: str | Constraint, *, ref_accuracy: float = 80.0) -> dict:
     """Hardware columns for a leaderboard: constraint-satisfying accuracy and hypervolume per strategy.
 
-    Meant for ``nasbench compare`` (one call after its runs): it needs only the histories and the task.
+    Scores histories from any runs (infeasible evaluations allowed: the incumbent is then the best
+    feasible one). ``nasbench compare --constraint/--objectives`` uses :class:`HardwareSetup` instead,
+    whose runs evaluate feasible archs only and whose hypervolume reference point is documented there.
 
     Parameters
     ----------
