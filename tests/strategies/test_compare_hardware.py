@@ -128,7 +128,7 @@ def test_constrained_same_bytes_in_process(constrained_run, hw_task, tmp_path):
 
 
 def test_multi_objective_same_bytes_in_a_fresh_process(hw_root, hw_task, tmp_path):
-    """The TOML config form, two processes in the fresh run: the same bytes as in this process."""
+    """The TOML config form in a fresh process: the same bytes as in this process."""
     kw = dict(strategies=("random_search", "regularized_evolution", "pareto_evolution"), n_seeds=4,
               objectives="test_acc, latency_ms@synthdev")
     here = run_compare(_config(**kw), n_jobs=1, task=hw_task)
@@ -144,7 +144,7 @@ def test_multi_objective_same_bytes_in_a_fresh_process(hw_root, hw_task, tmp_pat
     env = {**os.environ, "NASBENCH_DATA": str(hw_root)}
     code = ("import sys; from nasbench.cli import main; "
             f"sys.exit(main(['compare', '--config', {str(config)!r}, '--out', {str(tmp_path / 'b')!r}, '--quiet', "
-            "'--jobs', '2']))")
+            "'--jobs', '1']))")
     proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=300,
                           check=False)
     assert proc.returncode == 0, proc.stderr
@@ -222,3 +222,18 @@ def test_cli_flags_and_errors(hw_root, capsys):
     assert "reference point (test_acc 60.000, latency_ms@synthdev 5)" in out and "infeasible evals" in out
     assert main(["compare", "nb201/cifar10", "--constraint", CONSTRAINT, "--hv-reference", "a,b", "--quiet"]) == 2
     assert "--hv-reference takes two numbers" in capsys.readouterr().err
+
+
+def test_a_run_job_rebuilds_the_setup_from_names(constrained_run, hw_task, monkeypatch):
+    """What a worker process does: no cached task or setup, only the job's names; same histories."""
+    from strategies import compare
+
+    result, _ = constrained_run
+    config = _config()
+    monkeypatch.setattr(compare, "_TASKS", {})
+    monkeypatch.setattr(compare, "_SETUPS", {})
+    job = compare.RunJob(config.benchmark, config.objective, compare._hardware_key(config), "reinforce", {},
+                         config.seed, (1, 3), config.n_workers, config.max_evals, config.max_time_s)
+    got = compare.run_job(job)
+    assert compare._TASKS and compare._SETUPS  # built here from the names
+    assert got[0].equals(result.histories["reinforce"][1]) and got[1].equals(result.histories["reinforce"][3])
