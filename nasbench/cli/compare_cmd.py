@@ -41,6 +41,11 @@ def add_arguments(parser):
                         help="write leaderboard.md/.csv, stats.json, PNG plots, trajectories.parquet and "
                              "manifest.json here (default: print only)")
     parser.add_argument("--jobs", type=int, default=None, help="processes for the Python runs (default: up to 2)")
+    parser.add_argument("--executor", default="local", choices=("local", "ray"),
+                        help="where the Python runs go: local processes (default) or Ray tasks "
+                             "(pip install \"nasbench[distributed]\"); results are identical")
+    parser.add_argument("--address", default=None,
+                        help="Ray cluster address, e.g. ray://HOST:10001 or auto (default: start a local instance)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -95,7 +100,18 @@ def run(args) -> int:
     progress = None if args.quiet else (lambda line: print(f"compare: {line}", file=sys.stderr, flush=True))
     if progress:
         progress(f"{config.benchmark}: {', '.join(config.strategies)} x {config.n_seeds} seeds")
-    result = run_compare(config, n_jobs=args.jobs, progress=progress)
+    if args.executor == "ray":
+        from strategies.executors import make_executor
+
+        with make_executor("ray", n_jobs=args.jobs or 1, address=args.address) as executor:
+            result = run_compare(config, progress=progress, executor=executor)
+    else:
+        if args.address is not None:
+            from nasbench.errors import NasbenchError
+
+            raise NasbenchError(f"--address applies to --executor ray only; got --address {args.address} "
+                                "with the local executor. Add --executor ray, or drop --address.")
+        result = run_compare(config, n_jobs=args.jobs, progress=progress)
     print(leaderboard_markdown(result), end="")
     if args.out:
         write_outputs(result, args.out, plots=not args.no_plots)

@@ -173,3 +173,12 @@ def test_validate_training_jobs_on_ray_equal_local(ray_executor):
     for a, b in zip(local, remote):
         for key in ("arch_index", "seed", "test_acc", "valid_acc", "params_m", "flops_m"):
             assert a[key] == b[key], key
+
+
+def test_compare_address_needs_the_ray_executor(nb201_data_root, capsys):
+    from nasbench.cli import main
+
+    argv = ["compare", "nb201/cifar10", "--strategies", "random_search", "--seeds", "2", "--budget", "5",
+            "--address", "auto", "--quiet"]
+    assert main(argv) == 2
+    assert "--address applies to --executor ray only" in capsys.readouterr().err
