@@ -76,3 +76,21 @@ def test_pilot_main_reports_errors_in_one_line(tmp_path, capsys):
 
     assert main(["--out", str(tmp_path), "--n-archs", "0"]) == 2
     assert "error: n_archs must be an int in [1, 6466]" in capsys.readouterr().err
+
+
+def test_cli_defaults_are_the_digits_setup():
+    import argparse
+
+    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS, add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--out", "x"])
+    assert tuple(args.split) == DIGITS_SPLIT
+    assert (args.C, args.N, args.epochs, args.batch_size, args.lr, args.weight_decay, args.bn_recalibration) == tuple(
+        DIGITS_TRAIN_KWARGS[k] for k in ("C", "N", "epochs", "batch_size", "lr", "weight_decay", "bn_recalibration")
+    )
+    torch = pytest.importorskip("torch")  # noqa: F841
+    from nasbench.training.trainer import TrainConfig
+
+    TrainConfig(**DIGITS_TRAIN_KWARGS)  # valid as a config
