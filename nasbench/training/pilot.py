@@ -44,6 +44,8 @@ spread / CPU s per run:
 * C=8, N=1, 1000/500/297, batch 128, 3 epochs, recalibration 512: 0.37 / 1.96 / 2.11 / 1.2
 * C=8, N=1, 500/1000/297, batch 64, 4 epochs, recalibration 500: 0.75 / 0.95 / 1.56 / 1.2
 * C=8, N=2, 500/1000/297, batch 64, 5 epochs, recalibration 256: 0.80 / 2.67 / 4.66 / 2.6
+* C=8, N=2, 500/1000/297, batch 64, 4 epochs, recalibration 256: 0.80 / 3.61 / 6.22 / 1.9
+  (same Spearman for 25 % less CPU; not yet confirmed on 200 archs)
 * C=8, N=1, 500/1000/297, batch 64, 5 epochs (200 archs, ``sample_seed=2``, stopped at 59):
   0.47 (0.23-0.67) / 1.10 / 1.16 / 1.7
 * Without BN recalibration (NB201's running averages), 24-step runs evaluate at 55-87 % while
@@ -54,7 +56,8 @@ stage (N=1) leaves the fixed skeleton (stem and residual reductions) to do most 
 archs differ by only ~1.5 points; N=2 triples the spread between archs. N=2 costs about twice as
 much as N=1, which is over the 0.5-1 s per run that ~6466 classes x 3 seeds in 3 hours on 2 cores
 would allow: with two seeds the full table needs about 6466 x 2 x 2.5 s / 2 cores = 4.5 hours at
-the contended CPU cost measured here.
+the contended CPU cost measured here. ``perf/perf_training.py`` (load average ~2) gave 60 ms CPU
+per training step of arch 6111 and a median of 3.0 s CPU per run over 10 representatives.
 """
 
 from __future__ import annotations
