@@ -259,8 +259,15 @@ _TASKS: dict = {}
 _SETUPS: dict = {}
 
 
+def _task_key(benchmark: str, objective: dict) -> tuple:
+    # the data root is part of the key: one name may be another table after NASBENCH_DATA changes
+    from nasbench.paths import data_root
+
+    return (benchmark, json.dumps(objective, sort_keys=True), str(data_root()))
+
+
 def _task_for(benchmark: str, objective: dict) -> Task:
-    key = (benchmark, json.dumps(objective, sort_keys=True))
+    key = _task_key(benchmark, objective)
     if key not in _TASKS:
         import nasbench
 
@@ -387,7 +394,7 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     if task is None:
         task = _task_for(config.benchmark, config.objective)
     else:  # runs in this process use the given task (a cached one of the same name may be another table)
-        _TASKS[(config.benchmark, json.dumps(config.objective, sort_keys=True))] = task
+        _TASKS[_task_key(config.benchmark, config.objective)] = task
     hardware = _hardware_key(config)
     setup = _setup_for(task, hardware)
     for name in config.strategies:  # validate params and space support before running anything
