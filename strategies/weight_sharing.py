@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import math
@@ -246,22 +245,6 @@ def default_benchmark() -> str:
     return _DEFAULT_BENCHMARKS[-1]
 
 
-@contextlib.contextmanager
-def _torch_settings(torch, n_threads):
-    old_det = torch.are_deterministic_algorithms_enabled()
-    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    old_threads = torch.get_num_threads()
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    if n_threads is not None:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
-        if n_threads is not None:
-            torch.set_num_threads(old_threads)
-
-
 def _seeds(seed: int, n: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in np.random.SeedSequence(seed).spawn(n)]
 
@@ -298,7 +281,7 @@ def run_search(data, config: SearchConfig = SearchConfig(), seed: int = 0, *, be
     from nasbench.training.data import DataSplit
     from nasbench.training.model import check_input_shape
     from nasbench.training.supernet import Supernet
-    from nasbench.training.trainer import resolve_device
+    from nasbench.training.trainer import _run_settings, resolve_device
 
     torch = require_torch()
     F = torch.nn.functional
@@ -319,7 +302,7 @@ def run_search(data, config: SearchConfig = SearchConfig(), seed: int = 0, *, be
     rec = {k: np.empty(E) for k in ("train_loss", "train_acc", "valid_loss", "valid_acc", "epoch_time_s")}
     arch_index = np.empty(E, dtype=np.int64)
     alphas = np.empty((E, 6, 5))
-    with _torch_settings(torch, config.n_threads):
+    with _run_settings(config.n_threads):  # deterministic algorithms, thread count; restored after
         net = Supernet(config.C, config.N, shape[0], data.n_classes, mode=config.method, seed=net_seed).to(device)
         w_opt = torch.optim.SGD(net.weight_parameters(), lr=config.w_lr, momentum=config.w_momentum,
                                 nesterov=config.w_momentum > 0, weight_decay=config.w_weight_decay)
