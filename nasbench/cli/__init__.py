@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "validate": ".validate_cmd",
     "search": ".search_cmd",
     "latency": ".latency_cmd",
+    "generate": ".generate_cmd",
 }
 
 

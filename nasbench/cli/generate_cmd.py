@@ -1,0 +1,84 @@
+"""``nasbench generate``: train every NB201 isomorphism class on digits and build ``nb201/digits``.
+
+Resumable and chunked (see :mod:`nasbench.training.generate`): run the same command again after an
+interrupt to continue; the table is assembled when the last chunk is written (or with
+``--assemble``). The defaults are the setup chosen by the pilot
+(:data:`nasbench.training.pilot.DIGITS_TRAIN_KWARGS`, :data:`~nasbench.training.pilot.DIGITS_SPLIT`).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+HELP = "train every NB201 isomorphism class on digits (resumable, chunked) and write the nb201/digits table"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--build", default=None,
+                        help="build folder of chunk files (default tabular_data/embedded/_build/nb201-digits)")
+    parser.add_argument("--table", default=None,
+                        help="where the table is written (default tabular_data/embedded/nb201/digits)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes, 1 torch thread each (default 2)")
+    parser.add_argument("--assemble", action="store_true", help="only assemble the table from a finished build")
+    parser.add_argument("--status", action="store_true", help="only print how many chunks are done")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (default 0 1)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="classes per chunk file (default 16)")
+    parser.add_argument("--n-classes", type=int, default=None, help="train only class ids 0..N-1 (trials, tests)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--C", type=int, default=None, help="channels of the first stage")
+    parser.add_argument("--N", type=int, default=None, help="cells per stage")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--warmup-steps", type=int, default=None)
+    parser.add_argument("--grad-clip", type=float, default=None)
+    parser.add_argument("--bn-recalibration", type=int, default=None)
+    parser.add_argument("--split", type=int, nargs=3, default=None, metavar=("TRAIN", "VALID", "TEST"))
+    parser.add_argument("--latency-repeats", type=int, default=None)
+
+
+def _job(args, build):
+    from pathlib import Path
+
+    from nasbench.training.generate import JobConfig, read_job
+    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+
+    stored = read_job(build) if (Path(build) / "config.json").exists() else None
+    base = stored.to_dict() if stored is not None else {
+        "train": dict(DIGITS_TRAIN_KWARGS), "split": list(DIGITS_SPLIT), "split_seed": 0, "seeds": [0, 1],
+        "chunk_size": 16, "n_classes": None, "latency_repeats": 10}
+    train = dict(base["train"])
+    for field in ("epochs", "C", "N", "batch_size", "lr", "warmup_steps", "grad_clip", "bn_recalibration"):
+        value = getattr(args, field)
+        if value is not None:
+            train[field] = value
+    base["train"] = train
+    for field in ("seeds", "chunk_size", "n_classes", "split", "latency_repeats"):
+        value = getattr(args, field)
+        if value is not None:
+            base[field] = value
+    return JobConfig.from_dict(base)
+
+
+def run(args) -> int:
+    from nasbench.training import generate as gen
+    from nasbench.training.pilot import DIGITS_PILOT
+
+    build = args.build or str(gen._repo_embedded() / gen.DEFAULT_BUILD)
+    job = _job(args, build)
+    command = "nasbench generate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 \
+        else "nasbench generate"
+    extra = {"pilot": DIGITS_PILOT}
+    if args.status:
+        todo = gen.pending_chunks(build, job)
+        print(json.dumps({"build": build, "done": job.n_chunks - len(todo), "total": job.n_chunks}))
+        return 0
+    if args.assemble:
+        print(gen.assemble(build, args.table, command=command, extra_info=extra))
+        return 0
+    table = args.table or str(gen._repo_embedded() / gen.DEFAULT_TABLE)
+    out = gen.generate(build, job, workers=args.workers, table=table, command=command, extra_info=extra,
+                       log=lambda s: print(s, flush=True))
+    print(json.dumps({k: out[k] for k in ("done", "total", "interrupted", "assembled")}), flush=True)
+    return 130 if out["interrupted"] else 0

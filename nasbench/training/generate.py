@@ -1,0 +1,455 @@
+"""Generate the embedded benchmark ``nb201/digits``: train every NB201 isomorphism class.
+
+The job trains the representative of each of the 6466 NB201 isomorphism classes
+(:func:`nasbench.spaces.nb201.class_representatives`) once per training seed on scikit-learn's
+digits (:func:`nasbench.training.data.load_digits`), and maps each class's results to all its
+members when the table is assembled. Networks of one class compute the same function family
+(their cells are isomorphic), so training one member per class and seed is the NB201 convention
+for the operation-level duplicates as well.
+
+Work is split into chunks of consecutive class ids. A build folder holds
+
+* ``config.json``: the job's settings (split, :class:`~nasbench.training.trainer.TrainConfig`
+  fields, seeds, chunk size, classes); a restart must ask for the same settings;
+* ``chunk-KKKKK.npz``: one finished chunk, written to a temporary name and renamed into place, so a
+  chunk file is either complete or absent. Arrays: ``class_id`` and ``arch_index`` (n,),
+  ``seeds`` (S,), ``train_loss``, ``train_acc``, ``valid_acc``, ``test_acc`` (n, S, E) in % (loss
+  in nats), ``train_time_s`` (n, S), ``latency_ms`` (n,) (batch-1 CPU latency, measured once per
+  class after the first seed's training), ``params_m`` and ``flops_m`` (n,).
+
+:func:`generate` skips chunks whose file exists, trains the others with ``workers`` processes (one
+torch thread each) and, when every chunk exists, calls :func:`assemble`. SIGINT or SIGTERM stops
+the workers and loses at most the chunks in flight; running the same command again continues.
+:func:`assemble` maps classes to all 15625 archs and writes the table with
+:func:`tabular_data.store.write_table`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+import platform
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nasbench.errors import MissingDataError, NasbenchError
+
+__all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "assemble", "chunk_path", "pending_chunks",
+           "train_chunk"]
+
+CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")
+
+
+def _repo_embedded() -> Path:
+    from nasbench.paths import embedded_root
+
+    return Path(embedded_root())
+
+
+DEFAULT_BUILD = "_build/nb201-digits"  # relative to the embedded tables' folder
+DEFAULT_TABLE = "nb201/digits"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfig:
+    """Everything that determines the generated values (not where or how fast they are made).
+
+    Parameters
+    ----------
+    train : dict
+        :class:`~nasbench.training.trainer.TrainConfig` fields (device and threads are fixed to
+        ``"cpu"`` and 1 by the job).
+    split : (int, int, int)
+        Digits images for train / valid / test.
+    split_seed : int
+    seeds : tuple of int
+        Training seeds; every class is trained once with each.
+    chunk_size : int
+        Classes per chunk file.
+    n_classes : int or None
+        Train only class ids ``0 .. n_classes - 1`` (for tests and trials); None means all 6466.
+    latency_repeats : int
+        Timed batch-1 forward passes per class (median reported), after 3 untimed ones.
+    """
+
+    train: dict
+    split: tuple
+    split_seed: int = 0
+    seeds: tuple = (0, 1)
+    chunk_size: int = 16
+    n_classes: int | None = None
+    latency_repeats: int = 10
+
+    def __post_init__(self):
+        object.__setattr__(self, "split", tuple(int(v) for v in self.split))
+        object.__setattr__(self, "seeds", tuple(int(v) for v in self.seeds))
+        if len(self.seeds) < 1 or len(set(self.seeds)) != len(self.seeds) or min(self.seeds) < 0:
+            raise NasbenchError(f"seeds must be distinct non-negative ints; got {self.seeds!r}.")
+        if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+            raise NasbenchError(f"chunk_size must be an int >= 1; got {self.chunk_size!r}.")
+        total = _n_all_classes()
+        if self.n_classes is not None and not (1 <= int(self.n_classes) <= total):
+            raise NasbenchError(f"n_classes must be None or an int in [1, {total}]; got {self.n_classes!r}.")
+        self.train_config()  # validates the training fields
+
+    def train_config(self, latency_repeats: int | None = None):
+        """The :class:`TrainConfig` of one run (CPU, one thread)."""
+        from nasbench.training.trainer import TrainConfig
+
+        fields = dict(self.train)
+        fields.update(device="cpu", n_threads=1, latency_warmup=3,
+                      latency_repeats=self.latency_repeats if latency_repeats is None else latency_repeats)
+        try:
+            return TrainConfig(**fields)
+        except TypeError as exc:
+            raise NasbenchError(f"unknown TrainConfig field in {sorted(self.train)}: {exc}") from None
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Class ids to train, int64 of shape (n,)."""
+        return np.arange(self.n_classes if self.n_classes is not None else _n_all_classes(), dtype=np.int64)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-len(self.classes) // self.chunk_size)
+
+    def chunk_classes(self, k: int) -> np.ndarray:
+        return self.classes[k * self.chunk_size:(k + 1) * self.chunk_size]
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["split"], out["seeds"] = list(self.split), list(self.seeds)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "JobConfig":
+        return cls(**d)
+
+
+def _n_all_classes() -> int:
+    from nasbench.spaces.nb201 import class_representatives
+
+    return len(class_representatives())
+
+
+def chunk_path(build, k: int) -> Path:
+    """Path of chunk ``k``'s file in ``build``."""
+    return Path(build) / f"chunk-{k:05d}.npz"
+
+
+def pending_chunks(build, job: JobConfig) -> list[int]:
+    """Chunk numbers whose file does not exist yet, in order."""
+    return [k for k in range(job.n_chunks) if not chunk_path(build, k).exists()]
+
+
+def _load_data(job: JobConfig):
+    from nasbench.training.data import load_digits
+
+    return load_digits(*job.split, split_seed=job.split_seed)
+
+
+def train_chunk(job: JobConfig, k: int, data=None, log=None) -> dict:
+    """Train chunk ``k``'s classes with every seed; returns the chunk's arrays (see module doc)."""
+    from nasbench.spaces.nb201 import class_representatives
+    from nasbench.training.trainer import train_arch
+
+    data = _load_data(job) if data is None else data
+    classes = job.chunk_classes(k)
+    reps = class_representatives()[classes]
+    n, S, E = len(classes), len(job.seeds), int(job.train["epochs"])
+    out = {c: np.full((n, S, E), np.nan) for c in CURVES}
+    out.update(class_id=classes, arch_index=reps, seeds=np.asarray(job.seeds, dtype=np.int64),
+               train_time_s=np.full((n, S), np.nan), latency_ms=np.full(n, np.nan),
+               params_m=np.full(n, np.nan), flops_m=np.full(n, np.nan))
+    with_latency, without = job.train_config(), job.train_config(latency_repeats=0)
+    for i, arch in enumerate(reps.tolist()):
+        for j, seed in enumerate(job.seeds):
+            result = train_arch(arch, data, with_latency if j == 0 else without, seed=seed)
+            for c in CURVES:
+                out[c][i, j] = getattr(result, c)
+            out["train_time_s"][i, j] = result.train_time_s
+            if j == 0:
+                out["latency_ms"][i] = result.latency_ms
+                out["params_m"][i], out["flops_m"][i] = result.params_m, result.flops_m
+        if log is not None:
+            log(f"chunk {k}: class {int(classes[i])} (arch {arch}) valid "
+                f"{', '.join(f'{v:.1f}' for v in out['valid_acc'][i, :, -1])}%")
+    return out
+
+
+def _write_chunk(build, k: int, arrays: dict) -> Path:
+    path = chunk_path(build, k)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+# ---- worker processes -------------------------------------------------------------------------
+
+_WORKER = {}
+
+
+def _worker_init(job_dict: dict, build: str, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    import torch
+
+    torch.set_num_threads(1)
+    job = JobConfig.from_dict(job_dict)
+    _WORKER.update(job=job, build=build, parent=parent, data=_load_data(job))
+
+
+def _worker_run(k: int) -> tuple[int, float, float]:
+    if os.getppid() != _WORKER["parent"]:  # the parent died: stop rather than work unobserved
+        os._exit(1)
+    start, cpu = time.perf_counter(), time.process_time()
+    arrays = train_chunk(_WORKER["job"], k, _WORKER["data"])
+    _write_chunk(_WORKER["build"], k, arrays)
+    return k, time.perf_counter() - start, time.process_time() - cpu
+
+
+def _check_config(build: Path, job: JobConfig) -> None:
+    path = build / "config.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        if stored.get("job") != job.to_dict():
+            raise NasbenchError(
+                f"the build folder {build} was started with other settings:\n  stored {stored.get('job')}\n"
+                f"  asked  {job.to_dict()}\nRun with the stored settings to resume, or use another --build."
+            )
+    else:
+        build.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(".config.json.tmp")
+        tmp.write_text(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+
+
+def read_job(build) -> JobConfig:
+    """The :class:`JobConfig` stored in a build folder."""
+    path = Path(build) / "config.json"
+    if not path.exists():
+        raise MissingDataError(f"no config.json in {build}: start the job there with `nasbench generate --build {build}`.")
+    return JobConfig.from_dict(json.loads(path.read_text())["job"])
+
+
+def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: str = "", extra_info=None,
+             log=print) -> dict:
+    """Train every pending chunk of ``job`` into ``build``; assemble the table when all exist.
+
+    Parameters
+    ----------
+    build : path
+        Build folder (created; ``config.json`` must match ``job`` when it exists).
+    job : JobConfig
+    workers : int, default 2
+        Worker processes (one torch thread each); 0 trains in this process (no parallelism).
+    table : path or None
+        Where :func:`assemble` writes the table; None skips assembly.
+    command, extra_info :
+        Recorded in the table's manifest (see :func:`assemble`).
+    log : callable
+
+    Returns
+    -------
+    dict
+        ``done`` and ``total`` chunks, ``interrupted`` (bool), ``assembled`` (path or None),
+        ``chunk_wall_s`` and ``chunk_cpu_s`` (lists, chunks trained in this call).
+    """
+    build = Path(build)
+    _check_config(build, job)
+    for stale in glob.glob(str(build / ".chunk-*.tmp-*")):
+        os.remove(stale)
+    todo = pending_chunks(build, job)
+    log(f"{job.n_chunks - len(todo)}/{job.n_chunks} chunks done; training {len(todo)} "
+        f"({job.chunk_size} classes x {len(job.seeds)} seeds each) with {workers} worker(s)")
+    walls, cpus, interrupted = [], [], False
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    old_term = signal.signal(signal.SIGTERM, on_term)
+    try:
+        if workers == 0:
+            data = _load_data(job)
+            for k in todo:
+                start, cpu = time.perf_counter(), time.process_time()
+                _write_chunk(build, k, train_chunk(job, k, data))
+                walls.append(time.perf_counter() - start)
+                cpus.append(time.process_time() - cpu)
+                log(f"chunk {k} done in {walls[-1]:.1f}s ({job.n_chunks - len(pending_chunks(build, job))}"
+                    f"/{job.n_chunks})")
+        elif todo:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn")  # no torch state inherited from the parent
+            pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job.to_dict(), str(build), os.getpid()))
+            try:
+                for k, wall, cpu in pool.imap_unordered(_worker_run, todo):
+                    walls.append(wall)
+                    cpus.append(cpu)
+                    log(f"chunk {k} done in {wall:.1f}s wall, {cpu:.1f}s CPU "
+                        f"({job.n_chunks - len(pending_chunks(build, job))}/{job.n_chunks})")
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: finished chunks are kept; run the same command to continue")
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    left = pending_chunks(build, job)
+    assembled = None
+    if not left and table is not None and not interrupted:
+        assembled = assemble(build, table, command=command, extra_info=extra_info)
+        log(f"table written to {assembled}")
+    return {"done": job.n_chunks - len(left), "total": job.n_chunks, "interrupted": interrupted,
+            "assembled": None if assembled is None else str(assembled), "chunk_wall_s": walls,
+            "chunk_cpu_s": cpus}
+
+
+def load_chunks(build, job: JobConfig) -> dict:
+    """Concatenate all chunk files of ``build`` in class order (all must exist)."""
+    left = pending_chunks(build, job)
+    if left:
+        raise MissingDataError(
+            f"{len(left)} of {job.n_chunks} chunks are missing in {build} (first: {left[0]}); "
+            "run `nasbench generate` to train them before assembling."
+        )
+    parts = []
+    for k in range(job.n_chunks):
+        with np.load(chunk_path(build, k)) as z:
+            parts.append({key: z[key] for key in z.files})
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
+    out["seeds"] = parts[0]["seeds"]
+    if not np.array_equal(out["class_id"], job.classes):
+        raise NasbenchError(f"the chunks of {build} do not cover class ids 0..{len(job.classes) - 1} in order.")
+    return out
+
+
+def class_to_members(values: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
+    """Spread per-class rows to all 15625 NB201 archs (NaN for classes not in ``class_ids``).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, ...)
+        Row ``i`` belongs to class ``class_ids[i]``.
+    class_ids : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    ndarray of float64, shape (15625, ...)
+    """
+    from nasbench.spaces.nb201 import canonical_ids
+
+    ids = canonical_ids()
+    row_of_class = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+    row_of_class[np.asarray(class_ids, dtype=np.int64)] = np.arange(len(class_ids))
+    rows = row_of_class[ids]
+    out = np.full((len(ids),) + values.shape[1:], np.nan)
+    out[rows >= 0] = values[rows[rows >= 0]]
+    return out
+
+
+def _versions() -> dict:
+    import nasbench
+    import sklearn
+    import torch
+
+    return {"nasbench": getattr(nasbench, "__version__", "?"), "torch": torch.__version__, "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__, "python": platform.python_version()}
+
+
+def assemble(build, table=None, *, command: str = "", extra_info=None) -> Path:
+    """Write the table of a finished build folder (classes mapped to all 15625 archs).
+
+    Parameters
+    ----------
+    build : path
+    table : path or None
+        Destination; default ``tabular_data/embedded/nb201/digits``.
+    command : str
+        The command that generated the chunks (recorded).
+    extra_info : dict or None
+        Merged into the manifest's ``info`` (e.g. the pilot figures).
+
+    Returns
+    -------
+    Path
+        The table folder.
+    """
+    from tabular_data.store import MetricData, write_table
+
+    from nasbench.training.data import load_digits
+
+    build = Path(build)
+    job = read_job(build)
+    table = _repo_embedded() / DEFAULT_TABLE if table is None else Path(table)
+    c = load_chunks(build, job)
+    E = int(job.train["epochs"])
+    epochs = tuple(range(1, E + 1))
+    seeds_txt = f"training seeds {list(job.seeds)}"
+    metrics = {}
+    desc = {
+        "train_loss": "mean cross-entropy (nats) over the epoch's training mini-batches, measured during the epoch",
+        "train_acc": "accuracy (%) on the epoch's training mini-batches, measured during the epoch",
+        "valid_acc": f"accuracy (%) on the {job.split[1]} validation images after the epoch (BatchNorm statistics "
+                     "recomputed from training images first)",
+        "test_acc": f"accuracy (%) on the {job.split[2]} test images after the epoch (same protocol as valid_acc)",
+    }
+    units = {"train_loss": "nats", "train_acc": "%", "valid_acc": "%", "test_acc": "%"}
+    for name in CURVES:
+        seeds = class_to_members(c[name], c["class_id"])
+        metrics[name] = MetricData(mean=seeds.mean(axis=1), seeds=seeds, fidelities=epochs, unit=units[name],
+                                   description=desc[name], mean_over=seeds_txt, sources=("generate",))
+    tt = class_to_members(c["train_time_s"][:, :, None], c["class_id"])
+    metrics["train_time_s"] = MetricData(
+        mean=tt.mean(axis=1), seeds=tt, fidelities=(E,), unit="s", mean_over=seeds_txt, sources=("generate",),
+        description=f"wall-clock seconds of the {E} training epochs (evaluation excluded), 1 CPU thread, measured "
+                    "on the generating machine for the class representative")
+    static = {
+        "latency_ms_cpu": ("ms", "median batch-1 inference latency (eval mode, 1 CPU thread) of the class "
+                                 "representative on the generating machine, measured once per class"),
+        "params_m": ("M", "trainable parameters (millions), counted from the model"),
+        "flops_m": ("M", "multiply-accumulates of one forward pass of one image (millions), counted from the model"),
+    }
+    src = {"latency_ms_cpu": "latency_ms", "params_m": "params_m", "flops_m": "flops_m"}
+    for name, (unit, text) in static.items():
+        metrics[name] = MetricData(mean=class_to_members(c[src[name]][:, None], c["class_id"]), fidelities=(None,),
+                                   unit=unit, description=text, fidelity_meaning="none (static)",
+                                   mean_over="one measurement per class", sources=("generate",))
+    data = load_digits(*job.split, split_seed=job.split_seed)
+    n_members = int((~np.isnan(metrics["valid_acc"].mean[:, -1])).sum())
+    info = {
+        "dataset": "scikit-learn digits (1797 grey 8x8 images, 10 classes)",
+        "made_by": command or "nasbench generate",
+        "versions": _versions(),
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine()},
+        "split": data.info,
+        "train_config": job.train_config().to_dict(),
+        "seeds": list(job.seeds),
+        "job": job.to_dict(),
+        "protocol": (f"every NB201 isomorphism class ({len(job.classes)} classes) was trained once per seed "
+                     f"(its representative, the smallest NB201 index in the class) and its results were mapped "
+                     f"to all its members ({n_members} archs covered)"),
+        "n_classes_trained": len(job.classes),
+        "n_archs_covered": n_members,
+    }
+    if extra_info:
+        info.update(extra_info)
+    sources = {"generate": {"path": str(build.name), "provenance": "trained by nasbench generate",
+                            "chunks": job.n_chunks}}
+    return write_table(table, name=DEFAULT_TABLE, space="nb201", dataset="digits", n_archs=len(tt),
+                       metrics=metrics, sources=sources, info=info)

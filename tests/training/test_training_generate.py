@@ -1,0 +1,123 @@
+"""nasbench generate: chunk files, interrupt and resume, assembly of classes to members."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+from nasbench.errors import MissingDataError, NasbenchError  # noqa: E402
+from nasbench.spaces.nb201 import canonical_ids, class_representatives  # noqa: E402
+from nasbench.training import generate as gen  # noqa: E402
+
+TINY = {"C": 2, "N": 1, "epochs": 2, "batch_size": 32, "lr": 0.05, "lr_min": 0.0, "momentum": 0.9,
+        "nesterov": True, "weight_decay": 5e-4, "bn_recalibration": 32, "warmup_steps": 2, "grad_clip": 5.0}
+TINY_ARGS = ["--n-classes", "4", "--chunk-size", "1", "--seeds", "0", "1", "--epochs", "2", "--C", "2", "--N", "1",
+             "--batch-size", "32", "--lr", "0.05", "--warmup-steps", "2", "--grad-clip", "5",
+             "--bn-recalibration", "32", "--split", "100", "60", "40", "--latency-repeats", "1"]
+DETERMINISTIC = ("class_id", "arch_index", "seeds", "train_loss", "train_acc", "valid_acc", "test_acc", "params_m",
+                 "flops_m")
+
+
+def tiny_job(**kw):
+    fields = dict(train=dict(TINY), split=(100, 60, 40), seeds=(0, 1), chunk_size=1, n_classes=4, latency_repeats=1)
+    fields.update(kw)
+    return gen.JobConfig(**fields)
+
+
+def test_kill_and_restart_equals_uninterrupted_run(tmp_path):
+    build, table = tmp_path / "build", tmp_path / "table"
+    cmd = [sys.executable, "-m", "nasbench", "generate", "--build", str(build), "--table", str(table),
+           "--workers", "1", *TINY_ARGS]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
+    while not gen.chunk_path(build, 0).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out.decode()
+    job = gen.read_job(build)
+    done_first = job.n_chunks - len(gen.pending_chunks(build, job))
+    assert 1 <= done_first < job.n_chunks
+    assert not table.exists()
+    assert not list(build.glob(".chunk-*"))  # no half-written chunk under a final name
+    with pytest.raises(MissingDataError, match="chunks are missing"):
+        gen.assemble(build, tmp_path / "early")
+    # restart: continues, finishes, assembles
+    # (in-process this time: the worker-pool path was exercised by the interrupted run)
+    rerun = subprocess.run([c if c != "1" or cmd[i - 1] != "--workers" else "0" for i, c in enumerate(cmd)],
+                           capture_output=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout.decode() + rerun.stderr.decode()
+    assert f"{done_first}/{job.n_chunks} chunks done" in rerun.stdout.decode()
+    assert (table / "manifest.json").exists()
+    # the uninterrupted reference: the same chunks trained in this process
+    reference = {k: gen.train_chunk(job, k) for k in range(job.n_chunks)}
+    for k in range(job.n_chunks):
+        with np.load(gen.chunk_path(build, k)) as z:
+            for key in DETERMINISTIC:
+                np.testing.assert_array_equal(z[key], reference[k][key], err_msg=f"chunk {k} {key}")
+            assert np.all(z["train_time_s"] > 0) and np.all(z["latency_ms"] > 0)
+
+
+def test_assembly_maps_classes_to_members(tmp_path):
+    job = tiny_job(n_classes=3, chunk_size=2, train=dict(TINY, epochs=1))
+    out = gen.generate(tmp_path / "b", job, workers=0, table=tmp_path / "t", command="test", log=lambda s: None)
+    assert out["done"] == out["total"] == 2 and out["assembled"]
+    from tabular_data.store import Table
+
+    table = Table(tmp_path / "t")
+    ids = canonical_ids()
+    chunks = gen.load_chunks(tmp_path / "b", job)
+    valid = table.array("valid_acc", "seeds")
+    assert valid.shape == (15625, 2, 1)
+    for c in range(3):
+        members = np.flatnonzero(ids == c)
+        assert class_representatives()[c] == members.min() == chunks["arch_index"][c]
+        np.testing.assert_array_equal(valid[members], np.broadcast_to(chunks["valid_acc"][c], (len(members), 2, 1)))
+        np.testing.assert_array_equal(table.array("params_m")[members, 0], chunks["params_m"][c])
+    others = ~np.isin(ids, [0, 1, 2])
+    assert np.isnan(valid[others]).all()
+    mean = table.array("valid_acc", "mean")
+    np.testing.assert_allclose(mean[ids == 1], chunks["valid_acc"][1].mean(axis=0)[None, :])
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())
+    assert manifest["info"]["seeds"] == [0, 1] and manifest["info"]["made_by"] == "test"
+    assert "torch" in manifest["info"]["versions"]
+    assert manifest["metrics"]["train_time_s"]["fidelities"] == [1]
+    assert manifest["metrics"]["latency_ms_cpu"]["fidelities"] == [None]
+
+
+def test_class_to_members_spreads_rows():
+    ids = canonical_ids()
+    values = np.array([[1.0], [2.0]])
+    out = gen.class_to_members(values, np.array([5, 0]))
+    assert out.shape == (15625, 1)
+    np.testing.assert_array_equal(out[ids == 5, 0], 1.0)
+    np.testing.assert_array_equal(out[ids == 0, 0], 2.0)
+    assert np.isnan(out[(ids != 5) & (ids != 0)]).all()
+
+
+def test_restart_with_other_settings_is_refused(tmp_path):
+    gen._check_config(tmp_path, tiny_job())
+    with pytest.raises(NasbenchError, match="started with other settings"):
+        gen._check_config(tmp_path, tiny_job(seeds=(0, 1, 2)))
+
+
+def test_job_config_validation():
+    with pytest.raises(NasbenchError, match="seeds must be distinct"):
+        tiny_job(seeds=(0, 0))
+    with pytest.raises(NasbenchError, match="chunk_size must be an int"):
+        tiny_job(chunk_size=0)
+    with pytest.raises(NasbenchError, match="n_classes must be None or an int"):
+        tiny_job(n_classes=10**6)
+    with pytest.raises(NasbenchError, match="unknown TrainConfig field"):
+        tiny_job(train=dict(TINY, bogus=1))
+    with pytest.raises(MissingDataError, match="no config.json"):
+        gen.read_job("/nonexistent-build-folder")
