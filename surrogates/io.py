@@ -8,8 +8,13 @@ A saved model is a folder::
     model_0.json      the mean model (xgboost ``save_model`` JSON)
     model_1.json ...  ensemble members
 
+or, for an MLP ensemble (:class:`surrogates.mlp.MLPSurrogate`, model kind ``mlp_ensemble``)::
+
+    mlp_ensemble.pt   ``torch.save`` of plain tensors (state_dicts and scalers), read back with
+                      ``torch.load(..., weights_only=True)``
+
 Loading checks the format, the format version and every file's sha256, and compiles the trees
-without importing xgboost.
+without importing xgboost (an MLP ensemble needs torch to load, and serves in numpy).
 """
 
 from __future__ import annotations
@@ -44,30 +49,45 @@ def _versions() -> dict:
     return out
 
 
-def save_model(model: BaggedXGBSurrogate, directory, metadata: dict | None = None) -> Path:
-    """Write ``model`` into ``directory`` (replaced atomically if it exists); returns the folder."""
+def _model_files(model, tmp: Path) -> dict:
+    """Write the model's own files into ``tmp``; return the ``model`` entry of ``metadata.json``."""
+    from surrogates.mlp import MLP_FILE, MLPSurrogate
+
+    if isinstance(model, MLPSurrogate):
+        check_is_fitted(model, "weights_")
+        blob = model.to_bytes()
+        (tmp / MLP_FILE).write_bytes(blob)
+        return model.model_info(hashlib.sha256(blob).hexdigest())
     check_is_fitted(model)
+    files = []  # a list: model order matters (0 = mean model)
+    for k, blob in enumerate(model.booster_jsons_):
+        name = f"model_{k}.json"
+        (tmp / name).write_bytes(blob)
+        files.append({"name": name, "sha256": hashlib.sha256(blob).hexdigest()})
+    return {
+        "kind": "bagged_xgboost",
+        "params": model.full_params(),
+        "n_members": int(model.n_members),
+        "noise_std": float(model.noise_std),
+        "seed": int(model.seed),
+        "n_features": int(model.n_features_in_),
+        "files": files,
+    }
+
+
+def save_model(model, directory, metadata: dict | None = None) -> Path:
+    """Write ``model`` (a :class:`BaggedXGBSurrogate` or :class:`surrogates.mlp.MLPSurrogate`) into
+    ``directory`` (replaced atomically if it exists); returns the folder."""
     directory = Path(directory)
+    if isinstance(model, BaggedXGBSurrogate):
+        check_is_fitted(model)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
     try:
-        files = []  # a list: model order matters (0 = mean model)
-        for k, blob in enumerate(model.booster_jsons_):
-            name = f"model_{k}.json"
-            (tmp / name).write_bytes(blob)
-            files.append({"name": name, "sha256": hashlib.sha256(blob).hexdigest()})
         doc = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "model": {
-                "kind": "bagged_xgboost",
-                "params": model.full_params(),
-                "n_members": int(model.n_members),
-                "noise_std": float(model.noise_std),
-                "seed": int(model.seed),
-                "n_features": int(model.n_features_in_),
-                "files": files,
-            },
+            "model": _model_files(model, tmp),
             "versions": _versions(),
             **(metadata or {}),
         }
@@ -106,14 +126,23 @@ def read_metadata(directory) -> dict:
     return doc
 
 
-def load_model(directory) -> tuple[BaggedXGBSurrogate, dict]:
-    """Load a saved model and its metadata; checks each file's sha256. Needs no xgboost."""
+def load_model(directory) -> tuple[object, dict]:
+    """Load a saved model and its metadata; checks each file's sha256. Needs no xgboost (an MLP
+    ensemble needs torch to read its weights)."""
+    from surrogates.mlp import MLP_FILE, MLP_KIND, MLPSurrogate
+
     directory = Path(directory)
     doc = read_metadata(directory)
     info = doc.get("model", {})
+    if info.get("kind") == MLP_KIND:
+        path = directory / MLP_FILE
+        if not path.is_file():
+            raise DataIntegrityError(f"{path} is missing; re-fit the surrogate.")
+        return MLPSurrogate.from_bytes(path.read_bytes(), info, where=str(directory)), doc
     if info.get("kind") != "bagged_xgboost":
         raise DataIntegrityError(
-            f"{directory}: unknown surrogate model kind {info.get('kind')!r}; expected 'bagged_xgboost'."
+            f"{directory}: unknown surrogate model kind {info.get('kind')!r}; expected 'bagged_xgboost' or "
+            f"{MLP_KIND!r}."
         )
     blobs = []
     for entry in info["files"]:
