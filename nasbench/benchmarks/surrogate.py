@@ -110,7 +110,7 @@ class FitResult:
 
     Attributes
     ----------
-    model : surrogates.BaggedXGBSurrogate
+    model : surrogates.BaggedXGBSurrogate or surrogates.mlp.MLPSurrogate
     metadata : dict
         Written into ``metadata.json`` (space, dataset, metric, fidelity, encoding, split, scores).
     train_indices, test_indices : ndarray of int64
@@ -132,9 +132,25 @@ def _sha256_arrays(*arrays) -> str:
     return digest.hexdigest()
 
 
-def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0):
-    """Fit a :class:`surrogates.BaggedXGBSurrogate` on feature rows ``X`` (n, d) and targets ``y`` (n,).
+MODELS = {"xgboost": "bagged XGBoost", "mlp": "MLP ensemble"}
+_NOISE = {"xgboost": "random bagged member + Gaussian seed scatter",
+          "mlp": "random ensemble member + Gaussian seed scatter"}
 
+
+def check_model(model) -> str:
+    """Validate a surrogate model name: ``"xgboost"`` (the default) or ``"mlp"``."""
+    if model not in MODELS:
+        raise SurrogateConfigError(f"model must be one of {choices_text(MODELS)}; got {model!r}.")
+    return model
+
+
+def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0,
+                  model: str = "xgboost"):
+    """Fit a surrogate on feature rows ``X`` (n, d) and targets ``y`` (n,).
+
+    ``model="xgboost"`` (default) fits a :class:`surrogates.BaggedXGBSurrogate`; ``model="mlp"`` a
+    :class:`surrogates.mlp.MLPSurrogate` (PyTorch, the ``train`` extra) whose mean is the average of
+    ``n_members`` networks (``n_members=0``, "no noise model", gives one network).
     ``groups`` (int array of shape (n,), optional) marks rows that are the same function (isomorphic
     archs): their targets are averaged and one row per group is kept, so duplicates neither weigh
     more nor leak between bootstrap members.
@@ -147,6 +163,11 @@ def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_s
         _, first, inverse = np.unique(np.asarray(groups), return_index=True, return_inverse=True)
         y = np.bincount(inverse, weights=y) / np.bincount(inverse)
         X = X[first]
+    if check_model(model) == "mlp":
+        from surrogates.mlp import MLPSurrogate
+
+        members = 1 if n_members == 0 else n_members
+        return MLPSurrogate(params=params, n_members=members, noise_std=noise_std, seed=seed).fit(X, y)
     return BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=noise_std, seed=seed).fit(X, y)
 
 
@@ -163,7 +184,7 @@ def _seed_noise_std(table_bench, metric, fidelity, train_idx) -> float:
 
 def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: float = 0.1, seed: int = 0,
                   encoding: str | None = None, train_indices=None, dedup: bool = True, params=None,
-                  n_members: int = 5, source_dir=None) -> FitResult:
+                  n_members: int = 5, source_dir=None, model: str = "xgboost") -> FitResult:
     """Fit a surrogate of ``metric`` at ``fidelity`` on a split of the tabular benchmark ``name``.
 
     Parameters
@@ -186,9 +207,12 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         Average isomorphic training archs into one row (needs the space's canonical ids). Cost
         metrics (``*_time_s``) default to the ``onehot`` encoding without dedup.
     params : dict, optional
-        XGBoost hyperparameters (:data:`surrogates.DEFAULT_PARAMS`).
+        Model hyperparameters (XGBoost: :data:`surrogates.DEFAULT_PARAMS`; MLP:
+        :data:`surrogates.mlp.DEFAULT_MLP_PARAMS`).
     n_members : int
-        Bagged members of the noise model.
+        Bagged members of the noise model (MLP: networks averaged into the mean; 0 gives one).
+    model : {"xgboost", "mlp"}
+        The surrogate model (see :func:`fit_on_arrays`).
     source_dir : path, optional
         For spaces known only from samples (``nb101/cifar10``, ``darts/cifar10``): the folder with
         NASLib's zero-cost files (see :func:`fit_samples`).
@@ -199,6 +223,7 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
     from surrogates import scores as score_fn
 
     space_name, dataset, _ = parse_name(name)
+    check_model(model)
     if space_name in SAMPLE_SPACES:
         if fidelity is not None or train_indices is not None:
             raise SurrogateConfigError(
@@ -206,7 +231,7 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
                 f"train_indices={'given' if train_indices is not None else None}."
             )
         return fit_samples(space_name, dataset, metric, source_dir, train_fraction=train_fraction, seed=seed,
-                           encoding=encoding, params=params, n_members=n_members)
+                           encoding=encoding, params=params, n_members=n_members, model=model)
     bench = nasbench.load(name)
     if getattr(bench, "kind", None) != "tabular":
         raise UnknownNameError(f"surrogates are fit on a tabular benchmark; got {name!r} of kind {bench.kind!r}.")
@@ -244,9 +269,9 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
 
         groups = canonical_ids()[train_idx] if bench.space.name == "nb201" else None
     noise = _seed_noise_std(bench, metric, fidelity, train_idx)
-    model = fit_on_arrays(X, values[train_idx], groups=groups, params=params, n_members=n_members,
-                          noise_std=noise, seed=seed)
-    pred = model.predict(enc.encode(test_idx)[0])
+    fitted = fit_on_arrays(X, values[train_idx], groups=groups, params=params, n_members=n_members,
+                           noise_std=noise, seed=seed, model=model)
+    pred = fitted.predict(enc.encode(test_idx)[0])
     held_out = score_fn(values[test_idx], pred)
     info = bench.metrics[metric]
     metadata = {
@@ -260,13 +285,14 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         "fidelity_meaning": info.fidelity_meaning,
         "encoding": enc.name,
         "n_features": enc.n_features,
+        "model_name": MODELS[model],
         "dedup_isomorphic": groups is not None,
         "split": {**split, "n_train": int(train_idx.size), "n_test": int(test_idx.size)},
         "training_data_sha256": _sha256_arrays(train_idx, values[train_idx]),
-        "noise": {"model": "random bagged member + Gaussian seed scatter", "seed_scatter_std": noise},
+        "noise": {"model": _NOISE[model], "seed_scatter_std": noise},
         "scores_held_out": held_out,
     }
-    return FitResult(model, metadata, train_idx, test_idx, held_out)
+    return FitResult(fitted, metadata, train_idx, test_idx, held_out)
 
 
 SAMPLE_SPACES = {
@@ -276,7 +302,8 @@ SAMPLE_SPACES = {
 
 
 def fit_samples(space: str, dataset: str, metric: str = "valid_acc", source_dir=None, *, train_fraction: float = 0.8,
-                seed: int = 0, encoding: str | None = None, params=None, n_members: int = 5) -> FitResult:
+                seed: int = 0, encoding: str | None = None, params=None, n_members: int = 5,
+                model: str = "xgboost") -> FitResult:
     """Fit a surrogate of ``space`` (``nb101`` or ``darts``) on NASLib's sampled archs.
 
     Duplicates (equal canonical key: the NB101 hash, or the DARTS key) are averaged into one arch
@@ -315,23 +342,23 @@ def fit_samples(space: str, dataset: str, metric: str = "valid_acc", source_dir=
     dev = [v - np.mean(vals) for a in (unique[i] for i in train_idx) for vals in [groups[a]] if len(vals) > 1
            for v in vals]
     noise = float(np.sqrt(np.mean(np.square(dev)) * 1.0)) if len(dev) >= 10 else 0.0
-    model = fit_on_arrays(X[train_idx], y_unique[train_idx], params=params, n_members=n_members, noise_std=noise,
-                          seed=seed)
-    held_out = score_fn(y_unique[test_idx], model.predict(X[test_idx]))
+    fitted = fit_on_arrays(X[train_idx], y_unique[train_idx], params=params, n_members=n_members, noise_std=noise,
+                           seed=seed, model=model)
+    held_out = score_fn(y_unique[test_idx], fitted.predict(X[test_idx]))
     metadata = {
         "space": space, "dataset": dataset, "source_benchmark": f"NASLib samples {samples.source['file']}",
         "metric": metric, "fidelity": None, "unit": samples.units[metric],
         "description": SAMPLE_SPACES[space] if metric == "valid_acc" else f"{metric} of the NASLib samples",
         "fidelity_meaning": "none: the samples have one training budget",
-        "encoding": enc.name, "n_features": enc.n_features, "dedup_isomorphic": True,
+        "encoding": enc.name, "n_features": enc.n_features, "model_name": MODELS[model], "dedup_isomorphic": True,
         "split": {"kind": "random", "train_fraction": check_train_fraction(train_fraction), "seed": int(seed),
                   "n_train": int(train_idx.size), "n_test": int(test_idx.size),
                   "n_samples": int(keep.sum()), "n_unique": len(unique)},
         "training_data_sha256": samples.source["sha256"],
-        "noise": {"model": "random bagged member + Gaussian seed scatter", "seed_scatter_std": noise},
+        "noise": {"model": _NOISE[model], "seed_scatter_std": noise},
         "scores_held_out": held_out,
     }
-    return FitResult(model, metadata, train_idx, test_idx, held_out)
+    return FitResult(fitted, metadata, train_idx, test_idx, held_out)
 
 
 def save_surrogate(result: FitResult, root=None) -> Path:
@@ -439,7 +466,8 @@ class SurrogateBenchmark(Benchmark):
                 coverage=tuple({"fidelity": f, "n_archs_mean": self.n_archs, "n_archs_seeds": 0} for f, _ in items),
                 sources=(meta["source_benchmark"],),
                 predicted_by=(
-                    f"bagged XGBoost ({meta['encoding']} encoding, {meta['split']['n_train']} training archs of "
+                    f"{meta.get('model_name', MODELS['xgboost'])} ({meta['encoding']} encoding, "
+                    f"{meta['split']['n_train']} training archs of "
                     f"{meta['source_benchmark']}; held-out Kendall tau {sc['kendall_tau']:.3f})"
                 ),
             )
