@@ -46,7 +46,8 @@ def _params(text):
         value = None
     if not isinstance(value, dict):
         raise SurrogateConfigError(
-            f"--params takes a JSON object of XGBoost settings, e.g. '{{\"n_estimators\": 100}}'; got {text!r}."
+            f"--params takes a JSON object of model settings, e.g. '{{\"n_estimators\": 100}}' (XGBoost) or "
+            f"'{{\"epochs\": 100}}' (--model mlp); got {text!r}."
         )
     return value
 
@@ -56,6 +57,8 @@ def add_arguments(parser):
     common = {
         "metric": dict(default="test_acc", help="metric to model (default test_acc)"),
         "fidelity": dict(type=_number, default=None, help="fidelity; default: the metric's highest"),
+        "model": dict(choices=["xgboost", "mlp"], default="xgboost",
+                      help="surrogate model: bagged XGBoost (default) or an MLP ensemble (needs torch)"),
     }
     fit = sub.add_parser("fit", help="fit a surrogate on a split of a table and save it")
     fit.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
@@ -66,7 +69,8 @@ def add_arguments(parser):
     fit.add_argument("--seed", type=int, default=0, help="root seed of split and models (default 0)")
     fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     fit.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
-    fit.add_argument("--params", default=None, help="XGBoost settings as JSON (default: tuned)")
+    fit.add_argument("--model", **common["model"])
+    fit.add_argument("--params", default=None, help="model settings as JSON (default: tuned)")
     fit.add_argument("--from", dest="source", default=None,
                      help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
     fit.add_argument("--json", action="store_true", help="print JSON")
@@ -80,7 +84,8 @@ def add_arguments(parser):
     ev.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated split seeds (default 0,1,2)")
     ev.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
     ev.add_argument("--saved", action="store_true", help="score the saved NAME@surrogate model instead")
-    ev.add_argument("--params", default=None, help="XGBoost settings as JSON (default: tuned)")
+    ev.add_argument("--model", **common["model"])
+    ev.add_argument("--params", default=None, help="model settings as JSON (default: tuned)")
     ev.add_argument("--no-dedup", action="store_true", help="keep isomorphic training archs as separate rows")
     ev.add_argument("--from", dest="source", default=None,
                     help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
@@ -152,7 +157,7 @@ def _fit(args) -> int:
     train = _read_indices(args.train_indices) if args.train_indices else None
     result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
                            seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members,
-                           source_dir=args.source, params=_params(args.params))
+                           source_dir=args.source, params=_params(args.params), model=args.model)
     folder = save_surrogate(result)
     meta = result.metadata
     name = f"{meta['space']}/{meta['dataset']}@surrogate"
@@ -161,7 +166,8 @@ def _fit(args) -> int:
     else:
         s = result.scores
         print(f"fit {meta['metric']}@{meta['fidelity']} on {meta['split']['n_train']} archs of {args.name} "
-              f"({meta['encoding']} encoding); held-out ({s['n']} archs): Kendall tau {s['kendall_tau']:.4f}, "
+              f"({meta['model_name']}, {meta['encoding']} encoding); held-out ({s['n']} archs): "
+              f"Kendall tau {s['kendall_tau']:.4f}, "
               f"Spearman {s['spearman']:.4f}, R2 {s['r2']:.4f}, top-10% Kendall tau {s['top10_kendall_tau']:.4f}")
         print(f"saved to {folder}; serve it with nasbench.load({name!r})")
     return 0
@@ -175,15 +181,18 @@ def _eval(args) -> int:
     if args.saved:
         return _eval_saved(args)
     params = _params(args.params)
+    # the XGBoost mean model does not depend on the bagged members; an MLP's mean averages its members
+    n_members = 0 if args.model == "xgboost" else 5
     rows = []
     for frac in args.train_fractions:
         check_train_fraction(frac)
         per_seed = [fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=frac, seed=s,
-                                  encoding=args.encoding, n_members=0, source_dir=args.source, params=params,
-                                  dedup=not args.no_dedup) for s in args.seeds]
+                                  encoding=args.encoding, n_members=n_members, source_dir=args.source,
+                                  params=params, dedup=not args.no_dedup, model=args.model) for s in args.seeds]
         row = {"train_fraction": frac, "n_train": per_seed[0].metadata["split"]["n_train"],
                "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds),
-               "params": per_seed[0].model.full_params(), "dedup": not args.no_dedup}
+               "params": per_seed[0].model.full_params(), "dedup": not args.no_dedup, "model": args.model,
+               "n_members": n_members}
         for key in ("kendall_tau", "spearman", "r2", "top10_kendall_tau"):
             vals = np.array([r.scores[key] for r in per_seed])
             row[key] = float(vals.mean())
@@ -192,7 +201,7 @@ def _eval(args) -> int:
     if args.json:
         print(json.dumps({"benchmark": args.name, "metric": args.metric, "fidelity": args.fidelity, "rows": rows}))
     else:
-        print(f"{args.name} {args.metric} (fidelity {args.fidelity or 'highest'}), held-out archs, "
+        print(f"{args.name} {args.metric} (fidelity {args.fidelity or 'highest'}), {args.model} model, held-out archs, "
               f"mean (sd) over seeds {','.join(map(str, args.seeds))}")
         print("train_frac  n_train  kendall_tau      spearman         r2               top10_kendall_tau")
         for r in rows:
