@@ -146,7 +146,11 @@ def summarise(acc: np.ndarray) -> dict:
     dict
         ``spearman_seeds`` (and ``spearman_seeds_ci95``, a 95% bootstrap interval over archs for
         the first two seeds), ``kendall_seeds``, ``noise_sd``, ``spread_top1_median``,
-        ``spread_over_noise``, ``median_acc``, ``top1_acc``, ``n_archs``, ``n_seeds``.
+        ``spread_over_noise``, ``median_acc``, ``top1_acc``, ``n_archs``, ``n_seeds``;
+        ``noise_sd_robust`` (1.4826 x median absolute deviation of the seed differences / sqrt 2,
+        insensitive to rare outlying runs) and ``spread_over_robust_noise``; ``noise_sd_seed_mean``
+        (noise of the mean over the n_seeds seeds, ``noise_sd / sqrt(n_seeds)``);
+        ``largest_abs_seed_differences`` (the five largest, points: the outliers, not hidden).
     """
     import warnings
 
@@ -181,6 +185,9 @@ def summarise(acc: np.ndarray) -> dict:
     mean = acc.mean(axis=1)
     top1, median = np.percentile(mean, 99), np.percentile(mean, 50)
     spread = float(top1 - median)
+    # robust noise: 1.4826 x the median absolute deviation of the differences, / sqrt(2)
+    all_diffs = np.concatenate(diffs)
+    robust_sd = float(1.4826 * np.median(np.abs(all_diffs - np.median(all_diffs))) / np.sqrt(2))
     return {
         "n_archs": int(acc.shape[0]),
         "n_seeds": int(n_seeds),
@@ -192,6 +199,10 @@ def summarise(acc: np.ndarray) -> dict:
         "top1_acc": float(top1),
         "spread_top1_median": spread,
         "spread_over_noise": spread / noise_sd if noise_sd > 0 else float("inf"),
+        "noise_sd_robust": robust_sd,
+        "spread_over_robust_noise": spread / robust_sd if robust_sd > 0 else float("inf"),
+        "noise_sd_seed_mean": noise_sd / np.sqrt(n_seeds),
+        "largest_abs_seed_differences": np.sort(np.abs(all_diffs))[-5:][::-1].tolist(),
     }
 
 

@@ -25,6 +25,20 @@ def test_summarise_known_values():
     assert s["spread_over_noise"] == pytest.approx(s["spread_top1_median"] / s["noise_sd"])
 
 
+def test_summarise_robust_noise_ignores_rare_outliers_but_reports_them():
+    rng = np.random.default_rng(1)
+    true = rng.normal(90, 3, size=400)
+    acc = true[:, None] + rng.normal(0, 0.5, size=(400, 2))
+    acc[:4, 1] -= 25.0  # four runs that fell 25 points behind
+    s = summarise(acc)
+    assert abs(s["noise_sd_robust"] - 0.5) < 0.1
+    assert s["noise_sd"] > 1.5  # the plain SD is inflated by the outliers
+    assert s["spread_over_robust_noise"] == pytest.approx(s["spread_top1_median"] / s["noise_sd_robust"])
+    assert s["noise_sd_seed_mean"] == pytest.approx(s["noise_sd"] / np.sqrt(2))
+    largest = s["largest_abs_seed_differences"]
+    assert len(largest) == 5 and min(largest[:4]) > 20 > largest[4]
+
+
 def test_summarise_three_seeds_averages_pairs():
     acc = np.array([[1.0, 1.0, 3.0], [2.0, 2.0, 1.0], [3.0, 3.0, 2.0], [4.0, 4.0, 4.0]])
     s = summarise(acc)
@@ -94,3 +108,5 @@ def test_cli_defaults_are_the_digits_setup():
     from nasbench.training.trainer import TrainConfig
 
     TrainConfig(**DIGITS_TRAIN_KWARGS)  # valid as a config
+    assert (args.warmup_steps, args.grad_clip) == (DIGITS_TRAIN_KWARGS.get("warmup_steps", 0),
+                                                   DIGITS_TRAIN_KWARGS.get("grad_clip", 0.0))
