@@ -94,6 +94,23 @@ def test_assembly_maps_classes_to_members(tmp_path):
     assert manifest["metrics"]["latency_ms_cpu"]["fidelities"] == [None]
 
 
+def test_assembled_table_loads_by_name(tmp_path, monkeypatch):
+    from nasbench.paths import embedded_root
+
+    if (embedded_root() / "nb201" / "digits" / "manifest.json").exists():
+        pytest.skip("the embedded nb201/digits table takes precedence over NASBENCH_DATA")
+    job = tiny_job(n_classes=2, chunk_size=2, seeds=(0,), train=dict(TINY, epochs=1))
+    gen.generate(tmp_path / "b", job, workers=0, table=tmp_path / "root" / "nb201" / "digits", log=lambda s: None)
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path / "root"))
+    import nasbench
+
+    bench = nasbench.load("nb201/digits")
+    chunks = gen.load_chunks(tmp_path / "b", job)
+    member = int(np.flatnonzero(canonical_ids() == 1)[-1])
+    assert bench.query(member, "valid_acc", 1) == chunks["valid_acc"][1, 0, 0]
+    assert np.isnan(bench.query(15624, "valid_acc", 1, missing="nan"))
+
+
 def test_class_to_members_spreads_rows():
     ids = canonical_ids()
     values = np.array([[1.0], [2.0]])
