@@ -134,6 +134,7 @@ class MLPSurrogate:
     (2,)
     """
 
+    #: rows per zero-padded block of the numpy forward (see :meth:`predict_members`)
     BLOCK = 16
 
     def __init__(self, params: dict | None = None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0,

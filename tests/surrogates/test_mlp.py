@@ -168,13 +168,14 @@ def test_import_nasbench_imports_neither_torch_nor_xgboost():
 
 # -- on the NB201 table -----------------------------------------------------------------------------
 
-# Measured (default params, split seeds 0, 1, 2, 5 members): held-out Kendall tau 0.87-0.88 with 10% of
-# archs; one member on seed 0 gives 0.878. The threshold leaves room for platform differences.
-TAU_MIN = 0.84
+# Measured with default params and 10% of archs: held-out Kendall tau 0.8819 for this fit (split seed 0,
+# 2 members); 0.8808 / 0.8818 / 0.8778 with 5 members on split seeds 0 / 1 / 2 (XGBoost default:
+# 0.871). The threshold leaves room for other CPUs and BLAS builds, and still fails a model that only
+# learns the coarse ordering (a 5-epoch fit scores 0.771).
+TAU_MIN = 0.85
 
 
 def test_mlp_on_nb201_cifar10(nb201_cifar10, tmp_path):
-    pytest.importorskip("xgboost")  # nasbench.benchmarks.surrogate's module imports are fine without it
     from nasbench.benchmarks.surrogate import (
         SurrogateConfigError,
         fit_surrogate,
