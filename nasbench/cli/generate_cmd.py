@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
                         help="where the table is written (default tabular_data/embedded/nb201/digits)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes, 1 torch thread each (default 2)")
     parser.add_argument("--assemble", action="store_true", help="only assemble the table from a finished build")
-    parser.add_argument("--status", action="store_true", help="only print how many chunks are done")
+    parser.add_argument("--status", action="store_true", help="only print how many chunks are done, with the seed agreement and spread over them")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (default 0 1)")
     parser.add_argument("--chunk-size", type=int, default=None, help="classes per chunk file (default 16)")
     parser.add_argument("--n-classes", type=int, default=None, help="train only class ids 0..N-1 (trials, tests)")
@@ -71,8 +71,7 @@ def run(args) -> int:
         else "nasbench generate"
     extra = {"pilot": DIGITS_PILOT}
     if args.status:
-        todo = gen.pending_chunks(build, job)
-        print(json.dumps({"build": build, "done": job.n_chunks - len(todo), "total": job.n_chunks}))
+        print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0
     if args.assemble:
         print(gen.assemble(build, args.table, command=command, extra_info=extra))

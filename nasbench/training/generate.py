@@ -41,7 +41,7 @@ import numpy as np
 from nasbench.errors import MissingDataError, NasbenchError
 
 __all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "assemble", "chunk_path", "pending_chunks",
-           "train_chunk"]
+           "train_chunk", "finished_summary", "class_to_members", "load_chunks", "read_job"]
 
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")
 
@@ -339,6 +339,34 @@ def load_chunks(build, job: JobConfig) -> dict:
     return out
 
 
+def finished_summary(build, job: JobConfig) -> dict:
+    """Seed agreement and spread over the classes of the chunks finished so far.
+
+    Returns
+    -------
+    dict
+        ``n_chunks_done``, ``n_chunks``, ``train_time_s_median`` (per run) and, with at least two
+        seeds and three finished classes, the figures of :func:`nasbench.training.pilot.summarise`
+        for the final validation accuracy (``valid``) and test accuracy (``test_spearman_seeds``).
+    """
+    from nasbench.training.pilot import summarise
+
+    done = [k for k in range(job.n_chunks) if chunk_path(build, k).exists()]
+    out = {"n_chunks_done": len(done), "n_chunks": job.n_chunks}
+    if not done:
+        return out
+    parts = []
+    for k in done:
+        with np.load(chunk_path(build, k)) as z:
+            parts.append((z["valid_acc"][:, :, -1], z["test_acc"][:, :, -1], z["train_time_s"]))
+    valid, test, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    out.update(n_classes_done=int(len(valid)), train_time_s_median=float(np.median(times)))
+    if valid.shape[1] >= 2 and len(valid) >= 3:
+        out["valid"] = summarise(valid)
+        out["test_spearman_seeds"] = summarise(test)["spearman_seeds"]
+    return out
+
+
 def class_to_members(values: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
     """Spread per-class rows to all 15625 NB201 archs (NaN for classes not in ``class_ids``).
 
@@ -447,6 +475,12 @@ def assemble(build, table=None, *, command: str = "", extra_info=None) -> Path:
         "n_classes_trained": len(job.classes),
         "n_archs_covered": n_members,
     }
+    if len(job.seeds) >= 2 and len(job.classes) >= 3:
+        summary = finished_summary(build, job)
+        info["seed_agreement_all_classes"] = {
+            "what": "final-epoch valid accuracy of every trained class, seed vs seed (nasbench.training.pilot.summarise)",
+            **summary["valid"], "test_spearman_seeds": summary["test_spearman_seeds"],
+            "train_time_s_median_per_run": summary["train_time_s_median"]}
     if extra_info:
         info.update(extra_info)
     sources = {"generate": {"path": str(build.name), "provenance": "trained by nasbench generate",

@@ -92,6 +92,12 @@ def test_assembly_maps_classes_to_members(tmp_path):
     assert "torch" in manifest["info"]["versions"]
     assert manifest["metrics"]["train_time_s"]["fidelities"] == [1]
     assert manifest["metrics"]["latency_ms_cpu"]["fidelities"] == [None]
+    agreement = manifest["info"]["seed_agreement_all_classes"]
+    final = chunks["valid_acc"][:, :, -1]
+    assert agreement["n_archs"] == 3 and agreement["median_acc"] == pytest.approx(np.median(final.mean(axis=1)))
+    status = gen.finished_summary(tmp_path / "b", job)
+    assert (status["n_chunks_done"], status["n_classes_done"]) == (2, 3)
+    assert status["train_time_s_median"] == pytest.approx(np.median(chunks["train_time_s"]))
 
 
 def test_assembled_table_loads_by_name(tmp_path, monkeypatch):
