@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import os
 
 from nasbench.errors import (
@@ -82,7 +84,7 @@ def _apply(fn, task):
     return fn(task)
 
 
-class Executor:
+class Executor(ABC):
     """Runs ``fn`` over a list of tasks and returns the results in task order.
 
     Subclasses implement :meth:`map`; :meth:`close` releases what the executor started. Executors are
@@ -91,6 +93,7 @@ class Executor:
 
     name = "executor"
 
+    @abstractmethod
     def map(self, fn, tasks) -> list:
         """Return ``[fn(t) for t in tasks]``, computed wherever this executor runs work.
 
@@ -106,7 +109,6 @@ class Executor:
         list
             One result per task, in the order of ``tasks``.
         """
-        raise NotImplementedError
 
     def starmap(self, fn, arg_tuples) -> list:
         """Return ``[fn(*args) for args in arg_tuples]``, computed by :meth:`map` (same order)."""

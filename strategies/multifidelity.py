@@ -30,6 +30,8 @@ methods.
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import math
 from collections import deque
 
@@ -96,9 +98,9 @@ class _BracketStrategy(Strategy):
     def n_rungs(self):
         return len(self.fidelities)
 
+    @abstractmethod
     def _plan(self, k: int) -> tuple[int, int]:
         """(start rung, n archs) of the k-th bracket."""
-        raise NotImplementedError
 
     def _sample(self, rung: int):
         return self.space.sample(self.rng)
@@ -133,7 +135,7 @@ class _BracketStrategy(Strategy):
             self.brackets.remove(b)
 
     def _observe(self, arch, rung, value):
-        pass
+        """Hook for model-based subclasses (BOHB); plain brackets learn nothing from a result."""
 
 
 class SuccessiveHalving(_BracketStrategy):

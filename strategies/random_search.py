@@ -30,4 +30,4 @@ class RandomSearch(Strategy):
         return self.space.sample(self.stream), self.fidelity
 
     def _tell(self, arch, fidelity, value):
-        pass
+        """Random search ignores results: every proposal is an independent uniform sample."""

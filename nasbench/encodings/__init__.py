@@ -15,6 +15,8 @@ Names per space (see each module's docstring for what the features are):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import importlib
 
 from nasbench.errors import UnknownNameError, choices_text
@@ -30,7 +32,7 @@ _REGISTRY = {
 DEFAULT_ENCODING = {"nb201": "iso", "nb101": "adjacency", "darts": "adjacency"}
 
 
-class Encoding:
+class Encoding(ABC):
     """Base class: ``encode(archs)`` returns ``(X, scalar)``.
 
     Attributes
@@ -44,9 +46,9 @@ class Encoding:
     name: str
     n_features: int
 
+    @abstractmethod
     def encode(self, archs):
         """Features of ``archs``: (float32 ndarray of shape (n, n_features), scalar flag)."""
-        raise NotImplementedError
 
     def __call__(self, archs):
         return self.encode(archs)[0]
