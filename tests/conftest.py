@@ -7,6 +7,7 @@ Tests that need the public benchmark files read them from ``../shared/data`` (or
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -32,6 +33,20 @@ def require_shared(*relative: str) -> Path:
     return root
 
 
+@contextlib.contextmanager
+def data_root_env(root):
+    """Point ``NASBENCH_DATA`` at ``root`` inside the block; restore the previous value after."""
+    previous = os.environ.get("NASBENCH_DATA")
+    os.environ["NASBENCH_DATA"] = str(root)
+    try:
+        yield root
+    finally:
+        if previous is None:
+            os.environ.pop("NASBENCH_DATA", None)
+        else:
+            os.environ["NASBENCH_DATA"] = previous
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The folder of the public benchmark files (skips when absent)."""
@@ -48,13 +63,8 @@ def nb201_data_root(tmp_path_factory, shared_data) -> Path:
 
     root = tmp_path_factory.mktemp("nasbench_data")
     import_nb201(shared_data, root, log=lambda line: None)
-    previous = os.environ.get("NASBENCH_DATA")
-    os.environ["NASBENCH_DATA"] = str(root)
-    yield root
-    if previous is None:
-        os.environ.pop("NASBENCH_DATA", None)
-    else:
-        os.environ["NASBENCH_DATA"] = previous
+    with data_root_env(root):
+        yield root
 
 
 @pytest.fixture(scope="session")

@@ -52,13 +52,10 @@ def hw_root(tmp_path_factory):
     m.update(name="nb201/cifar10", dataset="cifar10")
     manifest.write_text(json.dumps(m))
     save_device("synthdev", _latency(), root=root, kind="synthetic", about="test fixture")
-    previous = os.environ.get("NASBENCH_DATA")
-    os.environ["NASBENCH_DATA"] = str(root)
-    yield root
-    if previous is None:
-        os.environ.pop("NASBENCH_DATA", None)
-    else:
-        os.environ["NASBENCH_DATA"] = previous
+    from tests.conftest import data_root_env
+
+    with data_root_env(root):
+        yield root
 
 
 @pytest.fixture(scope="module")
