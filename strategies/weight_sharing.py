@@ -278,20 +278,13 @@ def run_search(data, config: SearchConfig = SearchConfig(), seed: int = 0, *, be
         If ``seed`` is not a non-negative int, ``data`` is not a DataSplit or ``config`` not a SearchConfig.
     """
     from nasbench.training._deps import require_torch
-    from nasbench.training.data import DataSplit
     from nasbench.training.model import check_input_shape
     from nasbench.training.supernet import Supernet
-    from nasbench.training.trainer import _run_settings, resolve_device
+    from nasbench.training.trainer import _run_settings, check_seed_and_data, resolve_device
 
     torch = require_torch()
     F = torch.nn.functional
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
-    if not isinstance(data, DataSplit):
-        raise NasbenchError(
-            f"data must be a DataSplit; got {type(data).__name__}. Load one with "
-            "nasbench.training.data.load_digits() or load_cifar10(folder)."
-        )
+    check_seed_and_data(seed, data)
     if not isinstance(config, SearchConfig):
         raise NasbenchError(f"config must be a SearchConfig; got {type(config).__name__}.")
     device = resolve_device(config.device)

@@ -216,6 +216,17 @@ def resolve_device(device: str):
     return torch.device(device)
 
 
+def check_seed_and_data(seed, data) -> None:
+    """Raise NasbenchError unless ``seed`` is a non-negative int and ``data`` a DataSplit."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
+    if not isinstance(data, DataSplit):
+        raise NasbenchError(
+            f"data must be a DataSplit; got {type(data).__name__}. "
+            "Load one with nasbench.training.data.load_digits() or load_cifar10(folder)."
+        )
+
+
 @contextlib.contextmanager
 def _run_settings(n_threads):
     """Deterministic algorithms and the thread count for one run; restored afterwards."""
@@ -338,13 +349,7 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
     InvalidArchError
         If ``arch`` is not an NB201 arch.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
-    if not isinstance(data, DataSplit):
-        raise NasbenchError(
-            f"data must be a DataSplit; got {type(data).__name__}. "
-            "Load one with nasbench.training.data.load_digits() or load_cifar10(folder)."
-        )
+    check_seed_and_data(seed, data)
     if not isinstance(config, TrainConfig):
         raise NasbenchError(f"config must be a TrainConfig; got {type(config).__name__}.")
     device = resolve_device(config.device)
