@@ -3,10 +3,25 @@ public files are present, the real nb201/cifar10 task."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 SYNTH = "nb201/synthetic"
+
+
+def output_files(directory) -> dict:
+    """Bytes of every file a compare run wrote, except its manifest (which holds a timestamp)."""
+    return {p.name: p.read_bytes() for p in sorted(Path(directory).iterdir()) if p.name != "manifest.json"}
+
+
+def output_manifest(directory) -> dict:
+    """A compare run's manifest without its ``run`` section (timestamp and wall time)."""
+    m = json.loads((Path(directory) / "manifest.json").read_text())
+    m.pop("run")
+    return m
 
 
 def _synthetic_values():

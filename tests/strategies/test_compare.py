@@ -10,6 +10,7 @@ import pytest
 
 from nasbench.errors import NasbenchError, UnknownNameError
 from strategies.compare import CompareConfig, run_compare, write_outputs
+from tests.strategies.conftest import output_files as _files, output_manifest as _manifest
 
 REPO = Path(__file__).resolve().parents[2]
 STRATS = ("random_search", "regularized_evolution", "local_search", "hyperband")
@@ -19,16 +20,6 @@ def _config(**kw):
     base = dict(benchmark="nb201/synthetic", strategies=STRATS, n_seeds=6, max_evals=40, seed=3)
     base.update(kw)
     return CompareConfig(**base)
-
-
-def _files(directory):
-    return {p.name: p.read_bytes() for p in sorted(Path(directory).iterdir()) if p.name != "manifest.json"}
-
-
-def _manifest(directory):
-    m = json.loads((Path(directory) / "manifest.json").read_text())
-    m.pop("run")
-    return m
 
 
 @pytest.fixture(scope="module")

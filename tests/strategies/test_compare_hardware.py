@@ -21,6 +21,7 @@ from strategies.hardware import (
     hypervolume_2d_reference,
     parse_objectives,
 )
+from tests.strategies.conftest import output_files as _files, output_manifest as _manifest
 
 REPO = Path(__file__).resolve().parents[2]
 CONSTRAINT = "latency_ms@synthdev <= 4"
@@ -70,16 +71,6 @@ def _config(**kw):
     base = dict(benchmark="nb201/cifar10", strategies=STRATS, n_seeds=5, max_evals=30, seed=2, constraint=CONSTRAINT)
     base.update(kw)
     return CompareConfig(**base)
-
-
-def _files(directory):
-    return {p.name: p.read_bytes() for p in sorted(Path(directory).iterdir()) if p.name != "manifest.json"}
-
-
-def _manifest(directory):
-    m = json.loads((Path(directory) / "manifest.json").read_text())
-    m.pop("run")
-    return m
 
 
 @pytest.fixture(scope="module")
