@@ -67,6 +67,10 @@ class ValidateConfig:
     epochs : int, default 10
     C, N : int or None
         Network size; None means C=8, N=1 on digits and NB201's C=16, N=5 on CIFAR-10.
+    split : (int, int, int) or None
+        Digits train / valid / test sizes (``split_seed=0``); None: the
+        :func:`~nasbench.training.data.load_digits` default 1000 / 500 / 297. The test images are
+        the same 297 either way.
     n_seeds : int, default 1
         Training seeds per arch; measured accuracy is their mean.
     seed : int, default 0
@@ -76,6 +80,10 @@ class ValidateConfig:
     bn_recalibration : int, default 256
         BatchNorm statistics recomputed from this many training images before each evaluation (see
         :class:`~nasbench.training.trainer.TrainConfig`); 0 keeps NB201's moving averages.
+    warmup_steps : int, default 0
+        Linear learning-rate warm-up steps before the cosine schedule.
+    grad_clip : float, default 0.0
+        Gradient-norm clip (0: none).
     device : str, default "auto"
     latency_repeats : int, default 30
         Timed batch-1 passes of the NB201 CIFAR network (median reported); 0 skips latency.
@@ -93,11 +101,14 @@ class ValidateConfig:
     epochs: int = 10
     C: int | None = None
     N: int | None = None
+    split: tuple[int, int, int] | None = None
     n_seeds: int = 1
     seed: int = 0
     batch_size: int = 64
     lr: float = 0.1
     bn_recalibration: int = 256
+    warmup_steps: int = 0
+    grad_clip: float = 0.0
     device: str = "auto"
     latency_repeats: int = 30
     latency_device: str | None = None
@@ -116,7 +127,7 @@ class ValidateConfig:
                 "(cifar-10-batches-py); nasbench does not download it. Pass --data-dir DIR, or use --dataset digits."
             )
         for name, low in (("epochs", 1), ("n_seeds", 1), ("seed", 0), ("batch_size", 2), ("bn_recalibration", 0),
-                          ("latency_repeats", 0)):
+                          ("warmup_steps", 0), ("latency_repeats", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise NasbenchError(f"ValidateConfig.{name} must be an int >= {low}; got {v!r}.")
@@ -124,6 +135,30 @@ class ValidateConfig:
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise NasbenchError(f"ValidateConfig.{name} must be None or an int >= 1; got {v!r}.")
+        if isinstance(self.grad_clip, bool) or not isinstance(self.grad_clip, (int, float)) or not self.grad_clip >= 0:
+            raise NasbenchError(f"ValidateConfig.grad_clip must be a number >= 0 (0: no clipping); got {self.grad_clip!r}.")
+        if self.split is not None:
+            if self.dataset != "digits":
+                raise NasbenchError(f"ValidateConfig.split applies to digits only; got it with dataset {self.dataset!r}.")
+            split = tuple(self.split)
+            if len(split) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in split):
+                raise NasbenchError(f"ValidateConfig.split must be three ints >= 1 (train, valid, test); got {self.split!r}.")
+            object.__setattr__(self, "split", split)  # a list from JSON becomes the tuple it stands for
+
+    @classmethod
+    def digits_table_setup(cls, **overrides) -> "ValidateConfig":
+        """The training setup that made ``nb201/digits``: split, network, schedule (overridable).
+
+        Validating picks of an ``nb201/digits`` run under this setup retrains them as the table
+        did, with fresh seeds, so predicted and measured accuracies share one scale.
+        """
+        from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+
+        fields = {f.name for f in dataclasses.fields(cls)}
+        setup = {k: v for k, v in DIGITS_TRAIN_KWARGS.items() if k in fields}
+        setup.update(dataset="digits", split=DIGITS_SPLIT)
+        setup.update(overrides)
+        return cls(**setup)
 
     @property
     def network(self) -> tuple[int, int]:
@@ -194,12 +229,15 @@ def picks_from_run(run_dir, top_k: int = 3) -> dict:
 _DATA_CACHE: dict = {}
 
 
-def _data(dataset: str, data_dir):
-    key = (dataset, data_dir)
+def _data(cfg: ValidateConfig):
+    key = (cfg.dataset, cfg.data_dir, cfg.split)
     if key not in _DATA_CACHE:
         from nasbench.training.data import load_cifar10, load_digits
 
-        _DATA_CACHE[key] = load_digits() if dataset == "digits" else load_cifar10(data_dir)
+        if cfg.dataset == "cifar10":
+            _DATA_CACHE[key] = load_cifar10(cfg.data_dir)
+        else:
+            _DATA_CACHE[key] = load_digits(*cfg.split) if cfg.split else load_digits()
     return _DATA_CACHE[key]
 
 
@@ -223,9 +261,10 @@ def train_task(task: dict) -> dict:
 
     cfg = ValidateConfig(**task["config"])
     C, N = cfg.network
-    data = _data(cfg.dataset, cfg.data_dir)
+    data = _data(cfg)
     tc = TrainConfig(C=C, N=N, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, device=cfg.device,
-                     bn_recalibration=cfg.bn_recalibration, latency_repeats=cfg.latency_repeats)
+                     bn_recalibration=cfg.bn_recalibration, warmup_steps=cfg.warmup_steps, grad_clip=cfg.grad_clip,
+                     latency_repeats=cfg.latency_repeats)
     res = train_arch(int(task["arch_index"]), data, tc, seed=int(task["seed"]))
     latency = nb201_latency_ms(res.arch_index, cfg) if cfg.latency_where == "task" else float("nan")
     return {"arch_index": res.arch_index, "seed": res.seed, "test_acc": float(res.test_acc[-1]),
@@ -377,8 +416,9 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
         "mae_latency_ms": _mean([r["abs_err_latency_ms"] for r in rows]),
         "max_abs_err_latency_ms": _max([r["abs_err_latency_ms"] for r in rows]),
         "predicted_acc": f"{benchmark} {metric} at fidelity {fidelity}",
-        "measured_acc": f"test_acc after {config.epochs} epochs on {config.dataset} (C={config.network[0]}, "
-                        f"N={config.network[1]}), mean over {config.n_seeds} seed(s)",
+        "measured_acc": f"test_acc after {config.epochs} epochs on {config.dataset}"
+                        f"{'' if config.split is None else ' (split %d/%d/%d)' % config.split} (C={config.network[0]}, "
+                        f"N={config.network[1]}, lr {config.lr}), mean over {config.n_seeds} seed(s)",
         "predicted_latency": lat_source,
         "measured_latency": f"median batch-1 latency of the NB201 C=16, N=5 network at 3x32x32 on "
                             f"{rows[0]['device']}, 1 thread, timed in the "

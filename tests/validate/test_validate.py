@@ -132,6 +132,33 @@ def test_validate_errors(tmp_path, validate_data_root):
         validate([5], "nb201/cifar10", ValidateConfig(dataset="cifar10", data_dir=str(tmp_path), epochs=1))
 
 
+def test_digits_table_setup_is_the_setup_that_made_the_table():
+    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+    from nasbench.training.trainer import TrainConfig
+
+    config = ValidateConfig.digits_table_setup(epochs=2)
+    assert config.epochs == 2 and config.split == DIGITS_SPLIT and config.dataset == "digits"
+    carried = {f for f in ValidateConfig.__dataclass_fields__}
+    for key, value in DIGITS_TRAIN_KWARGS.items():
+        if key == "epochs":
+            continue
+        # a field validate does not carry must be the trainer's default, or validate would train differently
+        assert getattr(config, key) == value if key in carried else getattr(TrainConfig(), key) == value, key
+    # a JSON round trip (what an executor task carries) gives the same config
+    assert ValidateConfig(**json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_validate_config_split_and_clip_errors():
+    with pytest.raises(NasbenchError, match=r"split must be three ints >= 1 \(train, valid, test\); got \(500, 0, 297\)"):
+        ValidateConfig(split=(500, 0, 297))
+    with pytest.raises(NasbenchError, match="split applies to digits only"):
+        ValidateConfig(dataset="cifar10", data_dir="x", split=(1, 1, 1))
+    with pytest.raises(NasbenchError, match="grad_clip must be a number >= 0"):
+        ValidateConfig(grad_clip=-1.0)
+    with pytest.raises(NasbenchError, match="warmup_steps must be an int >= 0"):
+        ValidateConfig(warmup_steps=-2)
+
+
 def test_cli_validate_errors(capsys, tmp_path):
     from nasbench.cli import main
 
@@ -141,3 +168,43 @@ def test_cli_validate_errors(capsys, tmp_path):
     assert "with --archs, give --out DIR" in capsys.readouterr().err
     assert main(["search", "enas"]) == 2
     assert "methods must be among ['darts', 'gdas']" in capsys.readouterr().err
+
+
+def _digits_table_missing() -> bool:
+    from nasbench.benchmarks.registry import table_dir
+
+    return table_dir("nb201/digits") is None
+
+
+@pytest.mark.skipif(_digits_table_missing(), reason="nb201/digits is not generated yet (nasbench generate)")
+def test_validate_a_digits_compare_run_end_to_end(validate_data_root, tmp_path):
+    """The issue's case: a compare run on the embedded nb201/digits, its top 3 retrained as the table was made."""
+    import nasbench
+    from nasbench.cli import main
+    from nasbench.training.pilot import DIGITS_TRAIN_KWARGS
+
+    run = tmp_path / "run"
+    assert main(["compare", "--strategies", "random_search,regularized_evolution", "--seeds", "3", "--budget", "20",
+                 "--out", str(run), "--no-plots"]) == 0
+    out = tmp_path / "report"
+    assert main(["validate", str(run), "--top", "3", "--latency-repeats", "3", "--device", "cpu",
+                 "--out", str(out), "--no-plot"]) == 0
+    report = json.loads((out / "validate.json").read_text())
+    assert report["benchmark"] == "nb201/digits"
+    config = report["config"]
+    assert (config["epochs"], config["C"], config["N"], config["lr"]) == tuple(
+        DIGITS_TRAIN_KWARGS[k] for k in ("epochs", "C", "N", "lr"))
+    rows = report["rows"]
+    picks = picks_from_run(run, 3)["archs"]
+    assert [r["arch_index"] for r in rows] == picks and len(picks) == 3
+    digits = nasbench.load("nb201/digits")
+    np.testing.assert_array_equal([r["predicted_acc"] for r in rows],
+                                  digits.query(picks, "test_acc", DIGITS_TRAIN_KWARGS["epochs"]))
+    for r in rows:
+        assert r["abs_err_acc"] == pytest.approx(abs(r["measured_acc"] - r["predicted_acc"]))
+        assert r["measured_latency_ms"] > 0
+    s = report["summary"]
+    assert "split 500/1000/297" in s["measured_acc"]
+    assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
+    assert -1 <= s["kendall_tau_acc"] <= 1 or np.isnan(s["kendall_tau_acc"])
+    assert "Kendall tau, accuracy" in (out / "validate.md").read_text()
