@@ -57,6 +57,7 @@ from nasbench.errors import (
     UnknownNameError,
     choices_text,
 )
+from nasbench.benchmarks.registry import default_benchmark
 from strategies import leaderboard as lb
 from strategies.history import trajectory
 from strategies.registry import STRATEGIES, make_strategy
@@ -75,7 +76,6 @@ __all__ = [
 ]
 
 DEFAULT_STRATEGIES = ("random_search", "regularized_evolution", "local_search", "reinforce", "bohb")
-DEFAULT_BENCHMARKS = ("nb201/digits", "nb201/cifar10")
 _N_TIME_GRID = 200
 
 
@@ -206,16 +206,6 @@ class CompareConfig:
         d = asdict(self)
         d["strategies"] = list(self.strategies)
         return d
-
-
-def default_benchmark() -> str:
-    """``nb201/digits`` (the embedded default) when it is available here, else ``nb201/cifar10``."""
-    from nasbench.benchmarks.registry import table_dir
-
-    for name in DEFAULT_BENCHMARKS:
-        if table_dir(name) is not None:
-            return name
-    return DEFAULT_BENCHMARKS[-1]
 
 
 def seed_of(root: int, i: int) -> np.random.SeedSequence:

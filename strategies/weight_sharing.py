@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench.benchmarks.registry import default_benchmark
 from nasbench.errors import (
     MissingDataError,
     NasbenchError,
@@ -45,7 +46,6 @@ __all__ = [
     "METHODS",
     "SearchConfig",
     "SearchResult",
-    "default_benchmark",
     "leaderboard_rows",
     "lookup",
     "merge_into_run",
@@ -55,8 +55,6 @@ __all__ = [
 ]
 
 METHODS = ("darts", "gdas")
-# benchmarks tried in order when none is given: the embedded digits table, then NB201 CIFAR-10
-_DEFAULT_BENCHMARKS = ("nb201/digits", "nb201/cifar10")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,16 +231,6 @@ class SearchResult:
             out[f.name] = v.tolist() if isinstance(v, np.ndarray) else v
         out["arch_string"] = self.arch.string
         return out
-
-
-def default_benchmark() -> str:
-    """``nb201/digits`` when available here, else ``nb201/cifar10`` (the name; it may still need importing)."""
-    from nasbench.benchmarks.registry import table_dir
-
-    for name in _DEFAULT_BENCHMARKS:
-        if table_dir(name) is not None:
-            return name
-    return _DEFAULT_BENCHMARKS[-1]
 
 
 def _seeds(seed: int, n: int) -> list[int]:

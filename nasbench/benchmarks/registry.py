@@ -14,7 +14,8 @@ from pathlib import Path
 from nasbench.errors import MissingDataError, UnknownNameError, choices_text
 from nasbench.paths import data_root, embedded_root
 
-__all__ = ["KNOWN_TABLES", "register_kind", "parse_name", "load", "list_benchmarks", "table_dir"]
+__all__ = ["KNOWN_TABLES", "DEFAULT_BENCHMARKS", "register_kind", "parse_name", "load", "list_benchmarks", "table_dir",
+           "default_benchmark"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ def table_dir(name: str) -> tuple[Path, str] | None:
         how = spec.how if spec else "the command that created it"
         return imported, f"re-create it with `{how}`"
     return None
+
+
+# The embedded default first, then the table most users import first.
+DEFAULT_BENCHMARKS = ("nb201/digits", "nb201/cifar10")
+
+
+def default_benchmark() -> str:
+    """``nb201/digits`` (the embedded default) when it is available here, else ``nb201/cifar10``
+    (the name; that table may still need importing)."""
+    for name in DEFAULT_BENCHMARKS:
+        if table_dir(name) is not None:
+            return name
+    return DEFAULT_BENCHMARKS[-1]
 
 
 def _known_names() -> list[str]:

@@ -130,11 +130,9 @@ def print_query(bench, archs, args) -> int:
     rows = [{"benchmark": bench.name, "arch_index": int(i), "arch": bench.space.from_index(int(i)).string,
              "metric": args.metric, "unit": "ms", "device": args.device, "value": float(v)}
             for i, v in zip(indices, values)]
-    if args.json:
-        print(json.dumps(rows[0] if len(rows) == 1 else rows))
-    else:
-        for r in rows:
-            print(f"{r['arch_index']}\t{r['value']!r}")
+    from nasbench.cli.query_cmd import print_rows
+
+    print_rows(rows, args.json)
     return 0
 
 

@@ -43,9 +43,14 @@ def run(args) -> int:
          "metric": args.metric, "unit": unit, "fidelity": fidelity, "seed": args.seed, "value": float(v)}
         for i, v in zip(indices, values)
     ]
-    if args.json:
+    print_rows(rows, args.json)
+    return 0
+
+
+def print_rows(rows: list[dict], as_json: bool) -> None:
+    """One JSON object (one arch) or list, or ``arch_index<TAB>value`` lines (values in full precision)."""
+    if as_json:
         print(json.dumps(rows[0] if len(rows) == 1 else rows))
     else:
         for r in rows:
             print(f"{r['arch_index']}\t{r['value']!r}")
-    return 0

@@ -58,7 +58,7 @@ def run(args) -> int:
         validate,
         write_report,
     )
-    from strategies.weight_sharing import default_benchmark
+    from nasbench.benchmarks.registry import default_benchmark
 
     if (args.run_dir is None) == (args.archs is None):
         raise NasbenchError("give either RUN_DIR (a compare run) or --archs A,B,...; got "

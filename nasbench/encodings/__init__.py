@@ -53,6 +53,28 @@ class Encoding(ABC):
     def __call__(self, archs):
         return self.encode(archs)[0]
 
+    def _encode_rows(self, archs, arch_type: type, how_to_build: str, row):
+        """``encode`` for spaces whose archs are encoded one at a time by ``row(arch)``.
+
+        Checks that every item is an ``arch_type`` (otherwise InvalidArchError naming
+        ``how_to_build``) and stacks the rows; returns ``(X, scalar)`` as :meth:`encode` does.
+        """
+        import numpy as np
+
+        from nasbench.errors import InvalidArchError
+
+        scalar = isinstance(archs, arch_type)
+        single = scalar or isinstance(archs, (str, bytes)) or not hasattr(archs, "__iter__")
+        items = [archs] if single else list(archs)
+        for a in items:
+            if not isinstance(a, arch_type):
+                raise InvalidArchError(
+                    f"{self.space.upper()} encodings take {arch_type.__name__} values; got {a!r} of type "
+                    f"{type(a).__name__}. Build one with {how_to_build}."
+                )
+        X = np.stack([row(a) for a in items]) if items else np.zeros((0, self.n_features), np.float32)
+        return X, scalar
+
     def __repr__(self):
         return f"{type(self).__name__}({self.space!r}, {self.name!r}, n_features={self.n_features})"
 

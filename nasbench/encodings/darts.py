@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench.encodings import Encoding
-from nasbench.errors import InvalidArchError
 from nasbench.spaces.darts import N_NODES, OPS, DARTSArch
 
 __all__ = ["DARTSEncoding", "make_encoding", "adjacency_features"]
@@ -38,17 +37,8 @@ class DARTSEncoding(Encoding):
         self.n_features = N_FEATURES
 
     def encode(self, archs):
-        scalar = isinstance(archs, DARTSArch)
-        single = scalar or isinstance(archs, (str, bytes)) or not hasattr(archs, "__iter__")
-        items = [archs] if single else list(archs)
-        for a in items:
-            if not isinstance(a, DARTSArch):
-                raise InvalidArchError(
-                    f"DARTS encodings take DARTSArch values; got {a!r} of type {type(a).__name__}. "
-                    "Build one with DARTSArch(normal, reduce) or DARTSArch.from_naslib(text)."
-                )
-        X = np.stack([adjacency_features(a) for a in items]) if items else np.zeros((0, N_FEATURES), np.float32)
-        return X, scalar
+        return self._encode_rows(archs, DARTSArch, "DARTSArch(normal, reduce) or DARTSArch.from_naslib(text)",
+                                 adjacency_features)
 
 
 def make_encoding(name: str) -> DARTSEncoding:

@@ -16,7 +16,6 @@ import itertools
 import numpy as np
 
 from nasbench.encodings import Encoding
-from nasbench.errors import InvalidArchError
 from nasbench.spaces.nb101 import MAX_VERTICES, OPS, NB101Arch
 
 __all__ = ["NB101Encoding", "make_encoding", "adjacency_features", "path_features"]
@@ -75,17 +74,8 @@ class NB101Encoding(Encoding):
         self._func, self.n_features = _FEATURES[name]
 
     def encode(self, archs):
-        scalar = isinstance(archs, NB101Arch)
-        single = scalar or isinstance(archs, (str, bytes)) or not hasattr(archs, "__iter__")
-        items = [archs] if single else list(archs)
-        for a in items:
-            if not isinstance(a, NB101Arch):
-                raise InvalidArchError(
-                    f"NB101 encodings take NB101Arch values; got {a!r} of type {type(a).__name__}. "
-                    "Build one with NB101Arch(matrix, ops) or NB101Arch.from_naslib(key)."
-                )
-        X = np.stack([self._func(a) for a in items]) if items else np.zeros((0, self.n_features), np.float32)
-        return X, scalar
+        return self._encode_rows(archs, NB101Arch, "NB101Arch(matrix, ops) or NB101Arch.from_naslib(key)",
+                                 self._func)
 
 
 def make_encoding(name: str) -> NB101Encoding:

@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import signal
-import sys
 import time
 from pathlib import Path
 

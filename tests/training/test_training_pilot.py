@@ -104,7 +104,7 @@ def test_cli_defaults_are_the_digits_setup():
     assert (args.C, args.N, args.epochs, args.batch_size, args.lr, args.weight_decay, args.bn_recalibration) == tuple(
         DIGITS_TRAIN_KWARGS[k] for k in ("C", "N", "epochs", "batch_size", "lr", "weight_decay", "bn_recalibration")
     )
-    torch = pytest.importorskip("torch")  # noqa: F841
+    pytest.importorskip("torch")
     from nasbench.training.trainer import TrainConfig
 
     TrainConfig(**DIGITS_TRAIN_KWARGS)  # valid as a config
