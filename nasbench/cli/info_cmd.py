@@ -43,6 +43,7 @@ def run(args) -> int:
             print(f"    coverage (archs of {bench.n_archs}): {text}")
     print("sources:")
     for key, src in manifest.get("sources", {}).items():
-        print(f"  {key}: {src.get('file')} sha256 {src.get('sha256', '')[:16]}...")
+        digest = f" sha256 {src['sha256'][:16]}..." if src.get("sha256") else ""
+        print(f"  {key}: {src.get('file') or src.get('path')}{digest}")
         print(f"    {src.get('provenance', '')}")
     return 0
