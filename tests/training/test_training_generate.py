@@ -100,11 +100,12 @@ def test_assembly_maps_classes_to_members(tmp_path):
     assert status["train_time_s_median"] == pytest.approx(np.median(chunks["train_time_s"]))
 
 
-def test_assembled_table_loads_by_name(tmp_path, monkeypatch):
-    from nasbench.paths import embedded_root
+def test_assembled_table_loads_by_name(tmp_path, monkeypatch, capsys):
+    import nasbench.benchmarks.registry as registry
+    from nasbench.cli import main
 
-    if (embedded_root() / "nb201" / "digits" / "manifest.json").exists():
-        pytest.skip("the embedded nb201/digits table takes precedence over NASBENCH_DATA")
+    # hide the shipped nb201/digits, which takes precedence over NASBENCH_DATA
+    monkeypatch.setattr(registry, "embedded_root", lambda: tmp_path / "no-embedded-tables")
     job = tiny_job(n_classes=2, chunk_size=2, seeds=(0,), train=dict(TINY, epochs=1))
     gen.generate(tmp_path / "b", job, workers=0, table=tmp_path / "root" / "nb201" / "digits", log=lambda s: None)
     monkeypatch.setenv("NASBENCH_DATA", str(tmp_path / "root"))
@@ -115,6 +116,9 @@ def test_assembled_table_loads_by_name(tmp_path, monkeypatch):
     member = int(np.flatnonzero(canonical_ids() == 1)[-1])
     assert bench.query(member, "valid_acc", 1) == chunks["valid_acc"][1, 0, 0]
     assert np.isnan(bench.query(15624, "valid_acc", 1, missing="nan"))
+    assert main(["info", "nb201/digits"]) == 0
+    text = capsys.readouterr().out
+    assert "seeds: [0]" in text and "generate: b\n" in text and "split." in text
 
 
 def test_class_to_members_spreads_rows():
