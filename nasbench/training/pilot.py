@@ -59,6 +59,15 @@ CPU s per run (all with warm-up and clipping 5):
   load 3); twice the steps let most archs converge near the ceiling (median 94.7 %, top 1 % 97.6 %), so
   the spread shrinks with the noise: 1.30 x SD, 2.91 x robust SD. More training does not buy a larger
   spread-to-noise ratio on digits; it costs 2.4 x the CPU.
+* batch 32, 3 epochs (48 steps), lr 0.2, 4 warm-up steps (60 archs): 0.81 / 5.96 / 3.77 / 12.56 / 2.7
+  (at load 3): less converged, so a wider spread (median 84.3 %) but more noise: 2.11 x SD, 3.33 x
+  robust SD, and Spearman at the 0.8 floor.
+
+Across these setups the ratio of spread to single-run SD moves against the seed Spearman: the less
+trained, the wider the spread and the noisier the run. For comparison, NB201's own CIFAR-10 table
+(200 epochs; single-seed values of 971 archs against their seed means, 3 seeds assumed) has a
+single-run SD of about 0.37 points against a spread of 3.03 (8.1 x): full training, which a ~2 s CPU
+budget per run cannot buy.
 
 Earlier setup (no warm-up or clipping, lr 0.1, 5 epochs; 200 archs, ``sample_seed=2``): Spearman
 0.810 (0.751-0.854), SD 2.80, robust SD 1.42, spread 3.75 (1.34 x SD, 2.65 x robust SD), 2.47 s CPU
