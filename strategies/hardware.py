@@ -687,7 +687,8 @@ def plot_fronts(result: dict, path) -> None:
     from strategies.report import _METADATA, pyplot
 
     if result.get("pareto") is None:
-        raise NasbenchError("no Pareto result to plot: the constraint is not on latency_ms.")
+        raise NasbenchError("no Pareto result to plot: the constraint is not on latency_ms. Plot a search "
+                            "constrained on latency_ms (e.g. 'latency_ms@pixel3 <= 10').")
     plt = pyplot()
     report = np.asarray(result["_report"])
     latency = np.asarray(result["_latency"])
@@ -926,7 +927,8 @@ class HardwareSetup:
             self.cost = np.asarray(metric_column(bench, self.objectives.cost, self.objectives.device), dtype=np.float64)
             if np.isnan(self.cost[self.feasible]).any():
                 raise NasbenchError(f"{self.objectives.cost_label} is missing for some archs of {bench.name}; "
-                                    "multi-objective scoring needs it for every arch.")
+                                    "multi-objective scoring needs it for every arch. Pick a cost measured for "
+                                    "every arch (for example params_m or latency_ms@DEVICE).")
             report = task.report
             if hv_reference is None:
                 ref_acc = float(np.median(report[self.feasible]))

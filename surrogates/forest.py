@@ -122,7 +122,8 @@ class Forest:
     def check_model_ids(self, model, n: int) -> np.ndarray:
         ids = np.ascontiguousarray(model, dtype=np.int64)
         if ids.shape != (n,) or (ids.size and (ids.min() < 0 or ids.max() >= self.n_models)):
-            raise ValueError(f"model ids must have shape ({n},) with values in [0, {self.n_models - 1}]")
+            raise ValueError(f"model ids must have shape ({n},) with values in [0, {self.n_models - 1}]; "
+                             f"got shape {ids.shape}")
         return ids
 
 

@@ -331,7 +331,8 @@ class MLPSurrogate:
             y_mean, y_scale = (float(v) for v in doc["y_mean_scale"])
             x_mean, x_scale = doc["x_mean"].numpy(), doc["x_scale"].numpy()
         except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
-            raise DataIntegrityError(f"{where}: cannot read {MLP_FILE} ({exc}); re-fit the surrogate.") from None
+            reason = " ".join(str(exc).split())  # one line: the CLI prints errors as one line
+            raise DataIntegrityError(f"{where}: cannot read {MLP_FILE} ({reason}); re-fit the surrogate.") from None
         if len(weights) != info["n_members"] or x_mean.shape != (info["n_features"],):
             raise DataIntegrityError(
                 f"{where}: {MLP_FILE} does not match metadata.json (members or features); re-fit it.")

@@ -48,7 +48,7 @@ def register_kind(kind: str, loader: str) -> None:
     Refuses a name that is already registered, so two loaders never shadow each other.
     """
     if kind == "tabular" or kind in _KINDS:
-        raise ValueError(f"benchmark kind {kind!r} is already registered")
+        raise ValueError(f"benchmark kind {kind!r} is already registered; register the loader under another name")
     _KINDS[kind] = loader
 
 

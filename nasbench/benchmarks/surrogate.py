@@ -234,12 +234,14 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
                            encoding=encoding, params=params, n_members=n_members, model=model)
     bench = nasbench.load(name)
     if getattr(bench, "kind", None) != "tabular":
-        raise UnknownNameError(f"surrogates are fit on a tabular benchmark; got {name!r} of kind {bench.kind!r}.")
+        raise UnknownNameError(f"surrogates are fit on a tabular benchmark; got {name!r} of kind {bench.kind!r}. "
+                               "Pass the tabular name, SPACE/DATASET without '@KIND'.")
     fidelity = bench.default_fidelity(metric) if fidelity is None else fidelity
     values = np.asarray(bench.column(metric, fidelity))
     have = np.flatnonzero(np.isfinite(values))
     if have.size < 4:
-        raise MissingValueError(f"{name} has only {have.size} values of {metric} at fidelity {fidelity}; cannot fit.")
+        raise MissingValueError(f"{name} has only {have.size} values of {metric} at fidelity {fidelity}; cannot fit "
+                                "(needs at least 4). Pick a metric and fidelity with more measured archs.")
     if train_indices is None:
         train_idx, test_idx = split_indices(have, train_fraction, seed)
         split = {"kind": "random", "train_fraction": check_train_fraction(train_fraction), "seed": int(seed)}
@@ -540,7 +542,8 @@ class SurrogateBenchmark(Benchmark):
         if col is None:
             enc = entry.encoding
             if getattr(enc, "table", None) is None:
-                raise NasbenchError(f"{self.name}: column() needs an enumerable space; {self.space.name} is not.")
+                raise NasbenchError(f"{self.name}: column() needs an enumerable space; {self.space.name} is not. "
+                                    "Use query() on the archs you need.")
             class_ids = getattr(enc, "class_ids", None)
             if class_ids is not None:  # one model evaluation per isomorphism class
                 col = np.asarray(entry.model.predict(enc.class_table), dtype=np.float64)[class_ids]
@@ -708,7 +711,8 @@ def fill_curves(name: str, metric: str = "lc_valid_acc", *, seed: int = 0,
     extra = np.stack([np.asarray(bench.column(m, f), dtype=np.float64) for m, f in condition_on], axis=1) \
         if condition_on else np.zeros((bench.n_archs, 0))
     if not np.isfinite(extra).all():
-        raise MissingValueError(f"the features {condition_on} of {name} must be measured for every arch.")
+        raise MissingValueError(f"the features {condition_on} of {name} must be measured for every arch; some are "
+                                "NaN. Pass condition_on metrics that cover the whole space.")
     X = np.hstack([enc.encode(np.arange(bench.n_archs))[0], extra.astype(np.float32)])
     params = params or {"n_estimators": 100, "max_depth": 4}
     perm = as_generator(seed).permutation(have)
@@ -797,7 +801,8 @@ def surrogate_from_results(results) -> SurrogateBenchmark:
     results = list(results)
     keys = {(r.metadata["space"], r.metadata["dataset"]) for r in results}
     if len(keys) != 1:
-        raise SurrogateConfigError(f"the fits must share one space and dataset; got {sorted(keys)}.")
+        raise SurrogateConfigError(f"the fits must share one space and dataset; got {sorted(keys)}. "
+                                   "Build one surrogate benchmark per space and dataset.")
     space, dataset = keys.pop()
     entries = {(r.metadata["metric"], r.metadata["fidelity"]):
                _Entry(r.model, r.metadata, Path("."), get_encoding(space, r.metadata["encoding"])) for r in results}

@@ -168,7 +168,10 @@ class TabularBenchmark(Benchmark):
     def _indices(self, archs):
         if self.space is not None and hasattr(self.space, "to_indices"):
             return self.space.to_indices(archs)
-        raise InvalidArchError(f"{self.name} cannot convert {archs!r} to arch indices.")
+        raise InvalidArchError(
+            f"{self.name} cannot convert {archs!r} to arch indices: it has no search space that maps archs "
+            "to indices; pass one with to_indices(), as nasbench.load(NAME) does."
+        )
 
     def _raise_missing(self, metric, fidelity, idx, out, first_nan, what):
         seed_free = what == "value"
@@ -192,7 +195,10 @@ class TabularBenchmark(Benchmark):
         """The arch index with the best mean ``metric`` at ``fidelity``, and its value (NaN ignored)."""
         values = self.column(metric, fidelity)
         if np.isnan(values).all():
-            raise MissingValueError(f"{self.name} has no values of {metric} at fidelity {fidelity}.")
+            raise MissingValueError(
+                f"{self.name} has no values of {metric} at fidelity {fidelity}; pick another metric or "
+                "fidelity (`nasbench info` lists the coverage)."
+            )
         index = int(np.nanargmax(values) if maximize else np.nanargmin(values))
         return index, float(values[index])
 

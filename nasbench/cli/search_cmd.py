@@ -57,7 +57,8 @@ def run(args) -> int:
             manifest = json.loads(mpath.read_text())
             run_bench = manifest["config"]["benchmark"]
             if benchmark is not None and benchmark != run_bench:
-                raise NasbenchError(f"the run in {args.merge_into} is on {run_bench}; got --benchmark {benchmark}.")
+                raise NasbenchError(f"the run in {args.merge_into} is on {run_bench}; got --benchmark {benchmark}. "
+                                    "Drop --benchmark to merge into that run.")
             benchmark, objective = run_bench, manifest["config"].get("objective") or None
     tasks = search_tasks(methods, n_seeds=args.seeds, root_seed=args.seed, dataset=args.dataset,
                          data_dir=args.data_dir, benchmark=benchmark, objective=objective,

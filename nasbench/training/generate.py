@@ -334,7 +334,8 @@ def load_chunks(build, job: JobConfig) -> dict:
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
     out["seeds"] = parts[0]["seeds"]
     if not np.array_equal(out["class_id"], job.classes):
-        raise NasbenchError(f"the chunks of {build} do not cover class ids 0..{len(job.classes) - 1} in order.")
+        raise NasbenchError(f"the chunks of {build} do not cover class ids 0..{len(job.classes) - 1} in order; "
+                            "they come from another job: delete the chunk files and run `nasbench generate` again.")
     return out
 
 

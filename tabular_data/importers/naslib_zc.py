@@ -83,10 +83,12 @@ def read_naslib_samples(source_dir, space: str, dataset: str = "cifar10") -> Nas
         for part in path_in_json:
             doc = doc[part]
     except (ValueError, KeyError, TypeError) as exc:
-        raise DataIntegrityError(f"{path} is not NASLib's zero-cost format (missing {exc}).") from None
+        raise DataIntegrityError(
+            f"{path} is not NASLib's zero-cost format (missing {exc}); re-download it from NASLib's naslib/data."
+        ) from None
     keys = list(doc)
     if not keys:
-        raise DataIntegrityError(f"{path} holds no archs.")
+        raise DataIntegrityError(f"{path} holds no archs; expected NASLib's sampled archs, re-download the file.")
     fields = sorted({f for v in doc.values() for f in v if f not in ("idx", "arch")})
     values, units = {}, {}
     for field in fields:
@@ -94,7 +96,9 @@ def read_naslib_samples(source_dir, space: str, dataset: str = "cifar10") -> Nas
         try:
             values[metric] = np.array([_score(doc[k][field]) if field in doc[k] else np.nan for k in keys])
         except (TypeError, ValueError, KeyError):
-            raise DataIntegrityError(f"{path}: field {field!r} is not numeric for every arch.") from None
+            raise DataIntegrityError(
+                f"{path}: field {field!r} is not numeric for every arch; re-download NASLib's zero-cost file."
+            ) from None
         units[metric] = unit
     source = describe_source(path, Path(source_dir), "automl/NASLib naslib/data (NAS-Bench-Suite-Zero subset)")
     return NaslibSamples(space, dataset, keys, values, units, source)

@@ -89,6 +89,29 @@ def test_best_ignores_missing_values(nb201_cifar10):
     assert 0 <= index < 1000 and value == np.nanmin(nb201_cifar10.column("train_time_s", 200))
 
 
+def test_best_of_an_all_missing_column_raises(nb201_cifar10, monkeypatch):
+    monkeypatch.setattr(nb201_cifar10, "column", lambda metric, fidelity=None: np.full(nb201_cifar10.n_archs, np.nan))
+    with pytest.raises(MissingValueError, match="has no values of train_time_s at fidelity 200; pick another"):
+        nb201_cifar10.best("train_time_s", 200)
+
+
+def test_a_benchmark_without_space_cannot_convert_archs(nb201_cifar10):
+    from nasbench.benchmarks.tabular import TabularBenchmark
+
+    bench = TabularBenchmark(nb201_cifar10.table, None)
+    assert bench.query(1, "test_acc") == nb201_cifar10.query(1, "test_acc")
+    with pytest.raises(InvalidArchError, match="cannot convert 'x' to arch indices: it has no search space"):
+        bench.query("x", "test_acc")
+
+
+def test_a_kind_registers_once():
+    from nasbench.benchmarks.registry import register_kind
+
+    for kind in ("tabular", "surrogate"):
+        with pytest.raises(ValueError, match=f"kind '{kind}' is already registered; register the loader under"):
+            register_kind(kind, "nowhere:load")
+
+
 @pytest.mark.parametrize(
     "name, error, match",
     [

@@ -48,6 +48,19 @@ def test_missing_ray_names_the_extra(monkeypatch):
         make_executor("ray")
 
 
+def test_unreachable_ray_cluster_says_how_to_start_one(monkeypatch):
+    import types
+
+    def refuse(**kwargs):
+        raise ConnectionError(f"nothing listens at {kwargs['address']}")
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=refuse)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with pytest.raises(NasbenchError, match=r"could not connect to the Ray cluster at address='ray://nowhere:1' "
+                                            r"\(nothing listens at ray://nowhere:1\)\. Start it with `ray start --head`"):
+        RayExecutor("ray://nowhere:1")
+
+
 def _require_ray():
     """The ray module; skips without it, or fails when NASBENCH_REQUIRE_RAY=1 (CI)."""
     try:

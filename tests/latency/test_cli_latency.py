@@ -35,6 +35,8 @@ def test_query_latency(latency_root, capsys, help_csv):
     (["latency", "fit", "--device", "pixel3", "--n-train", "1"], "--n-train must be in \\[2, 15624\\]"),
     (["latency", "measure", "--no-save"], "give the archs to measure"),
     (["latency", "report", "--sizes", "2"], "--sizes values must be in"),
+    (["latency", "report", "--sizes", "100", "--shots", "20", "--repeats", "0"], "--repeats must be >= 1; got 0"),
+    (["latency", "measure", "--n-random", "0", "--no-save"], "--n-random must be >= 1; got 0"),
     (["latency", "adapt", "--measurements", "/nonexistent.csv"], "does not exist"),
     (["latency", "adapt", "--measurements", "x.csv", "--exclude", "pixel9"], "--exclude names unknown devices"),
 ])
@@ -87,6 +89,11 @@ def test_adapt_from_a_measurement_file(own_store, help_csv, tmp_path, capsys):
     path.write_text("idx,ms\n1,2\n")
     assert main(["latency", "adapt", "--measurements", str(path)]) == 2
     assert "columns 'arch'" in capsys.readouterr().err
+    path.write_text("arch,latency_ms\n1,fast\n")
+    assert main(["latency", "adapt", "--measurements", str(path)]) == 2
+    assert "pixel3_20.csv: a latency_ms value is not a number" in capsys.readouterr().err
+    assert main(["latency", "adapt", "--measurements", str(path), "--exclude", *devices, "pixel3_fewshot"]) == 2
+    assert "no complete latency device is left to learn from; exclude fewer devices" in capsys.readouterr().err
 
 
 def test_report_prints_the_figures(latency_root, tmp_path, capsys):
@@ -116,6 +123,19 @@ def test_search_plot(latency_root, tmp_path):
     png = tmp_path / "fronts.png"
     assert main(["latency", "search", "--seeds", "2", "--max-evals", "20", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_measure_latency_checks_its_settings():
+    pytest.importorskip("torch")
+    from nasbench.benchmarks.latency import measure_latency
+    from nasbench.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="--device must be 'cpu' or 'cuda'; got 'tpu'"):
+        measure_latency([0], device="tpu")
+    with pytest.raises(UnknownNameError, match="batch_size must be an int >= 1; got 0"):
+        measure_latency([0], batch_size=0)
+    with pytest.raises(UnknownNameError, match="input_size must be an int >= 4; got 2"):
+        measure_latency([0], input_size=2)
 
 
 def test_measure_stores_a_new_device(own_store, capsys):

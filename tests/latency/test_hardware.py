@@ -46,6 +46,7 @@ def test_parse_constraint(text, expected):
     ("latency_ms@pixel3 == 10", "cannot parse the constraint"),
     ("latency_ms <= 10", "latency_ms needs a device"),
     ("latency_ms@pixel3 <= ten", "cannot parse"),
+    ("latency_ms@pixel3 <= 1e999", "the bound of 'latency_ms@pixel3 <= 1e999' must be a finite number"),
     (10, "a constraint is a string"),
 ])
 def test_parse_constraint_errors(text, match):
@@ -154,6 +155,33 @@ def test_constrained_space():
         ConstrainedSpace(SPACE, np.ones(3, dtype=bool))
     with pytest.raises(NasbenchError, match="missed the constraint"):
         ConstrainedSpace(SPACE, only, max_tries=1).sample(np.random.default_rng(1))
+
+
+def test_constrained_space_copies_and_hides_missing_choices():
+    import copy
+
+    from strategies._categorical import categorical_of
+
+    space = ConstrainedSpace(SPACE, _feasible(5))
+    clone = copy.deepcopy(space)  # unpickling looks up attributes before `base` is set
+    assert clone.feasible_mask.tolist() == space.feasible_mask.tolist() and clone.from_index(3).index == 3
+    with pytest.raises(AttributeError, match="base"):
+        ConstrainedSpace.__new__(ConstrainedSpace).from_index
+
+    class PlainSpace:
+        name, n_archs = "plain", SPACE.n_archs
+
+    plain = ConstrainedSpace(PlainSpace(), np.ones(SPACE.n_archs, dtype=bool))
+    assert not hasattr(plain, "choice_sizes")
+    with pytest.raises(NasbenchError, match="needs a space with categorical choices; ConstrainedSpace has none"):
+        categorical_of(plain)
+
+
+def test_plot_fronts_needs_a_pareto_result(tmp_path):
+    from strategies.hardware import plot_fronts
+
+    with pytest.raises(NasbenchError, match="no Pareto result to plot: the constraint is not on latency_ms"):
+        plot_fronts({"pareto": None}, tmp_path / "fronts.png")
 
 
 def test_constrained_strategy_errors():

@@ -99,6 +99,20 @@ def test_non_positive_latency_is_refused(tmp_path, help_dir):
         import_help_latency(src, tmp_path / "store", log=lambda line: None)
 
 
+def test_non_number_latency_is_refused(tmp_path, help_dir):
+    src = _copy_originals(help_dir, tmp_path / "src")
+    _write_pt(src / "pixel3.pt", pickle.dumps([1.0] * 15624 + ["fast"]))
+    with pytest.raises(DataIntegrityError, match="pixel3.pt: the latency list holds values that are not numbers"):
+        import_help_latency(src, tmp_path / "store", log=lambda line: None)
+
+
+def test_arch_index_that_is_not_a_dict_is_refused(tmp_path, help_dir):
+    src = _copy_originals(help_dir, tmp_path / "src")
+    _write_pt(src / "str_arch2idx.pt", pickle.dumps([0, 1, 2]))
+    with pytest.raises(DataIntegrityError, match="str_arch2idx.pt: expected a dict of 15625 arch strings"):
+        import_help_latency(src, tmp_path / "store", log=lambda line: None)
+
+
 def test_wrong_arch_order_is_refused(tmp_path, help_dir):
     src = _copy_originals(help_dir, tmp_path / "src")
     mapping = read_pt_list(src / "str_arch2idx.pt")
@@ -116,6 +130,22 @@ def test_csv_with_rows_out_of_order_is_refused(tmp_path, help_dir):
     lines[1], lines[2] = lines[2], lines[1]
     (src / "help_nb201_latency_ms.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(DataIntegrityError, match="row 0 is arch 1"):
+        import_help_latency(src, tmp_path / "store", log=lambda line: None)
+
+
+def test_csv_with_too_few_rows_or_a_non_number_is_refused(tmp_path, help_dir):
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = (help_dir / "help_nb201_latency_ms.csv").read_text().splitlines()
+    (src / "help_nb201_latency_ms.csv").write_text("\n".join(lines[:3]) + "\n")
+    with pytest.raises(DataIntegrityError, match="expected 15625 rows .*; got 2"):
+        import_help_latency(src, tmp_path / "store", log=lambda line: None)
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("pixel3")] = "n/a"
+    lines[1] = ",".join(row)
+    (src / "help_nb201_latency_ms.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataIntegrityError, match="column 'pixel3' holds a value that is not a number"):
         import_help_latency(src, tmp_path / "store", log=lambda line: None)
 
 

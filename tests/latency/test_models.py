@@ -121,7 +121,7 @@ def test_cross_device_recovers_a_low_rank_device():
     assert model.explained_.sum() == pytest.approx(1.0)
 
 
-def test_cross_device_errors():
+def test_cross_device_errors(tmp_path):
     model = CrossDeviceLatencyModel()
     with pytest.raises(NotFittedError, match="fit\\(known\\)"):
         model.adapt(np.arange(5), np.ones(5))
@@ -138,6 +138,14 @@ def test_cross_device_errors():
         fitted.adapt(np.array([1, 1, 2]), np.ones(3))
     with pytest.raises(InvalidArchError, match=r"rows must be in \[0, 19\]"):
         fitted.adapt(np.array([1, 2, 30]), np.ones(3))
+    with pytest.raises(InvalidArchError, match="alpha must be a number >= 0; got -1"):
+        CrossDeviceLatencyModel(alpha=-1).fit(np.ones((10, 2)))
+    with pytest.raises(InvalidArchError, match="1-D integer array of table rows; got float64"):
+        fitted.adapt(np.array([1.0, 2.0, 3.0]), np.ones(3))
+    with pytest.raises(NotFittedError, match="adapt.* before saving"):
+        save_latency_model(fitted, tmp_path / "m")
+    with pytest.raises(NotFittedError, match="InteractionLatencyModel is not fitted yet; call fit"):
+        save_latency_model(InteractionLatencyModel(5, EDGES), tmp_path / "m")
 
 
 def test_latency_scores_by_hand():
@@ -188,6 +196,15 @@ def test_load_errors(tmp_path):
     (directory / "metadata.json").write_text('{"format": "other"}')
     with pytest.raises(DataIntegrityError, match="not a nasbench latency model"):
         load_latency_model(directory)
+
+
+def test_a_failed_save_leaves_no_partial_folder(tmp_path, monkeypatch):
+    model = AdditiveLatencyModel(5).fit(OPS[:40], np.arange(1, 41.0))
+    params, arrays = model.get_state()
+    monkeypatch.setattr(model, "get_state", lambda: (params, {**arrays, "bad": "not a number"}))
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        save_latency_model(model, tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_evaluation_is_deterministic_and_validated():

@@ -74,6 +74,17 @@ def test_no_latency_tables(tmp_path):
         LatencyTables("nb201", tmp_path)
 
 
+def test_a_device_defined_twice_is_refused(tmp_path, latency_root):
+    import shutil
+
+    from nasbench.errors import DataIntegrityError
+
+    for source in ("help", "measured"):
+        shutil.copytree(latency_root / "latency/nb201/help", tmp_path / "latency/nb201" / source)
+    with pytest.raises(DataIntegrityError, match="device '1080ti_1' is defined twice \\(in help and measured\\); remove"):
+        LatencyTables("nb201", tmp_path)
+
+
 def test_latency_benchmark(latency_root):
     lb = LatencyBenchmark("nb201")
     assert lb.query([0, 1], device="fpga").shape == (2,) and "latency_ms" in lb.metrics

@@ -37,6 +37,15 @@ def test_invalid_genotypes(normal, match):
         DARTSArch(normal, REDUCE)
 
 
+def test_naslib_genotype_errors():
+    with pytest.raises(InvalidArchError, match=r"genotype looks like '\[\[\(0, 1\), .*; got '\[\[\(0, 1'"):
+        DARTSArch.from_naslib("[[(0, 1")
+    with pytest.raises(InvalidArchError, match=r"is \[normal, reduce\]; got 3"):
+        DARTSArch.from_naslib(3)
+    with pytest.raises(AttributeError, match="immutable; use DARTSSpace.mutate"):
+        DARTSArch(NORMAL, REDUCE).normal = NORMAL
+
+
 def test_sample_mutate_neighbors():
     space = DARTSSpace()
     a = space.sample(np.random.default_rng(0))

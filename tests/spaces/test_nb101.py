@@ -91,9 +91,19 @@ def test_invalid_cells(matrix, ops, match):
         NB101Arch(matrix, ops)
 
 
+def test_ragged_matrix_and_assignment_are_refused():
+    with pytest.raises(InvalidArchError, match="must be a square 0/1 array; got"):
+        NB101Arch([[0, 1], [0]], ["input", "output"])
+    arch = NB101Arch(*INCEPTION)
+    with pytest.raises(AttributeError, match="immutable; use NB101Space.mutate"):
+        arch.ops = ()
+
+
 def test_naslib_key_errors():
     with pytest.raises(InvalidArchError, match="56 ints"):
         NB101Arch.from_naslib((0, 1))
+    with pytest.raises(InvalidArchError, match="56 ints; got '0, x'"):
+        NB101Arch.from_naslib("0, x")
     with pytest.raises(InvalidArchError, match=r"op indices are in \[0, 4\]"):
         NB101Arch.from_naslib((0,) * 49 + (0, 9, 1, 1, 1, 1, 1))
 

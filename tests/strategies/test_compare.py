@@ -91,6 +91,16 @@ def test_cli_errors_are_one_line(synthetic_root, capsys, monkeypatch):
     assert "unknown strategy 'annealing'" in err and "Traceback" not in err
 
 
+def test_plots_without_matplotlib_name_the_extra(monkeypatch):
+    from nasbench.errors import OptionalDependencyError
+    from strategies.report import pyplot
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(OptionalDependencyError, match=r'plots need matplotlib.*pip install "nasbench\[report\]"`'
+                                                      r' \(or pass --no-plots\)'):
+        pyplot()
+
+
 @pytest.mark.parametrize("kw, error, match", [
     (dict(strategies=()), NasbenchError, "at least one strategy"),
     (dict(strategies=("bohb", "bohb")), NasbenchError, "each strategy may appear once"),

@@ -197,6 +197,8 @@ def test_setup_errors(hw_task):
         HardwareSetup(hw_task, None, "test_acc,latency_ms@synthdev").make("pareto_evolution", 0, {"colour": 1})
     with pytest.raises(NasbenchError, match="give objectives"):
         HardwareSetup(hw_task, None, None).check_strategy("pareto_evolution")
+    with pytest.raises(NasbenchError, match="train_time_s is missing for some archs of nb201/cifar10; .*Pick a cost"):
+        HardwareSetup(hw_task, None, "test_acc,train_time_s")
     assert parse_objectives(["test_acc", "params_m"]).cost_label == "params_m"
 
 

@@ -49,6 +49,17 @@ def test_task_errors(synthetic_bench, objective, error, match):
         Task(synthetic_bench, objective)
 
 
+def test_task_needs_whole_columns(synthetic_bench):
+    class QueryOnly:
+        space, metrics = synthetic_bench.space, synthetic_bench.metrics
+
+        def __repr__(self):
+            return "QueryOnly()"
+
+    with pytest.raises(UnknownNameError, match="needs a benchmark that gives whole columns .*; QueryOnly\\(\\) does not"):
+        Task(QueryOnly())
+
+
 def test_cifar10_defaults_and_cost_estimate(cifar10_task):
     t = cifar10_task
     assert (t.objective.search_metric, t.search_fidelity) == ("valid_acc", 200)

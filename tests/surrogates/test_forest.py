@@ -85,3 +85,27 @@ def test_forest_checks_shapes_and_model_ids():
         model.predict(X[:, :3])
     with pytest.raises(ValueError, match="model must be in"):
         model.forest_.predict(X, 1)
+    with pytest.raises(ValueError, match=r"model ids must have shape \(100,\) with values in \[0, 0\]; got shape \(3,\)"):
+        model.forest_.predict(X, np.zeros(3, dtype=np.int64))
+
+
+def test_compile_rejects_unsupported_layouts():
+    import json
+
+    from nasbench.errors import DataIntegrityError
+
+    X, y = _data(100)
+    blob = XGBSurrogate({"n_estimators": 2, "max_depth": 2}).fit(X, y).booster_json_
+    with pytest.raises(ValueError, match="compile_models needs at least one model"):
+        compile_models([], X.shape[1])
+    with pytest.raises(DataIntegrityError, match="single-target model over 3 features; got .*num_feature=8"):
+        compile_models([blob], 3)
+    doc = json.loads(blob)
+    tree = doc["learner"]["gradient_booster"]["model"]["trees"][0]
+    tree["split_type"] = [1] * len(tree["left_children"])
+    with pytest.raises(DataIntegrityError, match="categorical splits are not supported; fit on numerical"):
+        compile_models([json.dumps(doc).encode()], X.shape[1])
+    tree["split_type"] = [0] * len(tree["left_children"])
+    tree["right_children"][0] += 1
+    with pytest.raises(DataIntegrityError, match="right children are not next to its left children"):
+        compile_models([json.dumps(doc).encode()], X.shape[1])

@@ -120,6 +120,19 @@ def test_load_refuses_newer_tampered_or_missing_files(tmp_path):
     (folder / MLP_FILE).write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
         load_model(folder)
+    import hashlib
+
+    junk = b"not a torch file"
+    (folder / MLP_FILE).write_bytes(junk)
+    files = [{"name": MLP_FILE, "sha256": hashlib.sha256(junk).hexdigest()}]
+    meta_path.write_text(json.dumps({**doc, "model": {**doc["model"], "files": files}}))
+    with pytest.raises(DataIntegrityError, match="cannot read mlp_ensemble.pt .*; re-fit the surrogate") as info:
+        load_model(folder)
+    assert "\n" not in str(info.value)
+    (folder / MLP_FILE).write_bytes(blob)
+    meta_path.write_text(json.dumps({**doc, "model": {**doc["model"], "n_members": 2}}))
+    with pytest.raises(DataIntegrityError, match="mlp_ensemble.pt does not match metadata.json .*; re-fit it"):
+        load_model(folder)
     (folder / MLP_FILE).unlink()
     with pytest.raises(DataIntegrityError, match="mlp_ensemble.pt is missing"):
         load_model(folder)
@@ -147,6 +160,12 @@ def test_errors():
         MLPSurrogate(TINY).fit(bad, y)
     with pytest.raises(ValueError, match="same number of rows"):
         MLPSurrogate(TINY).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="params must be a dict of MLP settings or None; got list"):
+        MLPSurrogate([16, 16]).fit(X, y)
+    with pytest.raises(ValueError, match="seed must be an int >= 0; got -1"):
+        MLPSurrogate(TINY, seed=-1).fit(X, y)
+    with pytest.raises(ValueError, match="needs at least 2 training rows; got 1"):
+        MLPSurrogate(TINY).fit(X[:1], y[:1])
     model = MLPSurrogate(TINY, n_members=1).fit(X, y)
     with pytest.raises(ValueError, match=r"X must have shape \(n, 5\); got \(3, 4\)"):
         model.predict(np.zeros((3, 4)))

@@ -105,9 +105,18 @@ def test_load_rejects_newer_format_tampering_and_absence(tmp_path):
     meta_path.write_text(json.dumps({**meta, "format": "something-else"}))
     with pytest.raises(DataIntegrityError, match="not a nasbench surrogate model"):
         load_model(folder)
+    meta_path.write_text(json.dumps({**meta, "model": {**meta["model"], "kind": "forest"}}))
+    with pytest.raises(DataIntegrityError, match="unknown surrogate model kind 'forest'; expected 'bagged_xgboost'"):
+        load_model(folder)
+    meta_path.write_text("{not json")
+    with pytest.raises(DataIntegrityError, match="metadata.json is not valid JSON .*; re-fit the surrogate"):
+        load_model(folder)
     meta_path.write_text(json.dumps(meta))
     (folder / "model_1.json").write_bytes(b"{}")
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
+        load_model(folder)
+    (folder / "model_1.json").unlink()
+    with pytest.raises(DataIntegrityError, match="model_1.json is missing; re-fit the surrogate"):
         load_model(folder)
 
 

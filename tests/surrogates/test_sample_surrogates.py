@@ -40,6 +40,8 @@ def test_fit_save_serve(space_name, space, n_unique, store):
     assert bench.metrics["valid_acc"].predicted_by.startswith("bagged XGBoost")
     with pytest.raises(InvalidArchError, match="take .*Arch values; got 6111"):
         bench.query(6111, "valid_acc")
+    with pytest.raises(nasbench.NasbenchError, match=f"column\\(\\) needs an enumerable space; {space_name} is not"):
+        bench.column("valid_acc")
 
 
 def test_sample_fit_errors(store):
@@ -52,6 +54,23 @@ def test_sample_fit_errors(store):
         fit_surrogate("nb101/cifar10", "valid_acc", source_dir=store)
     with pytest.raises(UnknownNameError, match="no NASLib sample file for nb101/cifar100"):
         fit_surrogate("nb101/cifar100", "valid_acc", source_dir=root)
+
+
+def test_malformed_sample_files_are_refused(tmp_path):
+    import json
+
+    from nasbench.errors import DataIntegrityError
+    from tabular_data.importers.naslib_zc import read_naslib_samples
+
+    path = tmp_path / "zc_nasbench301.json"
+    for doc, match in [
+        ({"cifar100": {}}, r"is not NASLib's zero-cost format \(missing 'cifar10'\); re-download"),
+        ({"cifar10": {}}, "holds no archs; expected NASLib's sampled archs"),
+        ({"cifar10": {"k": {"val_accuracy": "high"}}}, "field 'val_accuracy' is not numeric for every arch"),
+    ]:
+        path.write_text(json.dumps(doc))
+        with pytest.raises(DataIntegrityError, match=match):
+            read_naslib_samples(tmp_path, "darts")
 
 
 def test_cli_eval_on_samples(store, capsys):

@@ -70,6 +70,27 @@ def test_query_errors(fitted):
         bench.query(0, "valid_acc")
     with pytest.raises(UnknownNameError, match="no surrogate of test_acc at fidelity 12"):
         bench.query(0, "test_acc", 12)
+    with pytest.raises(UnknownNameError, match="missing must be one of 'raise', 'nan'; got 'zero'"):
+        bench.query([0, 1], "test_acc", missing="zero")
+
+
+def test_fit_errors_before_fitting(fitted, monkeypatch):
+    from dataclasses import replace
+
+    from nasbench.benchmarks.surrogate import surrogate_from_results
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.errors import MissingValueError
+
+    with pytest.raises(SurrogateConfigError, match="one budget and a random split only; got fidelity=108"):
+        fit_surrogate("nb101/cifar10", "valid_acc", 108)
+    with pytest.raises(UnknownNameError, match="fit on a tabular benchmark; got 'nb201/cifar10@surrogate' of kind"):
+        fit_surrogate("nb201/cifar10@surrogate", "test_acc")
+    other = replace(fitted, metadata={**fitted.metadata, "dataset": "cifar100"})
+    with pytest.raises(SurrogateConfigError, match=r"must share one space and dataset; got \[\('nb201', 'cifar10'\), \('nb201', 'cifar100'\)\]\. Build"):
+        surrogate_from_results([fitted, other])
+    monkeypatch.setattr(TabularBenchmark, "column", lambda self, metric, fidelity=None: np.full(self.n_archs, np.nan))
+    with pytest.raises(MissingValueError, match="has only 0 values of test_acc at fidelity 200; cannot fit"):
+        fit_surrogate("nb201/cifar10", "test_acc", 200)
 
 
 @pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, True, "0.1"])
@@ -101,6 +122,9 @@ def test_model_from_another_space_is_refused(fitted, tmp_path, monkeypatch):
         load_surrogate("nb201", "cifar100", root)
     with pytest.raises(MissingDataError, match="no surrogate models for nb201/imagenet16-120"):
         load_surrogate("nb201", "imagenet16-120", root)
+    meta_path.write_text(json.dumps({**meta, "dataset": "cifar100", "encoding": "onehot"}))
+    with pytest.raises(DataIntegrityError, match="model expects 122 features, encoding 'onehot' gives 30; re-fit"):
+        load_surrogate("nb201", "cifar100", root)
 
 
 def test_given_split_errors(nb201_data_root):
@@ -130,6 +154,16 @@ def test_cli_fit_and_eval(nb201_data_root, capsys, tmp_path):
     import shutil
 
     shutil.rmtree(surrogate_dir("nb201", "cifar100"), ignore_errors=True)
+
+
+def test_cli_train_indices_file_errors(nb201_data_root, capsys, tmp_path):
+    path = tmp_path / "train.txt"
+    assert main(["surrogate", "fit", "nb201/cifar100", "--train-indices", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read --train-indices file" in err and "one arch index per line" in err and err.count("\n") == 1
+    path.write_text("1\n2\nthree\n")
+    assert main(["surrogate", "fit", "nb201/cifar100", "--train-indices", str(path)]) == 2
+    assert "must hold one integer arch index per line" in capsys.readouterr().err
 
 
 def test_fill_train_time_keeps_measured_and_labels_predictions(nb201_data_root):
@@ -164,11 +198,36 @@ def test_fill_curves(nb201_data_root, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="n_components must be in"):
         CurveModel(0).fit(X, curves)
+    from nasbench.errors import MissingValueError
+
+    with pytest.raises(MissingValueError, match=r"features \(\('train_time_s', 200\),\) of nb201/cifar10 must be"):
+        fill_curves("nb201/cifar10", condition_on=(("train_time_s", 200),))
     import json as _json
 
     doc = _json.loads((tmp_path / "lc" / "curve.json").read_text())
     (tmp_path / "lc" / "curve.json").write_text(_json.dumps({**doc, "format_version": 99}))
     with pytest.raises(DataIntegrityError, match="version 99"):
+        CurveModel.load(tmp_path / "lc")
+
+
+def test_curve_model_errors(tmp_path):
+    from nasbench.errors import MissingDataError
+    from surrogates.curves import CurveModel
+
+    X = np.random.default_rng(0).random((30, 3))
+    curves = np.tile(np.linspace(50, 90, 10), (30, 1)) + X[:, :1]
+    with pytest.raises(ValueError, match=r"curves must be a finite 2-D array \(n_archs, n_epochs\); got shape \(30,\)"):
+        CurveModel(2).fit(X, curves[:, 0])
+    bad = curves.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"finite 2-D array .*; got shape \(30, 10\)"):
+        CurveModel(2).fit(X, bad)
+    with pytest.raises(MissingDataError, match="no learning-curve model at .*curve.json not found"):
+        CurveModel.load(tmp_path / "absent")
+    CurveModel(1, {"n_estimators": 3}).fit(X, curves).save(tmp_path / "lc")
+    (model_file,) = [p for p in (tmp_path / "lc").iterdir() if p.name != "curve.json"]
+    model_file.write_bytes(model_file.read_bytes() + b" ")
+    with pytest.raises(DataIntegrityError, match="does not match its sha256; re-fit the model"):
         CurveModel.load(tmp_path / "lc")
 
 
@@ -236,6 +295,10 @@ def test_cli_fill_stores_labelled_values(nb201_data_root, capsys):
         load_filled("nb201/imagenet16-120", "train_time_s")
     with pytest.raises(MissingDataError, match="nasbench surrogate fill nb201/cifar100 --metric train_time_s"):
         load_filled("nb201/cifar100", "train_time_s")
+    manifest = folder / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 99}))
+    with pytest.raises(DataIntegrityError, match="version 99; this nasbench reads .* Upgrade nasbench or re-create it"):
+        load_filled("nb201/imagenet16-120", "train_time_s")
     import shutil
 
     shutil.rmtree(surrogate_dir("nb201", "imagenet16-120"))

@@ -131,6 +131,27 @@ def test_class_to_members_spreads_rows():
     assert np.isnan(out[(ids != 5) & (ids != 0)]).all()
 
 
+def test_sigterm_stops_in_process_training_and_keeps_finished_chunks(tmp_path, monkeypatch):
+    def terminated(job, k, data):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler turns it into KeyboardInterrupt
+
+    monkeypatch.setattr(gen, "_load_data", lambda job: None)
+    monkeypatch.setattr(gen, "train_chunk", terminated)
+    lines, before = [], signal.getsignal(signal.SIGTERM)
+    out = gen.generate(tmp_path / "b", tiny_job(n_classes=2), workers=0, log=lines.append)
+    assert out["interrupted"] and out["done"] == 0 and out["total"] == 2
+    assert "interrupted: finished chunks are kept" in lines[-1]
+    assert signal.getsignal(signal.SIGTERM) is before  # the previous handler is restored
+
+
+def test_chunks_of_another_job_are_refused(tmp_path):
+    job = tiny_job(n_classes=2)
+    for k, class_id in enumerate([1, 0]):
+        gen._write_chunk(tmp_path, k, {"class_id": np.array([class_id]), "seeds": np.array([0, 1])})
+    with pytest.raises(NasbenchError, match=r"do not cover class ids 0\.\.1 in order; .*run `nasbench generate` again"):
+        gen.load_chunks(tmp_path, job)
+
+
 def test_restart_with_other_settings_is_refused(tmp_path):
     gen._check_config(tmp_path, tiny_job())
     with pytest.raises(NasbenchError, match="started with other settings"):

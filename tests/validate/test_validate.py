@@ -118,6 +118,10 @@ def test_validate_errors(tmp_path, validate_data_root):
         ValidateConfig(dataset="cifar10")
     with pytest.raises(NasbenchError, match="ValidateConfig.epochs must be an int >= 1; got 0"):
         ValidateConfig(epochs=0)
+    with pytest.raises(NasbenchError, match="ValidateConfig.C must be None or an int >= 1; got 0"):
+        ValidateConfig(C=0)
+    with pytest.raises(NasbenchError, match="config must be a ValidateConfig; got dict"):
+        validate([5], "nb201/cifar10", {"epochs": 1})
     with pytest.raises(UnknownNameError, match="latency_where must be 'driver' or 'task'; got 'gpu'"):
         ValidateConfig(latency_where="gpu")
     with pytest.raises(NasbenchError, match="at least one arch"):
@@ -130,6 +134,17 @@ def test_validate_errors(tmp_path, validate_data_root):
         validate([5], "nb201/cifar10", ValidateConfig(epochs=1, latency_device="abacus", latency_repeats=0))
     with pytest.raises(MissingDataError, match="CIFAR-10 batch file"):
         validate([5], "nb201/cifar10", ValidateConfig(dataset="cifar10", data_dir=str(tmp_path), epochs=1))
+
+
+def test_scatter_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
+    import sys
+
+    from nasbench.errors import OptionalDependencyError
+    from strategies.validate import _scatter
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(OptionalDependencyError, match=r'scatter plot needs matplotlib .*pip install "nasbench\[report\]"'):
+        _scatter(tmp_path / "s.png", [], {})
 
 
 def test_digits_table_setup_is_the_setup_that_made_the_table():
@@ -168,6 +183,17 @@ def test_cli_validate_errors(capsys, tmp_path):
     assert "with --archs, give --out DIR" in capsys.readouterr().err
     assert main(["search", "enas"]) == 2
     assert "methods must be among ['darts', 'gdas']" in capsys.readouterr().err
+
+
+def test_cli_refuses_another_benchmark_than_the_run(compare_run, capsys):
+    from nasbench.cli import main
+
+    assert main(["validate", str(compare_run), "--benchmark", "nb201/cifar100"]) == 2
+    err = capsys.readouterr().err
+    assert "is on nb201/cifar10; got --benchmark nb201/cifar100. Drop --benchmark" in err and err.count("\n") == 1
+    assert main(["search", "darts", "--merge-into", str(compare_run), "--benchmark", "nb201/cifar100"]) == 2
+    err = capsys.readouterr().err
+    assert "is on nb201/cifar10; got --benchmark nb201/cifar100. Drop --benchmark" in err and err.count("\n") == 1
 
 
 def _digits_table_missing() -> bool:

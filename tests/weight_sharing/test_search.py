@@ -119,6 +119,23 @@ def test_search_errors(digits):
         SearchConfig("gdas", tau_min=5.0, tau_max=1.0)
     with pytest.raises(NasbenchError, match="SearchConfig.a_beta1 must be in"):
         SearchConfig("darts", a_beta1=1.0)
+    with pytest.raises(NasbenchError, match="SearchConfig.w_lr must be a finite number >= 0; got -0.1"):
+        SearchConfig("darts", w_lr=-0.1)
+    with pytest.raises(NasbenchError, match="SearchConfig.w_lr_min must not exceed w_lr; got 0.5 > 0.1"):
+        SearchConfig("darts", w_lr=0.1, w_lr_min=0.5)
+    with pytest.raises(NasbenchError, match="SearchConfig.n_threads must be None or an int >= 1; got 0"):
+        SearchConfig("darts", n_threads=0)
+    with pytest.raises(NasbenchError, match="config must be a SearchConfig; got dict"):
+        run_search(digits, {"method": "darts"})
+    import dataclasses
+
+    one_image = dataclasses.replace(digits, x_train=digits.x_train[:1], y_train=digits.y_train[:1])
+    with pytest.raises(NasbenchError, match="needs at least 2 training and 2 validation images; got 1 and 150"):
+        run_search(one_image, SearchConfig("darts", **TINY))
+    with pytest.raises(NasbenchError, match="n_seeds must be an int >= 1; got 0"):
+        search_tasks(["darts"], n_seeds=0)
+    with pytest.raises(UnknownNameError, match="unknown dataset 'mnist'; expected one of 'digits', 'cifar10'"):
+        search_tasks(["darts"], dataset="mnist")
     with pytest.raises(NasbenchError, match="data must be a DataSplit"):
         run_search("digits", SearchConfig())
     with pytest.raises(NasbenchError, match="seed must be a non-negative int"):
@@ -127,6 +144,9 @@ def test_search_errors(digits):
         search_tasks(["darts"], dataset="cifar10")
     with pytest.raises(MissingDataError, match="CIFAR-10 batch file"):
         search_task(search_tasks(["darts"], dataset="cifar10", data_dir="/nonexistent")[0])
+    unlooked = run_search(digits, SearchConfig("darts", **{**TINY, "epochs": 1}), lookup_benchmark=False)
     with pytest.raises(NasbenchError, match="has not been looked up"):
-        run_search(digits, SearchConfig("darts", **{**TINY, "epochs": 1}), lookup_benchmark=False).trajectory()
+        unlooked.trajectory()
+    with pytest.raises(NasbenchError, match=r"the darts result \(seed 0\) is not looked up; call lookup\(result\) first"):
+        leaderboard_rows([unlooked])
     assert SearchConfig("gdas", epochs=3).tau(0) == 10.0 and SearchConfig("gdas", epochs=3).tau(2) == pytest.approx(0.1)
