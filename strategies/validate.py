@@ -4,8 +4,11 @@
 all runs, ranked by the benchmark's predicted report metric); :func:`validate` trains each of them
 for real with the PyTorch backend (:func:`nasbench.training.trainer.train_arch`; CUDA when present,
 else CPU) on digits or on CIFAR-10 python batches from a user folder, re-measures the batch-1
-latency of the NB201 CIFAR-sized network (C=16, N=5, 3x32x32 input: the network the latency tables
-describe) on the device at hand, and :func:`write_report` writes:
+latency on the device at hand, and :func:`write_report` writes the report. The latency compared is
+that of the network the benchmark's own latency describes: for ``nb201/digits`` picks retrained as
+the table was made, the trained network itself (C=8, N=2, 1x8x8 input) against the table's
+``latency_ms_cpu``; otherwise NB201's CIFAR network (C=16, N=5, 3x32x32 input), the network the
+latency tables describe. The report files are:
 
 ``validate.csv`` / ``validate.md``
     per arch: predicted vs measured accuracy and latency, absolute errors, ranks.
@@ -44,8 +47,10 @@ from nasbench.errors import (
 
 __all__ = [
     "DATASETS",
+    "NB201_CIFAR_NETWORK",
     "ValidateConfig",
     "default_latency_device",
+    "latency_ms_here",
     "picks_from_run",
     "train_task",
     "validate",
@@ -53,6 +58,8 @@ __all__ = [
 ]
 
 DATASETS = ("digits", "cifar10")
+#: ``(C, N, input_shape)`` of NB201's CIFAR network, the one the latency tables (HELP) describe.
+NB201_CIFAR_NETWORK = (16, 5, (3, 32, 32))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +93,7 @@ class ValidateConfig:
         Gradient-norm clip (0: none).
     device : str, default "auto"
     latency_repeats : int, default 30
-        Timed batch-1 passes of the NB201 CIFAR network (median reported); 0 skips latency.
+        Timed batch-1 passes of the network whose latency is compared (median reported); 0 skips latency.
     latency_device : str or None
         Device of the latency table that gives the predicted latency (None:
         :func:`default_latency_device`).
@@ -242,19 +249,21 @@ def _data(cfg: ValidateConfig):
 
 
 def train_task(task: dict) -> dict:
-    """Train one (arch, seed) and time the NB201 CIFAR network of the arch: one executor task.
+    """Train one (arch, seed) and, with ``latency_where="task"``, time its network: one executor task.
 
     Parameters
     ----------
     task : dict
-        ``arch_index``, ``seed`` (training seed) and ``config`` (a :meth:`ValidateConfig.to_dict`).
+        ``arch_index``, ``seed`` (training seed), ``config`` (a :meth:`ValidateConfig.to_dict`) and
+        optionally ``latency_network`` (``(C, N, input_shape)`` of the network to time; default
+        :data:`NB201_CIFAR_NETWORK`).
 
     Returns
     -------
     dict
         ``arch_index``, ``seed``, ``test_acc`` / ``valid_acc`` (final epoch, %), ``train_time_s``,
-        ``params_m``, ``flops_m``, ``latency_ms`` (NB201 C=16, N=5 network, batch 1, 3x32x32, ms;
-        NaN when ``latency_repeats == 0``), ``latency_trained_ms`` (the trained network at the data's
+        ``params_m``, ``flops_m``, ``latency_ms`` (the ``latency_network``, batch 1, ms; NaN when
+        ``latency_repeats == 0`` or when timed by the driver), ``latency_trained_ms`` (the trained network at the data's
         input size), ``device``.
     """
     from nasbench.training.trainer import TrainConfig, train_arch
@@ -266,15 +275,22 @@ def train_task(task: dict) -> dict:
                      bn_recalibration=cfg.bn_recalibration, warmup_steps=cfg.warmup_steps, grad_clip=cfg.grad_clip,
                      latency_repeats=cfg.latency_repeats)
     res = train_arch(int(task["arch_index"]), data, tc, seed=int(task["seed"]))
-    latency = nb201_latency_ms(res.arch_index, cfg) if cfg.latency_where == "task" else float("nan")
+    latency = (latency_ms_here(res.arch_index, cfg, task.get("latency_network", NB201_CIFAR_NETWORK))
+               if cfg.latency_where == "task" else float("nan"))
     return {"arch_index": res.arch_index, "seed": res.seed, "test_acc": float(res.test_acc[-1]),
             "valid_acc": float(res.valid_acc[-1]), "train_time_s": res.train_time_s, "params_m": res.params_m,
             "flops_m": res.flops_m, "latency_ms": latency, "latency_trained_ms": res.latency_ms,
             "device": res.device}
 
 
-def nb201_latency_ms(arch_index: int, config: ValidateConfig) -> float:
-    """Median batch-1 latency (ms) of the NB201 C=16, N=5 CIFAR network of ``arch_index`` here, 1 thread.
+def latency_ms_here(arch_index: int, config: ValidateConfig, network=None) -> float:
+    """Median batch-1 latency (ms) of an NB201 network of ``arch_index`` on this device, 1 thread.
+
+    Parameters
+    ----------
+    network : (C, N, input_shape) or None
+        The network to time (10 classes); None means :data:`NB201_CIFAR_NETWORK`. Latency does not
+        depend on the weights, so a freshly built network stands for a trained one.
 
     NaN when ``config.latency_repeats == 0``.
     """
@@ -283,14 +299,31 @@ def nb201_latency_ms(arch_index: int, config: ValidateConfig) -> float:
     from nasbench.training.model import build_network
     from nasbench.training.trainer import measure_latency_ms, resolve_device
 
+    C, N, shape = network or NB201_CIFAR_NETWORK
     device = resolve_device(config.device)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tables' CPU figures and the trainer use one thread per process
     try:
-        net = build_network(int(arch_index), C=16, N=5, in_channels=3, n_classes=10, seed=0).to(device)
-        return measure_latency_ms(net, (3, 32, 32), device, repeats=config.latency_repeats)
+        net = build_network(int(arch_index), C=int(C), N=int(N), in_channels=int(shape[0]), n_classes=10,
+                            seed=0).to(device)
+        return measure_latency_ms(net, tuple(shape), device, repeats=config.latency_repeats)
     finally:
         torch.set_num_threads(threads)
+
+
+def _own_latency_network(bench, config: ValidateConfig):
+    """``(C, N, input_shape)`` when ``bench`` stores the CPU latency of exactly the network validate trains.
+
+    That is ``nb201/digits`` (or a table made like it) retrained on digits at the table's C and N; then
+    the table's ``latency_ms_cpu`` is the prediction to compare with. None otherwise.
+    """
+    if config.dataset != "digits" or "latency_ms_cpu" not in getattr(bench, "metrics", {}):
+        return None
+    info = getattr(bench, "describe", dict)().get("info", {})
+    made = info.get("train_config", {})
+    if (made.get("C"), made.get("N")) != tuple(config.network) or info.get("split", {}).get("upsample", 1) != 1:
+        return None
+    return (*config.network, _data(config).input_shape)
 
 
 def _training_seeds(root: int, n: int) -> list[int]:
@@ -365,7 +398,12 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
     notes = []
     cuda = cuda_available() and config.device != "cpu"
     lat_device = config.latency_device or default_latency_device(cuda)
-    if "latency_ms" in getattr(bench, "metrics", {}):
+    own_network = _own_latency_network(bench, config)
+    network = own_network or NB201_CIFAR_NETWORK
+    if own_network is not None:
+        predicted_lat = np.asarray(bench.query(idx, "latency_ms_cpu", missing="nan"), dtype=np.float64)
+        lat_source = f"{benchmark} latency_ms_cpu (the same network, timed on the machine that made the table)"
+    elif "latency_ms" in getattr(bench, "metrics", {}):
         predicted_lat = np.asarray(bench.query(idx, "latency_ms", missing="nan"), dtype=np.float64)
         lat_source = f"{benchmark} latency_ms"
     else:
@@ -374,14 +412,15 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
         if note:
             notes.append(note)
     seeds = _training_seeds(config.seed, config.n_seeds)
-    tasks = [{"arch_index": a, "seed": s, "config": config.to_dict()} for a in idx for s in seeds]
+    tasks = [{"arch_index": a, "seed": s, "config": config.to_dict(), "latency_network": network}
+             for a in idx for s in seeds]
     say(f"training {len(idx)} archs x {len(seeds)} seeds on {config.dataset} for {config.epochs} epochs")
     t0 = time.perf_counter()
     executor = executor or LocalExecutor(1)
     runs = executor.map(train_task, tasks)
     if config.latency_where == "driver":
-        say(f"timing {len(idx)} NB201 networks here, one at a time")
-        here = {a: nb201_latency_ms(a, config) for a in idx}
+        say(f"timing {len(idx)} networks here, one at a time")
+        here = {a: latency_ms_here(a, config, network) for a in idx}
         for r in runs:
             r["latency_ms"] = here[r["arch_index"]]
     wall = time.perf_counter() - t0
@@ -420,13 +459,21 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
                         f"{'' if config.split is None else ' (split %d/%d/%d)' % config.split} (C={config.network[0]}, "
                         f"N={config.network[1]}, lr {config.lr}), mean over {config.n_seeds} seed(s)",
         "predicted_latency": lat_source,
-        "measured_latency": f"median batch-1 latency of the NB201 C=16, N=5 network at 3x32x32 on "
+        "measured_latency": f"median batch-1 latency of the NB201 C={network[0]}, N={network[1]} network at "
+                            f"{'x'.join(map(str, network[2]))} on "
                             f"{rows[0]['device']}, 1 thread, timed in the "
                             f"{'validate process after training' if config.latency_where == 'driver' else 'training job'}",
         "wall_time_s": round(wall, 3),
     }
     if len(rows) < 2:
         notes.append("Kendall tau needs at least 2 archs; it is NaN.")
+    else:
+        for what, col in (("accuracy", "predicted_acc"), ("accuracy", "measured_acc"),
+                          ("latency", "predicted_latency_ms"), ("latency", "measured_latency_ms")):
+            values = {r[col] for r in rows}
+            if len(values) == 1:
+                notes.append(f"Kendall tau of {what} is undefined (NaN): every {col} is {values.pop():.3f}, so "
+                             f"there is no order to compare; validate more archs (--top) to rank them.")
     return {"benchmark": benchmark, "config": config.to_dict(), "summary": summary, "rows": rows,
             "runs": runs, "notes": notes}
 

@@ -25,6 +25,12 @@ from strategies.validate import (
 )
 
 
+def _digits_table_missing() -> bool:
+    from nasbench.benchmarks.registry import table_dir
+
+    return table_dir("nb201/digits") is None
+
+
 @pytest.fixture(scope="module")
 def compare_run(validate_data_root, tmp_path_factory):
     from strategies.compare import CompareConfig, run_compare, write_outputs
@@ -105,6 +111,25 @@ def test_train_task_reports_what_it_trained():
     # by default the job leaves the timing to the validate process
     config = ValidateConfig(device="cpu", epochs=1, latency_repeats=2)
     assert np.isnan(train_task({"arch_index": 6111, "seed": 1, "config": config.to_dict()})["latency_ms"])
+
+
+@pytest.mark.skipif(_digits_table_missing(), reason="nb201/digits is not generated yet (nasbench generate)")
+def test_tied_predictions_get_a_note_and_the_digits_network_is_timed():
+    from strategies.validate import NB201_CIFAR_NETWORK
+
+    # 53 and 954 are one isomorphism class, so nb201/digits predicts the same accuracy and latency
+    config = ValidateConfig.digits_table_setup(epochs=1, latency_repeats=2)
+    report = validate([53, 954], "nb201/digits", config)
+    rows = report["rows"]
+    assert rows[0]["predicted_acc"] == rows[1]["predicted_acc"]
+    assert np.isnan(report["summary"]["kendall_tau_acc"]) and np.isnan(report["summary"]["kendall_tau_latency"])
+    assert sum("is undefined (NaN): every predicted_acc is" in n for n in report["notes"]) == 1
+    assert "C=8, N=2 network at 1x8x8" in report["summary"]["measured_latency"]
+    # another network size than the table's: the table's latency no longer describes it
+    report = validate([53], "nb201/digits", ValidateConfig.digits_table_setup(epochs=1, C=4, latency_repeats=0))
+    C, N, shape = NB201_CIFAR_NETWORK
+    assert f"C={C}, N={N} network at {'x'.join(map(str, shape))}" in report["summary"]["measured_latency"]
+    assert not report["summary"]["predicted_latency"].startswith("nb201/digits")
 
 
 def test_validate_errors(tmp_path, validate_data_root):
@@ -196,12 +221,6 @@ def test_cli_refuses_another_benchmark_than_the_run(compare_run, capsys):
     assert "is on nb201/cifar10; got --benchmark nb201/cifar100. Drop --benchmark" in err and err.count("\n") == 1
 
 
-def _digits_table_missing() -> bool:
-    from nasbench.benchmarks.registry import table_dir
-
-    return table_dir("nb201/digits") is None
-
-
 @pytest.mark.skipif(_digits_table_missing(), reason="nb201/digits is not generated yet (nasbench generate)")
 def test_validate_a_digits_compare_run_end_to_end(validate_data_root, tmp_path):
     """The issue's case: a compare run on the embedded nb201/digits, its top 3 retrained as the table was made."""
@@ -226,11 +245,22 @@ def test_validate_a_digits_compare_run_end_to_end(validate_data_root, tmp_path):
     digits = nasbench.load("nb201/digits")
     np.testing.assert_array_equal([r["predicted_acc"] for r in rows],
                                   digits.query(picks, "test_acc", DIGITS_TRAIN_KWARGS["epochs"]))
+    # latency: the table's own CPU latency of the very network that was trained (C=8, N=2, 1x8x8)
+    np.testing.assert_array_equal([r["predicted_latency_ms"] for r in rows], digits.query(picks, "latency_ms_cpu"))
     for r in rows:
         assert r["abs_err_acc"] == pytest.approx(abs(r["measured_acc"] - r["predicted_acc"]))
-        assert r["measured_latency_ms"] > 0
+        assert 0 < r["measured_latency_ms"] < 1000
     s = report["summary"]
     assert "split 500/1000/297" in s["measured_acc"]
+    assert s["predicted_latency"].startswith("nb201/digits latency_ms_cpu")
+    assert "C=8, N=2 network at 1x8x8" in s["measured_latency"]
     assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
-    assert -1 <= s["kendall_tau_acc"] <= 1 or np.isnan(s["kendall_tau_acc"])
+    for key, col in (("kendall_tau_acc", "predicted_acc"), ("kendall_tau_latency", "predicted_latency_ms")):
+        tau = float(s[key])  # NaN is written as the string "nan"
+        # the top picks of a run often tie on the table's 297-image test accuracy: then tau is
+        # undefined and the report says why
+        if len({r[col] for r in rows}) > 1 and len({r[col.replace("predicted", "measured")] for r in rows}) > 1:
+            assert -1 <= tau <= 1
+        else:
+            assert np.isnan(tau) and any("is undefined" in n for n in report["notes"])
     assert "Kendall tau, accuracy" in (out / "validate.md").read_text()
