@@ -136,6 +136,21 @@ def test_missing_import_says_which_command(tmp_path, monkeypatch):
     assert rows["nb201/cifar10"]["status"].startswith("not imported")
 
 
+def test_the_embedded_digits_table_needs_no_import(tmp_path, monkeypatch):
+    from nasbench.benchmarks import registry
+
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path))  # an empty store: nothing imported
+    rows = {r["name"]: r for r in nasbench.list_benchmarks()}
+    if registry.table_dir("nb201/digits") is None:
+        assert rows["nb201/digits"]["status"] == "not imported: run `nasbench generate`"
+        pytest.skip("nb201/digits is not generated in this checkout (nasbench generate)")
+    assert rows["nb201/digits"]["status"] == "embedded" and "digits" in rows["nb201/digits"]["about"]
+    bench = nasbench.load("nb201/digits")
+    assert registry.default_benchmark() == "nb201/digits"
+    acc = bench.column("valid_acc", 4)
+    assert acc.shape == (15625,) and np.isfinite(acc).all() and 0 <= acc.min() and acc.max() <= 100
+
+
 def test_corrupt_store_is_detected_at_query(tmp_path, monkeypatch, nb201_data_root):
     import shutil
 
