@@ -263,8 +263,8 @@ def train_task(task: dict) -> dict:
     dict
         ``arch_index``, ``seed``, ``test_acc`` / ``valid_acc`` (final epoch, %), ``train_time_s``,
         ``params_m``, ``flops_m``, ``latency_ms`` (the ``latency_network``, batch 1, ms; NaN when
-        ``latency_repeats == 0`` or when timed by the driver), ``latency_trained_ms`` (the trained network at the data's
-        input size), ``device``.
+        ``latency_repeats == 0`` or when timed by the driver), ``latency_trained_ms`` (the trained
+        network at the data's input size), ``device``.
     """
     from nasbench.training.trainer import TrainConfig, train_arch
 
@@ -275,7 +275,7 @@ def train_task(task: dict) -> dict:
                      bn_recalibration=cfg.bn_recalibration, warmup_steps=cfg.warmup_steps, grad_clip=cfg.grad_clip,
                      latency_repeats=cfg.latency_repeats)
     res = train_arch(int(task["arch_index"]), data, tc, seed=int(task["seed"]))
-    latency = (latency_ms_here(res.arch_index, cfg, task.get("latency_network", NB201_CIFAR_NETWORK))
+    latency = (latency_ms_here(res.arch_index, cfg, task.get("latency_network"))
                if cfg.latency_where == "task" else float("nan"))
     return {"arch_index": res.arch_index, "seed": res.seed, "test_acc": float(res.test_acc[-1]),
             "valid_acc": float(res.valid_acc[-1]), "train_time_s": res.train_time_s, "params_m": res.params_m,
