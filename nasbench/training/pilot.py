@@ -195,6 +195,8 @@ def summarise(acc: np.ndarray) -> dict:
         ``noise_sd_robust`` (1.4826 x median absolute deviation of the seed differences / sqrt 2,
         insensitive to rare outlying runs) and ``spread_over_robust_noise``; ``noise_sd_seed_mean``
         (noise of the mean over the n_seeds seeds, ``noise_sd / sqrt(n_seeds)``);
+        ``noise_sd_upper_half`` (single-run SD over the archs whose seed mean is at or above the
+        median, the range the spread spans) and ``spread_over_upper_half_noise``;
         ``largest_abs_seed_differences`` (the five largest, points: the outliers, not hidden).
     """
     import warnings
@@ -233,6 +235,10 @@ def summarise(acc: np.ndarray) -> dict:
     # robust noise: 1.4826 x the median absolute deviation of the differences, / sqrt(2)
     all_diffs = np.concatenate(diffs)
     robust_sd = float(1.4826 * np.median(np.abs(all_diffs - np.median(all_diffs))) / np.sqrt(2))
+    # the noise is not the same everywhere: slow learners below the median scatter most, so also
+    # measure it where the spread is measured (archs whose seed mean is at or above the median)
+    upper = np.concatenate([d[mean >= median] for d in diffs])
+    upper_sd = float(np.std(upper, ddof=1) / np.sqrt(2)) if len(upper) > 1 else float("nan")
     return {
         "n_archs": int(acc.shape[0]),
         "n_seeds": int(n_seeds),
@@ -247,6 +253,8 @@ def summarise(acc: np.ndarray) -> dict:
         "noise_sd_robust": robust_sd,
         "spread_over_robust_noise": spread / robust_sd if robust_sd > 0 else float("inf"),
         "noise_sd_seed_mean": noise_sd / np.sqrt(n_seeds),
+        "noise_sd_upper_half": upper_sd,
+        "spread_over_upper_half_noise": spread / upper_sd if upper_sd > 0 else float("inf"),
         "largest_abs_seed_differences": np.sort(np.abs(all_diffs))[-5:][::-1].tolist(),
     }
 

@@ -39,6 +39,17 @@ def test_summarise_robust_noise_ignores_rare_outliers_but_reports_them():
     assert len(largest) == 5 and min(largest[:4]) > 20 > largest[4]
 
 
+def test_summarise_measures_the_noise_where_the_spread_is():
+    # poor archs (below the median) scatter by SD 4 between seeds, good ones by SD 0.5
+    rng = np.random.default_rng(2)
+    true = np.concatenate([rng.uniform(60, 80, 2000), rng.uniform(90, 98, 2000)])
+    sd = np.where(true < 85, 4.0, 0.5)
+    acc = true[:, None] + rng.normal(0, 1, size=(4000, 2)) * sd[:, None]
+    s = summarise(acc)
+    assert abs(s["noise_sd_upper_half"] - 0.5) < 0.05 and s["noise_sd"] > 2.5
+    assert s["spread_over_upper_half_noise"] == pytest.approx(s["spread_top1_median"] / s["noise_sd_upper_half"])
+
+
 def test_summarise_three_seeds_averages_pairs():
     acc = np.array([[1.0, 1.0, 3.0], [2.0, 2.0, 1.0], [3.0, 3.0, 2.0], [4.0, 4.0, 4.0]])
     s = summarise(acc)
