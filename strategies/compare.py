@@ -58,6 +58,7 @@ from nasbench.errors import (
     choices_text,
 )
 from nasbench.benchmarks.registry import default_benchmark
+from strategies._json import jsonable
 from strategies import leaderboard as lb
 from strategies.history import trajectory
 from strategies.registry import STRATEGIES, make_strategy
@@ -731,7 +732,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
     put("leaderboard.md", leaderboard_markdown(result).encode())
     put("leaderboard.csv", result.leaderboard.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode())
     put("summary.csv", result.summary.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode())
-    put("stats.json", (json.dumps(_jsonable(result.stats), indent=1, sort_keys=True) + "\n").encode())
+    put("stats.json", (json.dumps(jsonable(result.stats), indent=1, sort_keys=True) + "\n").encode())
     if parquet:
         try:
             import pyarrow as pa
@@ -786,7 +787,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
                   "scheme": "seed i of every strategy = numpy SeedSequence(root, spawn_key=(i,)) "
                             "(common random numbers across strategies)"},
         "benchmark": _benchmark_checksums(result.task),
-        "task": _jsonable(result.task.describe()),
+        "task": jsonable(result.task.describe()),
         "strategies": {
             n: {"class": STRATEGIES.get(n) or _mo_class(n),
                 "params": _make(n, result.task, result.setup, 0, result.config.params.get(n, {})).params(),
@@ -795,7 +796,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
         },
         "outputs": dict(sorted(written.items())),
         "skipped": skipped,
-        **({"hardware": {**_jsonable(result.setup.describe()), "latency_tables_sha256": result.setup.latency_checksums()}}
+        **({"hardware": {**jsonable(result.setup.describe()), "latency_tables_sha256": result.setup.latency_checksums()}}
            if result.setup is not None else {}),
         "run": {"created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "wall_time_s": round(result.wall_time_s, 3)},
@@ -836,16 +837,3 @@ def _versions() -> dict:
         except ImportError:
             out[mod] = None
     return out
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if math.isfinite(v) else str(v)
-    return obj

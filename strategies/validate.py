@@ -44,6 +44,7 @@ from nasbench.errors import (
     UnknownNameError,
     choices_text,
 )
+from strategies._json import jsonable
 
 __all__ = [
     "DATASETS",
@@ -526,7 +527,7 @@ def write_report(report: dict, out_dir, *, plot: bool = True) -> list[str]:
     for r in rows:
         lines.append(",".join(f'"{r[c]}"' if c in ("arch", "picked_by") else _fmt(r[c]) for c in _COLUMNS))
     (out / "validate.csv").write_text("\n".join(lines) + "\n")
-    (out / "validate.json").write_text(json.dumps(_jsonable(report), indent=1, sort_keys=True) + "\n")
+    (out / "validate.json").write_text(json.dumps(jsonable(report), indent=1, sort_keys=True) + "\n")
     md = [
         f"## Validation of {len(rows)} picks from {report['benchmark']}",
         "",
@@ -552,7 +553,7 @@ def write_report(report: dict, out_dir, *, plot: bool = True) -> list[str]:
             written.append("validate_scatter.png")
         except OptionalDependencyError as exc:
             report["notes"].append(f"validate_scatter.png skipped: {exc}")
-            (out / "validate.json").write_text(json.dumps(_jsonable(report), indent=1, sort_keys=True) + "\n")
+            (out / "validate.json").write_text(json.dumps(jsonable(report), indent=1, sort_keys=True) + "\n")
     return written
 
 
@@ -582,16 +583,3 @@ def _scatter(path, rows, s) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(fig)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else str(v)
-    return obj

@@ -41,6 +41,7 @@ from nasbench.errors import (
     UnknownNameError,
     choices_text,
 )
+from strategies._json import jsonable
 
 __all__ = [
     "METHODS",
@@ -526,18 +527,8 @@ def merge_into_run(run_dir, results, *, write: bool = True):
         pd.DataFrame(rows).to_csv(run / "weight_sharing_trajectories.csv", index=False, float_format="%.6f",
                                   lineterminator="\n")
         (run / "weight_sharing.json").write_text(
-            json.dumps([_jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
+            json.dumps([jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
     return merged
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    return obj
 
 
 def _markdown(board, bench_name: str, task: dict) -> str:

@@ -36,10 +36,10 @@ def run(args) -> int:
     from pathlib import Path
 
     from nasbench.errors import NasbenchError
+    from strategies._json import jsonable
     from strategies.executors import make_executor
     from strategies.weight_sharing import (
         METHODS,
-        _jsonable,
         leaderboard_rows,
         merge_into_run,
         search_task,
@@ -75,7 +75,7 @@ def run(args) -> int:
               f"{r.epoch_time_s.sum():.1f} s)")
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
-        Path(args.out, "search.json").write_text(json.dumps([_jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
+        Path(args.out, "search.json").write_text(json.dumps([jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
     if args.merge_into is not None:
         merge_into_run(args.merge_into, results)
         print(Path(args.merge_into, "leaderboard_weight_sharing.md").read_text(), end="")
