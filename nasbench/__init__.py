@@ -8,8 +8,7 @@
 Importing this package loads neither torch nor xgboost; those sit behind optional extras.
 """
 
-__version__ = "0.1.0"
-
+from nasbench._version import __version__
 from nasbench.errors import NasbenchError
 
 __all__ = ["__version__", "NasbenchError", "load", "list_benchmarks"]
