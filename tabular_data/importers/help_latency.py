@@ -280,7 +280,7 @@ def import_help_latency(source_dir, data_root, *, log=print) -> list[Path]:
         mean_over="as HELP reports it (one value per arch and device)",
         sources=tuple(sources),
     )
-    from nasbench import __version__
+    from nasbench._version import __version__
 
     info = {
         "about": "Measured (GPUs, CPUs, phones, Raspberry Pi) or simulator-estimated (Eyeriss, FPGA) inference "

@@ -307,7 +307,7 @@ def import_nb201(source_dir, data_root, *, log=print) -> list[Path]:
     missing = [names[0] for key, (names, _) in SOURCE_FILES.items() if key not in paths]
     if missing:
         log(f"not found (their metrics stay NaN): {', '.join(missing)}")
-    from nasbench import __version__
+    from nasbench._version import __version__
 
     written = []
     for ds in DATASETS:
