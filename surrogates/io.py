@@ -37,9 +37,9 @@ METADATA = "metadata.json"
 
 
 def _versions() -> dict:
-    import nasbench
+    from nasbench._version import __version__
 
-    out = {"nasbench": nasbench.__version__}
+    out = {"nasbench": __version__}
     try:
         import xgboost
 

@@ -35,7 +35,7 @@ def save_latency_model(model, directory, metadata: dict | None = None) -> Path:
     metadata : dict, optional
         JSON-serialisable facts (space, device, training archs' checksum, seed, scores).
     """
-    import nasbench
+    from nasbench._version import __version__
 
     params, arrays = model.get_state()
     directory = Path(directory)
@@ -44,7 +44,7 @@ def save_latency_model(model, directory, metadata: dict | None = None) -> Path:
     try:
         np.savez(tmp / "state.npz", **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": model.kind, "params": params,
-                "state_sha256": sha256_file(tmp / "state.npz"), "nasbench_version": nasbench.__version__,
+                "state_sha256": sha256_file(tmp / "state.npz"), "nasbench_version": __version__,
                 "numpy_version": np.__version__, "metadata": metadata or {}}
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         if directory.exists():
