@@ -392,11 +392,11 @@ def class_to_members(values: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
 
 
 def _versions() -> dict:
-    import nasbench
+    from nasbench._version import __version__
     import sklearn
     import torch
 
-    return {"nasbench": getattr(nasbench, "__version__", "?"), "torch": torch.__version__, "numpy": np.__version__,
+    return {"nasbench": __version__, "torch": torch.__version__, "numpy": np.__version__,
             "scikit-learn": sklearn.__version__, "python": platform.python_version()}
 
 
