@@ -719,7 +719,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
 
     A missing optional library (matplotlib, pyarrow) skips its files with a note in the manifest.
     """
-    import nasbench
+    from nasbench._version import __version__
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -780,7 +780,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
     manifest = {
         "format": "nasbench-compare",
         "format_version": 1,
-        "nasbench_version": nasbench.__version__,
+        "nasbench_version": __version__,
         "versions": _versions(),
         "config": result.config.to_dict(),
         "seeds": {"root": result.config.seed, "n_seeds": result.config.n_seeds,

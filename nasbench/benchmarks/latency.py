@@ -336,7 +336,7 @@ def save_device(name: str, values, *, space: str = "nb201", source: str = "measu
     -------
     Path of the table folder.
     """
-    from nasbench import __version__
+    from nasbench._version import __version__
     from nasbench.spaces import get_space
     from tabular_data.store import MetricData, Table, write_table
 
