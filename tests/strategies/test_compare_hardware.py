@@ -51,7 +51,9 @@ def hw_root(tmp_path_factory):
     manifest = root / "nb201" / "cifar10" / "manifest.json"
     m = json.loads(manifest.read_text())
     m.update(name="nb201/cifar10", dataset="cifar10")
-    manifest.write_text(json.dumps(m))
+    from tabular_data.store import write_manifest
+
+    write_manifest(manifest.parent, m)  # with its checksum: an unsealed edit is refused on load
     save_device("synthdev", _latency(), root=root, kind="synthetic", about="test fixture")
     from tests.conftest import data_root_env
 

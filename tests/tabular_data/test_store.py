@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nasbench.errors import DataIntegrityError, MissingDataError, UnknownNameError
-from tabular_data.store import FORMAT_VERSION, MetricData, Table, write_table
+from tabular_data.store import FORMAT_VERSION, MetricData, Table, sha256_file, write_manifest, write_table
 
 
 def _write(path, n=6):
@@ -34,7 +34,7 @@ def test_round_trip_is_exact_and_counts_coverage(tmp_path):
     assert [c["n_archs_mean"] for c in info.coverage] == [5, 6]
     assert [c["n_archs_seeds"] for c in info.coverage] == [6, 5]
     assert table.metric("size_m").fidelities == (None,)
-    assert sorted(table.verify()) == ["acc.mean.npy", "acc.seeds.npy", "size_m.mean.npy"]
+    assert sorted(table.verify()) == ["acc.mean.npy", "acc.seeds.npy", "manifest.json", "size_m.mean.npy"]
     assert not table.array("acc").flags.writeable
 
 
@@ -42,7 +42,7 @@ def test_rewrite_replaces_atomically(tmp_path):
     _write(tmp_path / "t", n=6)
     _write(tmp_path / "t", n=4)
     assert Table(tmp_path / "t").n_archs == 4
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".t.lock", "t"]  # the writers' lock file stays
 
 
 def test_corrupt_file_is_detected(tmp_path):
@@ -94,7 +94,26 @@ def test_shape_mismatch_against_manifest(tmp_path):
     manifest = json.loads(path.read_text())
     manifest["metrics"]["acc"]["files"]["mean"]["shape"] = [7, 2]
     path.write_text(json.dumps(manifest))
-    with pytest.raises(DataIntegrityError, match=r"expected \(7, 2\) float64"):
+    with pytest.raises(DataIntegrityError, match="manifest.json was modified: .*never edited by hand"):
+        Table(tmp_path / "t")
+    write_manifest(tmp_path / "t", manifest)  # re-sealed: the inconsistency itself is caught
+    with pytest.raises(DataIntegrityError, match=r"metrics.acc.files.mean.shape must be \[6, 2\] .*got \[7, 2\]"):
+        Table(tmp_path / "t")
+
+
+def test_array_shape_or_dtype_unlike_its_manifest_entry(tmp_path):
+    _write(tmp_path / "t")
+    path = tmp_path / "t" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    np.save(tmp_path / "t" / "acc.mean.npy", np.zeros((6, 3)))
+    manifest["metrics"]["acc"]["files"]["mean"]["sha256"] = sha256_file(tmp_path / "t" / "acc.mean.npy")
+    write_manifest(tmp_path / "t", manifest)
+    with pytest.raises(DataIntegrityError, match=r"has shape \(6, 3\) and dtype float64, expected \(6, 2\) float64"):
+        Table(tmp_path / "t").array("acc")
+    np.save(tmp_path / "t" / "acc.mean.npy", np.zeros((6, 2), dtype=np.float32))
+    manifest["metrics"]["acc"]["files"]["mean"]["sha256"] = sha256_file(tmp_path / "t" / "acc.mean.npy")
+    write_manifest(tmp_path / "t", manifest)
+    with pytest.raises(DataIntegrityError, match=r"dtype float32, expected \(6, 2\) float64"):
         Table(tmp_path / "t").array("acc")
 
 
