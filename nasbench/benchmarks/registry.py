@@ -55,6 +55,7 @@ def register_kind(kind: str, loader: str) -> None:
 
 
 register_kind("surrogate", "nasbench.benchmarks.surrogate:load_surrogate")
+register_kind("train", "nasbench.benchmarks.training:load_training")
 
 
 def parse_name(name) -> tuple[str, str, str]:
