@@ -336,9 +336,8 @@ def save_device(name: str, values, *, space: str = "nb201", source: str = "measu
     -------
     Path of the table folder.
     """
-    from nasbench._version import __version__
     from nasbench.spaces import get_space
-    from tabular_data.store import MetricData, Table, write_table
+    from tabular_data.atomic import lock
 
     if source not in ("measured", "predicted"):
         raise UnknownNameError(f"source must be 'measured' or 'predicted'; got {source!r}.")
@@ -350,9 +349,23 @@ def save_device(name: str, values, *, space: str = "nb201", source: str = "measu
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (n_archs,):
         raise InvalidArchError(f"values must have shape ({n_archs},), one per arch index; got {values.shape}.")
-    if np.any(values[~np.isnan(values)] <= 0):
-        raise InvalidArchError("latencies must be positive (ms); got a value <= 0.")
+    from surrogates.latency.checks import check_latency_column
+
+    check_latency_column(values, what=f"latencies of device {name!r}")
     root = Path(root if root is not None else data_root())
+    # One writer of a space's latency tables at a time: the table is read, extended and rewritten,
+    # and device names must stay unique across sources, so the whole step is one critical section.
+    with lock(latency_dir(space, source, root).parent / "save-device"):
+        return _save_device_locked(name, values, space, source, kind, batch_size, about, predicted_by,
+                                   provenance, root, replace, n_archs)
+
+
+def _save_device_locked(name, values, space, source, kind, batch_size, about, predicted_by, provenance, root,
+                        replace, n_archs) -> Path:
+    """The read-extend-write step of :func:`save_device`, under its lock."""
+    from nasbench._version import __version__
+    from tabular_data.store import MetricData, Table, write_table
+
     try:
         existing = LatencyTables(space, root)
     except MissingDataError:

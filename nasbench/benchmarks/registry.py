@@ -99,10 +99,13 @@ def default_benchmark() -> str:
 
 
 def _known_names() -> list[str]:
+    from tabular_data.atomic import is_leftover  # hidden temporary / set-aside folders of writers
+
     names = set(KNOWN_TABLES)
     for root in (embedded_root(), data_root()):
         if root.is_dir():
-            names.update(f"{p.parent.parent.name}/{p.parent.name}" for p in root.glob("*/*/manifest.json"))
+            names.update(f"{p.parent.parent.name}/{p.parent.name}" for p in root.glob("*/*/manifest.json")
+                         if not is_leftover(p.parent.name) and not is_leftover(p.parent.parent.name))
     return sorted(names)
 
 
@@ -136,11 +139,18 @@ def load(name: str):
 
     directory, hint = found
     table = Table(directory, repair_hint=hint)
-    return TabularBenchmark(table, get_space(table.space), name=base)
+    bench = TabularBenchmark(table, get_space(table.space), name=base)
+    if directory.is_relative_to(embedded_root()):
+        bench.kind = "embedded"  # shipped with the package, made by `nasbench generate`
+    return bench
 
 
 def list_benchmarks() -> list[dict]:
     """Every known benchmark: ``{"name", "kind", "status", "location", "about"}`` dicts."""
+    from tabular_data.atomic import clean_leftovers
+
+    for space in (data_root().iterdir() if data_root().is_dir() else ()):  # never the package's folder
+        clean_leftovers(space)  # what killed writers left, unless a live writer holds it
     rows = []
     for name in _known_names():
         found = table_dir(name)

@@ -271,13 +271,22 @@ def _read_measurements(path):
             f"{path} must be a CSV with a header holding the columns 'arch' (NB201 index or arch string) and "
             f"'latency_ms'; got columns {list(rows[0]) if rows else 'none (empty file)'}."
         )
-    archs = [int(r["arch"]) if r["arch"].strip().isdigit() else r["arch"] for r in rows]
+    short = [i + 2 for i, r in enumerate(rows) if r["arch"] is None or r["latency_ms"] is None]
+    if short:
+        raise DataIntegrityError(f"{path}: line {short[0]} has fewer fields than the header (arch, latency_ms); "
+                                 "give both on every line.")
+    archs = [int(r["arch"]) if r["arch"].strip().isascii() and r["arch"].strip().isdigit() else r["arch"]
+             for r in rows]
     indices, _ = get_space("nb201").to_indices(archs)
     try:
         y = np.array([float(r["latency_ms"]) for r in rows])
     except ValueError:
         raise DataIntegrityError(f"{path}: a latency_ms value is not a number.") from None
-    return indices, y
+    from surrogates.latency.checks import check_latency_column, merge_duplicates
+
+    what = f"--measurements {path}"
+    y = check_latency_column(y, what=f"{what}: latency_ms values", allow_nan=False)
+    return merge_duplicates(indices, y, what=what)  # an arch listed twice must carry one latency
 
 
 def _adapt(args) -> int:
@@ -309,6 +318,10 @@ def _adapt(args) -> int:
     # estimate does, clip below at the smallest measured value, and say how many were clipped.
     floor = float(y.min())
     prediction = np.maximum(raw, floor)
+    from surrogates.latency.checks import check_latency_column
+
+    check_latency_column(prediction, what=f"the latencies predicted from --measurements {args.measurements}",
+                         allow_nan=False)  # a wild extrapolation is refused, not stored
     out = {"n_measured": int(y.shape[0]), "basis_devices": devices, "rank": args.rank,
            "explained_variance": model.explained_.tolist(), "leave_one_out": scores,
            "clipped_below_ms": floor, "n_clipped": int((raw < floor).sum())}

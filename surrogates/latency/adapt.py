@@ -6,6 +6,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
+from surrogates.latency.checks import check_latency_column, merge_duplicates
 
 __all__ = ["CrossDeviceLatencyModel"]
 
@@ -85,13 +86,18 @@ class CrossDeviceLatencyModel:
         return archs.astype(np.int64)
 
     def adapt(self, archs, y) -> CrossDeviceLatencyModel:
-        """Fit the new device from latencies ``y`` (ms, shape (n,)) of the table rows ``archs`` (shape (n,))."""
+        """Fit the new device from latencies ``y`` (ms, shape (n,)) of the table rows ``archs`` (shape (n,)).
+
+        Latencies must be finite and within :data:`surrogates.latency.checks.LATENCY_RANGE_MS`; an arch
+        given twice must carry the same latency (it then counts once), else the call is refused.
+        """
         if not hasattr(self, "factors_"):
             raise NotFittedError("fit(known) the cross-device basis before adapt().")
         archs = self._rows(archs)
-        if archs.shape[0] < 3 or np.unique(archs).shape[0] < 3:
-            raise InvalidArchError(f"adapting needs at least 3 distinct measured archs; got {np.unique(archs).shape[0]}.")
-        y = check_target(y, archs.shape[0])
+        y = check_latency_column(check_target(y, archs.shape[0]), what="measured latencies", allow_nan=False)
+        archs, y = merge_duplicates(archs, y)  # repeated archs must agree; each counts once
+        if archs.shape[0] < 3:
+            raise InvalidArchError(f"adapting needs at least 3 distinct measured archs; got {archs.shape[0]}.")
         k = min(self.factors_.shape[1], np.unique(archs).shape[0] - 2)
         f = self.factors_[archs, :k]
         f_mean, y_mean = f.mean(axis=0), float(y.mean())
