@@ -98,6 +98,7 @@ class MetricInfo:
     sources: tuple
     predicted_by: str | None = None
     files: dict = field(default_factory=dict, compare=False, repr=False)
+    higher_is_better: bool | None = None  # None: read from the unit and name (nasbench.benchmarks.base)
 
 
 def _coverage(values: np.ndarray, axis) -> list[int]:

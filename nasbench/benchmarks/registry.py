@@ -55,6 +55,7 @@ def register_kind(kind: str, loader: str) -> None:
 
 
 register_kind("surrogate", "nasbench.benchmarks.surrogate:load_surrogate")
+register_kind("latency", "nasbench.benchmarks.latency:load_latency_benchmark")
 register_kind("train", "nasbench.benchmarks.training:load_training")
 
 

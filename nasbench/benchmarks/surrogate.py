@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.benchmarks.base import Benchmark
+from nasbench.benchmarks.base import Benchmark, Cost, EnumerableBenchmark, check_uniforms
 from nasbench.errors import (
     DataIntegrityError,
     MissingDataError,
@@ -60,6 +60,9 @@ __all__ = [
 ]
 
 KIND = "surrogate"
+# Equally likely Gaussian strata of a model's seed-scatter noise: a draw is (member, stratum), so every
+# arch has n_members * N_NOISE_STRATA outcomes that can be cached and replayed exactly.
+N_NOISE_STRATA = 8
 # From this many archs on, a batch of an isomorphism-constant encoding is evaluated per class:
 # np.unique costs less than the walks it saves once duplicates are likely.
 
@@ -413,6 +416,22 @@ def _fast_indexer(space):
     return index_of
 
 
+def _strata(std: float) -> np.ndarray:
+    """Noise values of the equally likely Gaussian strata: midpoint quantiles of N(0, std^2), rescaled
+    so their variance is exactly std^2; ``[0.0]`` without noise."""
+    if std <= 0.0:
+        return np.zeros(1)
+    from scipy.special import ndtri
+
+    z = ndtri((np.arange(N_NOISE_STRATA) + 0.5) / N_NOISE_STRATA)
+    return z / np.sqrt(np.mean(z**2)) * std
+
+
+def _n_members(model) -> int:
+    forest = getattr(model, "forest_", None)
+    return forest.n_models - 1 if forest is not None else len(model.weights_)
+
+
 class SurrogateBenchmark(Benchmark):
     """Answers ``query`` with predictions of saved surrogate models.
 
@@ -536,14 +555,56 @@ class SurrogateBenchmark(Benchmark):
         values = entry.model.predict(X) if seed is None else entry.model.sample(X, seed)
         return values[0] if scalar else values
 
+    def _outcomes(self, entry, archs) -> np.ndarray:
+        """Every outcome of every arch: float64 (n, n_members * strata); see :meth:`query_draws`."""
+        X, _ = entry.encoding.encode(archs)
+        members = np.asarray(entry.model.predict_members(X), dtype=np.float64).T  # (n, n_members)
+        z = _strata(self._noise_std(entry))
+        return (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
+
+    @staticmethod
+    def _noise_std(entry) -> float:
+        return float(entry.metadata.get("noise", {}).get("seed_scatter_std", 0.0) or 0.0)
+
+    def query_draws(self, archs, metric: str, fidelity, uniforms) -> np.ndarray:
+        """One predicted training outcome per arch: outcome ``d = floor(u * n_members * S)`` is member
+        ``d // S``'s prediction plus the seed-scatter noise at Gaussian stratum ``d % S`` (S equally
+        likely strata; one when the model has no noise)."""
+        entry = self._entry(metric, fidelity)
+        outcomes = self._outcomes(entry, archs if isinstance(archs, (list, tuple, np.ndarray)) else [archs])
+        u = check_uniforms(uniforms, outcomes.shape[0])
+        pick = np.minimum((u * outcomes.shape[1]).astype(np.int64), outcomes.shape[1] - 1)
+        return outcomes[np.arange(outcomes.shape[0]), pick]
+
+    def noise(self, metric: str, fidelity=None) -> dict:
+        entry = self._entry(metric, fidelity)
+        std = self._noise_std(entry)
+        n_members = _n_members(entry.model)
+        strata = len(_strata(std))
+        return {"source": "surrogate noise model", "n_outcomes": n_members * strata,
+                "about": f"{n_members} ensemble members x {strata} equally likely Gaussian strata of the seed "
+                         f"scatter (std {std:.4g}), predicted by {self.metrics[metric].predicted_by}"}
+
+    def cost(self, archs, fidelity=None, *, metric: str | None = None) -> Cost:
+        """Predicted ``train_time_s`` where a model of it is fitted (labelled ``predicted_by``); else one
+        simulated second times ``fidelity / highest fidelity`` (``unit_cost``)."""
+        archs = archs if isinstance(archs, (list, tuple, np.ndarray, range)) else [archs]
+        time_fids = self.fidelities("train_time_s") if "train_time_s" in self._metrics else ()
+        if time_fids and (fidelity in time_fids or time_fids == (None,)):
+            fid = fidelity if fidelity in time_fids else None
+            seconds = np.asarray(self.query(list(archs), "train_time_s", fid), dtype=np.float64)
+            return Cost(np.maximum(seconds, 0.0), {"source": "predicted", "metric": "train_time_s",
+                                                    "predicted_by": self.metrics["train_time_s"].predicted_by})
+        top = None if metric is None else self.default_fidelity(metric)
+        scale = 1.0 if (fidelity is None or top is None) else float(fidelity) / float(top)
+        return Cost(np.full(len(archs), scale), {"source": "unit_cost", "seconds": scale,
+                                                 "why": f"{self.name} has no model of train_time_s"})
+
     def _mean_table(self, entry) -> np.ndarray:
         """Mean-model predictions of every arch of an enumerable space, float64 (n_archs,), computed once."""
         col = self._columns.get(id(entry))
         if col is None:
             enc = entry.encoding
-            if getattr(enc, "table", None) is None:
-                raise NasbenchError(f"{self.name}: column() needs an enumerable space; {self.space.name} is not. "
-                                    "Use query() on the archs you need.")
             class_ids = getattr(enc, "class_ids", None)
             if class_ids is not None:  # one model evaluation per isomorphism class
                 col = np.asarray(entry.model.predict(enc.class_table), dtype=np.float64)[class_ids]
@@ -552,15 +613,6 @@ class SurrogateBenchmark(Benchmark):
             col.setflags(write=False)
             self._columns[id(entry)] = col
         return col
-
-    def column(self, metric: str, fidelity=None) -> np.ndarray:
-        """Predicted mean of ``metric`` for every arch of an enumerable space: read-only float64 (n_archs,)."""
-        return self._mean_table(self._entry(metric, fidelity))
-
-    def best(self, metric: str, fidelity=None, *, maximize: bool = True) -> tuple[int, float]:
-        values = self.column(metric, fidelity)
-        index = int(np.argmax(values) if maximize else np.argmin(values))
-        return index, float(values[index])
 
     def describe(self) -> dict:
         """Manifest-like facts for ``nasbench info``: space, archs, how each model was fit, its scores."""
@@ -580,6 +632,52 @@ class SurrogateBenchmark(Benchmark):
         return {"name": self.name, "kind": KIND, "space": self.space.name, "dataset": self.dataset,
                 "n_archs": self.n_archs, "info": info,
                 "models": {f"{m}@{_fid_key(f)}": e.metadata for (m, f), e in self._entries.items()}}
+
+
+class EnumerableSurrogateBenchmark(SurrogateBenchmark, EnumerableBenchmark):
+    """A surrogate benchmark over an enumerable space (NB201): every arch has a row, so whole columns
+    of predictions (and of predicted outcomes) are offered to vectorised and compiled code."""
+
+    def column(self, metric: str, fidelity=None) -> np.ndarray:
+        """Predicted mean of ``metric`` for every arch of an enumerable space: read-only float64 (n_archs,)."""
+        return self._mean_table(self._entry(metric, fidelity))
+
+    def best(self, metric: str, fidelity=None, *, maximize: bool = True) -> tuple[int, float]:
+        values = self.column(metric, fidelity)
+        index = int(np.argmax(values) if maximize else np.argmin(values))
+        return index, float(values[index])
+
+    def column_draws(self, metric: str, fidelity=None) -> np.ndarray:
+        """Every predicted outcome of every arch: read-only float64 (n_archs, n_outcomes), in the order
+        :meth:`query_draws` picks them (computed once per isomorphism class)."""
+        entry = self._entry(metric, fidelity)
+        key = ("draws", id(entry))
+        table = self._columns.get(key)
+        if table is None:
+            enc = entry.encoding
+            class_ids = getattr(enc, "class_ids", None)
+            X = enc.class_table if class_ids is not None else enc.table
+            members = np.asarray(entry.model.predict_members(X), dtype=np.float64).T
+            z = _strata(self._noise_std(entry))
+            table = (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
+            table = np.ascontiguousarray(table[class_ids] if class_ids is not None else table)
+            table.setflags(write=False)
+            self._columns[key] = table
+        return table
+
+    def query_draws(self, archs, metric: str, fidelity, uniforms) -> np.ndarray:
+        table = self.column_draws(metric, fidelity)
+        idx, _ = self._entry(metric, fidelity).encoding.indices(archs)
+        u = check_uniforms(uniforms, idx.shape[0])
+        pick = np.minimum((u * table.shape[1]).astype(np.int64), table.shape[1] - 1)
+        return table[idx, pick]
+
+
+def _surrogate_benchmark(space, dataset: str, entries: dict) -> SurrogateBenchmark:
+    """The enumerable variant where every model's encoding tabulates the whole space (NB201)."""
+    enumerable = space.n_archs is not None and all(
+        getattr(e.encoding, "table", None) is not None for e in entries.values())
+    return (EnumerableSurrogateBenchmark if enumerable else SurrogateBenchmark)(space, dataset, entries)
 
 
 def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
@@ -610,7 +708,7 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
                 f"{encoding.n_features}; re-fit the surrogate."
             )
         entries[(meta["metric"], meta["fidelity"])] = _Entry(model, meta, sub, encoding)
-    return SurrogateBenchmark(get_space(space), dataset, entries)
+    return _surrogate_benchmark(get_space(space), dataset, entries)
 
 
 @dataclass
@@ -806,4 +904,4 @@ def surrogate_from_results(results) -> SurrogateBenchmark:
     space, dataset = keys.pop()
     entries = {(r.metadata["metric"], r.metadata["fidelity"]):
                _Entry(r.model, r.metadata, Path("."), get_encoding(space, r.metadata["encoding"])) for r in results}
-    return SurrogateBenchmark(get_space(space), dataset, entries)
+    return _surrogate_benchmark(get_space(space), dataset, entries)

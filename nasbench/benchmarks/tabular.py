@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.benchmarks.base import Benchmark
+from nasbench.benchmarks.base import Cost, EnumerableBenchmark, check_uniforms
 from nasbench.errors import InvalidArchError, MissingValueError, UnknownNameError, choices_text
 from nasbench.rng import as_generator
 
@@ -26,7 +26,7 @@ def _kernel_module():
     return _kernels
 
 
-class TabularBenchmark(Benchmark):
+class TabularBenchmark(EnumerableBenchmark):
     """A benchmark that answers queries by exact lookup in a table.
 
     Parameters
@@ -55,6 +55,7 @@ class TabularBenchmark(Benchmark):
         self._entries: dict = {}
         # arch -> index for one arch of a common type, or -1 (then the general path converts it)
         self._scalar_index = getattr(space, "scalar_index", lambda arch: -1)
+        self._costs: dict = {}  # (fidelity, metric) -> (seconds of every arch, provenance)
 
     @property
     def metrics(self) -> dict:
@@ -63,11 +64,6 @@ class TabularBenchmark(Benchmark):
     def fidelities(self, metric: str) -> tuple:
         """The fidelities at which ``metric`` is tabulated (``(None,)`` for a static metric)."""
         return self.table.metric(metric).fidelities
-
-    def default_fidelity(self, metric: str):
-        """The highest fidelity of ``metric`` (None for a static metric)."""
-        fids = self.fidelities(metric)
-        return None if fids == (None,) else max(fids)
 
     def _column_of(self, metric: str, fidelity) -> int:
         info = self.table.metric(metric)
@@ -81,7 +77,7 @@ class TabularBenchmark(Benchmark):
                     "Pass fidelity=None."
                 )
             return 0
-        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer, float)):
+        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer, float, np.floating)):
             raise UnknownNameError(
                 f"fidelity must be a number ({info.fidelity_meaning}); got {fidelity!r}. "
                 f"{metric} of {self.name} has fidelities {_fid_text(fids)}."
@@ -95,7 +91,9 @@ class TabularBenchmark(Benchmark):
         )
 
     def _entry(self, metric, fidelity):
-        key = (metric, fidelity)
+        # the types belong to the key: True == 1 and 200+0j == 200 hash alike, and a warm cache must not
+        # let them past the checks of _column_of
+        key = (metric, fidelity, type(metric), type(fidelity))
         try:
             return self._entries[key]
         except KeyError:
@@ -191,16 +189,70 @@ class TabularBenchmark(Benchmark):
             f"{self.n_archs}). Nothing is imputed: {hint}pass missing='nan' to get NaN instead."
         )
 
-    def best(self, metric: str, fidelity=None, *, maximize: bool = True) -> tuple[int, float]:
-        """The arch index with the best mean ``metric`` at ``fidelity``, and its value (NaN ignored)."""
-        values = self.column(metric, fidelity)
-        if np.isnan(values).all():
-            raise MissingValueError(
-                f"{self.name} has no values of {metric} at fidelity {fidelity}; pick another metric or "
-                "fidelity (`nasbench info` lists the coverage)."
+    def column_draws(self, metric: str, fidelity=None):
+        """Per-seed values of ``metric`` at ``fidelity``: read-only float64 (n_archs, n_seeds), NaN where a
+        seed is missing; None when the source gives only means."""
+        seeds = self.table.array(metric, "seeds")
+        if seeds is None:
+            return None
+        _, col, _ = self._entry(metric, fidelity)
+        return seeds[:, :, col]
+
+    def query_draws(self, archs, metric: str, fidelity, uniforms) -> np.ndarray:
+        """One training seed per arch: of the ``k`` seeds the table holds for arch ``i`` (NaN ones
+        skipped), seed number ``floor(uniforms[i] * k)``; the mean where the source has no seeds."""
+        mean, col, _ = self._entry(metric, fidelity)
+        idx, _ = self._indices(archs)
+        u = check_uniforms(uniforms, idx.shape[0])
+        seeds = self.table.array(metric, "seeds")
+        out = np.empty(idx.shape[0], dtype=np.float64)
+        if seeds is None:
+            first_bad, first_nan = _gather_small(mean, col, idx, out)
+        else:
+            first_bad, first_nan = _kernel_module().gather_seeded(seeds, col, idx, u, out)
+        if first_bad >= 0:
+            raise InvalidArchError(
+                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[first_bad]} "
+                f"at position {first_bad}."
             )
-        index = int(np.nanargmax(values) if maximize else np.nanargmin(values))
-        return index, float(values[index])
+        if first_nan >= 0:
+            self._raise_missing(metric, fidelity, idx, out, first_nan, "value" if seeds is None else "per-seed value")
+        return out
+
+    def noise(self, metric: str, fidelity=None) -> dict:
+        info = self.table.metric(metric)
+        seeds = self.table.array(metric, "seeds")
+        if seeds is None:
+            return {"source": "none", "n_outcomes": 1,
+                    "about": f"the source gives only {info.mean_over} for {metric}: every draw is that value"}
+        return {"source": "training seeds", "n_outcomes": int(seeds.shape[1]),
+                "about": f"one of the table's per-seed values ({info.mean_over}), uniformly among the seeds "
+                         "present for the arch"}
+
+    def cost(self, archs, fidelity=None, *, metric: str | None = None) -> Cost:
+        """Simulated training seconds of ``archs`` at ``fidelity`` for a search on ``metric`` (see
+        :mod:`nasbench.benchmarks._cost`): float64 (n,) and the provenance."""
+        seconds, info = self.cost_column(fidelity, metric)
+        idx, _ = self._indices(archs)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_archs):
+            bad = int(np.argmax((idx < 0) | (idx >= self.n_archs)))
+            raise InvalidArchError(
+                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[bad]} at position {bad}."
+            )
+        return Cost(seconds[idx], info)
+
+    def cost_column(self, fidelity=None, metric: str | None = None):
+        """Simulated seconds of every arch (read-only float64 (n_archs,)) and their provenance; cached."""
+        from nasbench.benchmarks._cost import cost_column
+
+        if metric is not None:
+            self.metric_info(metric)
+            if fidelity is None:
+                fidelity = self.default_fidelity(metric)
+        key = (fidelity, metric)
+        if key not in self._costs:
+            self._costs[key] = cost_column(self, fidelity, metric)
+        return self._costs[key]
 
     def describe(self) -> dict:
         """Manifest facts for ``nasbench info``: semantics, metrics, coverage, sources."""

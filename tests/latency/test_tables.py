@@ -86,12 +86,20 @@ def test_a_device_defined_twice_is_refused(tmp_path, latency_root):
 
 
 def test_latency_benchmark(latency_root):
-    lb = LatencyBenchmark("nb201")
-    assert lb.query([0, 1], device="fpga").shape == (2,) and "latency_ms" in lb.metrics
-    with pytest.raises(UnknownNameError, match="has only the metric 'latency_ms'"):
-        lb.query(0, "test_acc", device="fpga")
+    import nasbench
+
+    lb = nasbench.load("nb201/cifar10@latency")
+    assert isinstance(lb, LatencyBenchmark) and lb.kind == "latency"
+    assert lb.query([0, 1], "latency_ms@fpga").shape == (2,) and "latency_ms@fpga" in lb.metrics
+    assert not lb.higher_is_better("latency_ms@fpga") and lb.best("latency_ms@fpga")[1] == np.nanmin(
+        lb.column("latency_ms@fpga"))
+    with pytest.raises(UnknownNameError, match="has no metric 'test_acc'; expected one of 'latency_ms@"):
+        lb.query(0, "test_acc")
     with pytest.raises(UnknownNameError, match="does not depend on fidelity or training seed"):
-        lb.query(0, fidelity=12, device="fpga")
+        lb.query(0, "latency_ms@fpga", fidelity=12)
+    with pytest.raises(UnknownNameError, match="latency tables describe the networks of 'nb201/cifar10', "
+                                               "'nb201/cifar100' of nb201; got nb201/digits"):
+        nasbench.load("nb201/digits@latency")
 
 
 def test_save_device_round_trip_and_errors(tmp_path, latency_root):
