@@ -48,8 +48,29 @@ def _mutate(ops_table, index_of_code, n_ops, parent, u, pos):
 
 
 @njit(cache=True, nogil=True)
-def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers, max_evals, max_time,
-             pop_size, sample_size, out_idx, out_worker, out_start, out_end):
+def _pick(draws, a, u):
+    """Outcome ``int(u * n)`` among the ``n`` non-NaN outcomes of arch ``a`` (NaN when it has none)."""
+    n_out = draws.shape[1]
+    n_present = 0
+    for s in range(n_out):
+        if draws[a, s] == draws[a, s]:
+            n_present += 1
+    if n_present == 0:
+        return np.nan
+    k = int(u * n_present)
+    if k >= n_present:
+        k = n_present - 1
+    for s in range(n_out):
+        if draws[a, s] == draws[a, s]:
+            if k == 0:
+                return draws[a, s]
+            k -= 1
+    return np.nan
+
+
+@njit(cache=True, nogil=True)
+def _run_one(kind, ops_table, index_of_code, n_ops, draws, costs, u, noise_u, n_workers, max_evals, max_time,
+             pop_size, sample_size, out_idx, out_worker, out_start, out_end, out_val):
     """One seed. Returns (n_done or a negative error code, n_uniforms_used)."""
     n_archs = ops_table.shape[0]
     n_edges = ops_table.shape[1]
@@ -61,6 +82,7 @@ def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
     w_end = np.zeros(n_workers)
     w_start = np.zeros(n_workers)
     w_idx = np.zeros(n_workers, dtype=np.int64)
+    w_val = np.zeros(n_workers)
     # regularized evolution: ring buffer, oldest at head
     pop_idx = np.zeros(max(pop_size, 1), dtype=np.int64)
     pop_val = np.zeros(max(pop_size, 1))
@@ -106,10 +128,11 @@ def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
                 break
             # ---- tell ----
             a = w_idx[worker]
-            val = values[a]
+            val = w_val[worker]
             if n_done >= cap:
                 return OUT_OF_ROWS, pos
             out_idx[n_done] = a
+            out_val[n_done] = val
             out_worker[n_done] = worker
             out_start[n_done] = w_start[worker]
             out_end[n_done] = best_end
@@ -219,7 +242,10 @@ def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
                 else:
                     a = _sample(index_of_code, n_edges, n_ops, u, pos)
                     pos += n_edges
+            if n_started >= noise_u.shape[0]:
+                return OUT_OF_UNIFORMS, pos
             w_idx[w] = a
+            w_val[w] = _pick(draws, a, noise_u[n_started])
             w_start[w] = now
             w_end[w] = now + costs[a]
             w_busy[w] = True
@@ -228,8 +254,8 @@ def _run_one(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
 
 
 @njit(cache=True, nogil=True)
-def run_many(kind, ops_table, index_of_code, n_ops, values, costs, uniforms, n_workers, max_evals, max_time,
-             pop_size, sample_size, out_idx, out_worker, out_start, out_end, n_done, n_used):
+def run_many(kind, ops_table, index_of_code, n_ops, draws, costs, uniforms, noise_uniforms, n_workers, max_evals,
+             max_time, pop_size, sample_size, out_idx, out_worker, out_start, out_end, out_val, n_done, n_used):
     """Run one strategy for many seeds.
 
     Parameters
@@ -238,20 +264,23 @@ def run_many(kind, ops_table, index_of_code, n_ops, values, costs, uniforms, n_w
     ops_table : int8 array of shape (n_archs, n_edges), choice index per decision of each arch
     index_of_code : int64 array of shape (n_ops ** n_edges,), arch index of each odometer code
     n_ops : int, options per decision
-    values : float64 array of shape (n_archs,), search metric
+    draws : float64 array of shape (n_archs, n_outcomes), search metric outcomes (NaN: missing);
+        evaluation k of a seed takes outcome ``int(u * n_present)`` for ``u = noise_uniforms[seed, k]``
     costs : float64 array of shape (n_archs,), seconds per evaluation
     uniforms : float64 array of shape (n_seeds, n_uniforms), each seed's Generator draws
+    noise_uniforms : float64 array of shape (n_seeds, n_noise), each seed's noise-stream draws, one per
+        started evaluation
     n_workers, max_evals : int (max_evals may be a huge number for "no limit")
     max_time : float (inf for "no limit")
     pop_size, sample_size : int (regularized evolution)
     out_idx, out_worker : int64 arrays of shape (n_seeds, cap), written
-    out_start, out_end : float64 arrays of shape (n_seeds, cap), written
+    out_start, out_end, out_val : float64 arrays of shape (n_seeds, cap), written
     n_done : int64 array (n_seeds,): evaluations recorded, or -1 (ran out of uniforms) or -2 (of rows)
     n_used : int64 array (n_seeds,): uniforms consumed
     """
     for s in range(uniforms.shape[0]):
-        d, p = _run_one(kind, ops_table, index_of_code, n_ops, values, costs, uniforms[s], n_workers,
-                        max_evals, max_time, pop_size, sample_size, out_idx[s], out_worker[s],
-                        out_start[s], out_end[s])
+        d, p = _run_one(kind, ops_table, index_of_code, n_ops, draws, costs, uniforms[s], noise_uniforms[s],
+                        n_workers, max_evals, max_time, pop_size, sample_size, out_idx[s], out_worker[s],
+                        out_start[s], out_end[s], out_val[s])
         n_done[s] = d
         n_used[s] = p

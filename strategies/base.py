@@ -52,6 +52,7 @@ class Strategy(ABC):
 
     def __init__(self, space, *, seed=None):
         self.space = space
+        self.seed = seed  # kept so a simulator can spawn the run's noise stream from it
         self.rng = as_generator(seed)
         self.stream = UniformStream(self.rng)
         self.fidelities: tuple = (None,)

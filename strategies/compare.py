@@ -80,6 +80,25 @@ DEFAULT_STRATEGIES = ("random_search", "regularized_evolution", "local_search", 
 _N_TIME_GRID = 200
 
 
+# CompareConfig field -> the `nasbench compare` flag that sets it (error messages name both)
+_FLAGS = {"benchmark": "NAME", "strategies": "--strategies", "n_seeds": "--seeds", "seed": "--seed",
+          "max_evals": "--budget", "max_time_s": "--time-budget", "n_workers": "--workers",
+          "constraint": "--constraint", "objectives": "--objectives", "hv_reference": "--hv-reference",
+          "objective": "--search-metric etc.", "params": "config file only",
+          "search_metric": "--search-metric", "search_fidelity": "--search-fidelity",
+          "report_metric": "--report-metric", "report_fidelity": "--report-fidelity", "noise": "--noise"}
+# a mean and 95% interval over seeds, ranks and paired tests need two seeds at least
+_MIN_SEEDS = 2
+# simulated workers per run; far beyond any published setting, and each one is simulator state
+_MAX_WORKERS = 65536
+_MAX_CONFIG_BYTES = 1 << 20
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass
 class CompareConfig:
     """Everything that defines a comparison (and nothing about where it runs).
@@ -92,6 +111,7 @@ class CompareConfig:
     params : dict
         Strategy name -> hyper-parameters (defaults: each class's, which follow the papers).
     n_seeds : int, default 50
+        At least 2: the leaderboard reports a mean and 95% interval over seeds and paired tests.
     seed : int, default 0
         Root seed.
     max_evals : int or None, default 100
@@ -104,12 +124,16 @@ class CompareConfig:
         :class:`strategies.task.Objective` fields (search/report metric and fidelity, cost metric).
     constraint : str or None
         E.g. ``"latency_ms@pixel3 <= 10"``: only archs meeting it are evaluated; regret is measured
-        against the best feasible arch (:func:`strategies.hardware.parse_constraint`).
+        against the best feasible arch (:func:`strategies.hardware.parse_constraint`). A constraint on
+        the report metric or a ``test_*`` metric is refused (the test set would steer the search).
     objectives : str or None
         Multi-objective mode, accuracy then cost, e.g. ``"test_acc,latency_ms@pixel3"``; the accuracy is
         the report metric (:func:`strategies.hardware.parse_objectives`).
     hv_reference : list of 2 float or None
         Hypervolume reference point (accuracy, cost); default: see :class:`strategies.hardware.HardwareSetup`.
+    noise : {"draw", "mean"}, default "draw"
+        ``draw``: each evaluation returns one training outcome drawn from the run's noise stream (common
+        random numbers across strategies); ``mean``: the noise-free mean (:class:`strategies.task.Task`).
     """
 
     benchmark: str | None = None
@@ -124,30 +148,36 @@ class CompareConfig:
     constraint: str | None = None
     objectives: str | None = None
     hv_reference: list | None = None
+    noise: str = "draw"
 
     def __post_init__(self):
         from strategies import hardware as hw
+        from strategies._limits import check_fits
 
+        self._check_types()
         if self.constraint is not None:
             self.constraint = str(hw.parse_constraint(self.constraint))
         if self.objectives is not None:
             parsed = hw.parse_objectives(self.objectives)
             self.objectives = str(parsed)
-            given = self.objective.get("report_metric") if isinstance(self.objective, dict) else None
-            if given is None and isinstance(self.objective, dict):
+            given = self.objective.get("report_metric")
+            if given is None:
                 self.objective = {**self.objective, "report_metric": parsed.accuracy}
             elif given != parsed.accuracy:
                 raise NasbenchError(
                     f"the first objective {parsed.accuracy!r} must be the report metric, which is {given!r}; "
                     "make them the same (or drop report_metric)."
                 )
+        self._check_constraint_leak(hw)
         if self.hv_reference is not None:
             if self.constraint is None and self.objectives is None:
-                raise NasbenchError("hv_reference needs objectives (or a constraint on a static metric).")
+                raise NasbenchError("hv_reference (--hv-reference) needs objectives (or a constraint on a static "
+                                    "metric).")
             ref = list(self.hv_reference)
             if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                                         for v in ref):
-                raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost); got {self.hv_reference!r}.")
+                raise NasbenchError(f"hv_reference (--hv-reference) must be two finite numbers (accuracy, cost); "
+                                    f"got {self.hv_reference!r}.")
             self.hv_reference = [float(v) for v in ref]
         if isinstance(self.strategies, str):
             self.strategies = tuple(s.strip() for s in self.strategies.split(",") if s.strip())
@@ -168,10 +198,6 @@ class CompareConfig:
                 raise NasbenchError(
                     f"params are given for {name!r}, which is not among the strategies {list(self.strategies)}."
                 )
-        for key, low in (("n_seeds", 1), ("seed", 0)):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise NasbenchError(f"{key} must be an int >= {low}; got {value!r}.")
         try:
             Objective(**self.objective)
         except TypeError:
@@ -181,21 +207,114 @@ class CompareConfig:
         from strategies.simulator import check_budget
 
         check_budget(self.n_workers, self.max_evals, self.max_time_s)
+        if self.max_evals is not None:  # a time budget alone is sized by the simulator's event count
+            check_fits(len(self.strategies), self.n_seeds, self.max_evals)
         if self.benchmark is None:
             self.benchmark = default_benchmark()
 
+    def _check_types(self) -> None:
+        """Check every field's type and range, naming the key and its ``nasbench compare`` flag."""
+        def bad(key, expected):
+            flag = _FLAGS.get(key)
+            raise NasbenchError(f"{key}{f' ({flag})' if flag else ''} must be {expected}; got "
+                                f"{_shown(getattr(self, key))} of type {type(getattr(self, key)).__name__}.")
+
+        def is_int(v):
+            return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+        if self.benchmark is not None and (not isinstance(self.benchmark, str) or not self.benchmark.strip()):
+            bad("benchmark", "a benchmark name such as 'nb201/cifar10'")
+        if isinstance(self.strategies, (list, tuple)):
+            if not all(isinstance(s, str) for s in self.strategies):
+                bad("strategies", "strategy names (strings)")
+        elif not isinstance(self.strategies, str):
+            bad("strategies", "a list of strategy names or a comma-separated string")
+        if not isinstance(self.params, dict) or not all(
+                isinstance(k, str) and isinstance(v, dict) and all(isinstance(q, str) for q in v)
+                for k, v in self.params.items()):
+            bad("params", "a table of strategy name -> {parameter: value}, e.g. "
+                          "{\"regularized_evolution\": {\"population_size\": 20}}")
+        for key, low, high in (("n_seeds", _MIN_SEEDS, None), ("seed", 0, 2**63 - 1), ("n_workers", 1, _MAX_WORKERS)):
+            value = getattr(self, key)
+            if not is_int(value) or value < low or (high is not None and value > high):
+                bad(key, f"an int >= {low}" if high is None else f"an int in [{low}, {high}]")
+            setattr(self, key, int(value))
+        if self.max_evals is not None:
+            if not is_int(self.max_evals) or self.max_evals < 1:
+                bad("max_evals", "an int >= 1 (or None with max_time_s)")
+            self.max_evals = int(self.max_evals)
+        if self.max_time_s is not None and not (
+                isinstance(self.max_time_s, (int, float, np.integer, np.floating))
+                and not isinstance(self.max_time_s, (bool, np.bool_)) and math.isfinite(self.max_time_s)
+                and self.max_time_s > 0):
+            bad("max_time_s", "a finite number of simulated seconds > 0")
+        if not isinstance(self.objective, dict) or not all(isinstance(k, str) for k in self.objective):
+            bad("objective", f"a table with keys among {[f.name for f in fields(Objective)]}")
+        for key in ("search_metric", "report_metric", "cost_metric"):
+            value = self.objective.get(key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise NasbenchError(f"objective.{key} ({_FLAGS.get(key, 'config file')}) must be a metric name; "
+                                    f"got {_shown(value)}.")
+        for key in ("search_fidelity", "report_fidelity"):
+            value = self.objective.get(key)
+            if value is not None and not (is_int(value) or isinstance(value, float) and math.isfinite(value)):
+                raise NasbenchError(f"objective.{key} ({_FLAGS[key]}) must be a number (or absent for the "
+                                    f"highest); got {_shown(value)}.")
+        for key in ("constraint", "objectives"):
+            if getattr(self, key) is not None and not isinstance(getattr(self, key), str):
+                bad(key, "a string such as " + ("'latency_ms@pixel3 <= 10'" if key == "constraint"
+                                                else "'test_acc,latency_ms@pixel3'"))
+        if self.hv_reference is not None and not isinstance(self.hv_reference, (list, tuple)):
+            bad("hv_reference", "two numbers (accuracy, cost)")
+        if self.noise not in ("draw", "mean"):
+            bad("noise", "'draw' or 'mean'")
+
+    def _check_constraint_leak(self, hw) -> None:
+        """Refuse a constraint on the test (report) metric: it would let the test set steer the search."""
+        if self.constraint is None:
+            return
+        metric = hw.parse_constraint(self.constraint).metric
+        report = self.objective.get("report_metric") or "test_acc"
+        if metric == report or metric.startswith("test_"):
+            raise NasbenchError(
+                f"the constraint {self.constraint!r} is on {metric}, the {'report' if metric == report else 'test'} "
+                "metric: only archs passing it would be evaluated, so the test set would steer the search "
+                "(test-set leakage) and the regret would be measured on what it steered. Constrain a validation "
+                "or cost metric instead, e.g. 'valid_acc > 90', 'params_m < 1' or 'latency_ms@pixel3 <= 10'.")
+
     @classmethod
     def from_file(cls, path, **overrides) -> CompareConfig:
-        """Read a JSON or TOML config (keys = this class's fields); ``overrides`` win."""
+        """Read a JSON or TOML config (keys = this class's fields); ``overrides`` win.
+
+        Raises
+        ------
+        NasbenchError
+            If the file cannot be read, is not UTF-8, is larger than 1 MiB, is not valid JSON / TOML
+            (or is nested too deeply), is not one table of keys, or holds unknown keys or bad values.
+        """
         path = Path(path)
         try:
-            text = path.read_text()
+            size = path.stat().st_size
+            if size > _MAX_CONFIG_BYTES:
+                raise NasbenchError(f"the config file {path} has {size} bytes; a compare config is a few lines "
+                                    f"(at most {_MAX_CONFIG_BYTES} bytes). Check that --config names the right file.")
+            text = path.read_bytes().decode("utf-8")
         except OSError as exc:
             raise NasbenchError(f"cannot read the config file {path}: {exc.strerror}.") from None
+        except UnicodeDecodeError as exc:
+            raise NasbenchError(f"the config file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 "
+                                "JSON or TOML.") from None
+        kind = "TOML" if path.suffix == ".toml" else "JSON"
         try:
-            data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+            data = tomllib.loads(text) if kind == "TOML" else json.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-            raise NasbenchError(f"the config file {path} is not valid {'TOML' if path.suffix == '.toml' else 'JSON'}: {exc}.") from None
+            raise NasbenchError(f"the config file {path} is not valid {kind}: {exc}.") from None
+        except RecursionError:
+            raise NasbenchError(f"the config file {path} is nested too deeply to be a compare config; "
+                                f"expected one {kind} table of CompareConfig keys.") from None
+        if not isinstance(data, dict):
+            raise NasbenchError(f"the config file {path} must hold one {kind} object of CompareConfig keys; got a "
+                                f"{type(data).__name__}.")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -250,19 +369,19 @@ _TASKS: dict = {}
 _SETUPS: dict = {}
 
 
-def _task_key(benchmark: str, objective: dict) -> tuple:
+def _task_key(benchmark: str, objective: dict, noise: str) -> tuple:
     # the data root is part of the key: one name may be another table after NASBENCH_DATA changes
     from nasbench.paths import data_root
 
-    return (benchmark, json.dumps(objective, sort_keys=True), str(data_root()))
+    return (benchmark, json.dumps(objective, sort_keys=True), noise, str(data_root()))
 
 
-def _task_for(benchmark: str, objective: dict) -> Task:
-    key = _task_key(benchmark, objective)
+def _task_for(benchmark: str, objective: dict, noise: str = "draw") -> Task:
+    key = _task_key(benchmark, objective, noise)
     if key not in _TASKS:
-        import nasbench
+        from nasbench.benchmarks.registry import load
 
-        _TASKS[key] = Task(nasbench.load(benchmark), Objective(**objective))
+        _TASKS[key] = Task(load(benchmark), Objective(**objective), noise=noise)
     return _TASKS[key]
 
 
@@ -307,17 +426,19 @@ class RunJob:
     n_workers: int
     max_evals: int | None
     max_time_s: float | None
+    noise: str = "draw"
 
 
 def run_job(job: RunJob) -> list:
     """Run ``job`` (in any process); returns one History per seed id, in order."""
-    from strategies.simulator import simulate
+    from strategies.simulator import noise_seed_of, simulate
 
-    task = _task_for(job.benchmark, job.objective)
+    task = _task_for(job.benchmark, job.objective, job.noise)
     setup = _setup_for(task, job.hardware)
     return [
         simulate(_make(job.strategy, task, setup, seed_of(job.root_seed, i), job.params), task,
-                 n_workers=job.n_workers, max_evals=job.max_evals, max_time_s=job.max_time_s)
+                 n_workers=job.n_workers, max_evals=job.max_evals, max_time_s=job.max_time_s,
+                 noise_seed=noise_seed_of(seed_of(job.root_seed, i)))
         for i in job.seed_ids
     ]
 
@@ -383,9 +504,9 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     t0 = time.perf_counter()
     say = progress or (lambda line: None)
     if task is None:
-        task = _task_for(config.benchmark, config.objective)
+        task = _task_for(config.benchmark, config.objective, config.noise)
     else:  # runs in this process use the given task (a cached one of the same name may be another table)
-        _TASKS[_task_key(config.benchmark, config.objective)] = task
+        _TASKS[_task_key(config.benchmark, config.objective, task.noise)] = task
     hardware = _hardware_key(config)
     setup = _setup_for(task, hardware)
     for name in config.strategies:  # validate params and space support before running anything
@@ -409,7 +530,7 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
             n_chunks = config.n_seeds if executor is not None else max(1, min(config.n_seeds, 2 * n_jobs))
             for chunk in np.array_split(np.arange(config.n_seeds), n_chunks):
                 jobs.append(RunJob(config.benchmark, config.objective, hardware, name, params, config.seed,
-                                   tuple(int(i) for i in chunk), **budget))
+                                   tuple(int(i) for i in chunk), **budget, noise=config.noise))
     if jobs:
         results = dispatch_runs(jobs, n_jobs=n_jobs, say=say, executor=executor)
         for name in config.strategies:
@@ -430,12 +551,18 @@ def _score(result: CompareResult) -> None:
     for name in names:
         for i, h in enumerate(result.histories[name]):
             if len(h) == 0:
+                shortest = (f" (one evaluation on {task.benchmark.name} takes "
+                            f"{float(np.min(task.costs[task.search_fidelity])):.0f} s or more)") if task.enumerable else ""
                 raise NasbenchError(
-                    f"{name} finished no evaluation within the budget on seed {i}; raise max_time_s "
-                    f"(one evaluation on {task.benchmark.name} takes {float(np.min(task.costs[task.search_fidelity])):.0f} s or more)."
+                    f"{name} finished no evaluation within the budget on seed {i}; raise max_time_s{shortest}."
                 )
     trajs = {n: [trajectory(h, task) for h in result.histories[n]] for n in names}
     result.trajectories = trajs
+    # The score is regret where the optimum is known (enumerable spaces); otherwise the incumbent's
+    # report value, negated so that lower is better for ranks and tests like regret.
+    known = task.best_report is not None
+    sign = 1.0 if (known or not task._report_higher) else -1.0
+    loss = {n: [t["regret"] if known else sign * t["incumbent_report"] for t in trajs[n]] for n in names}
     time_axis = config.max_time_s is not None
     t_end = config.max_time_s if time_axis else max(float(t["end_s"][-1]) for n in names for t in trajs[n])
     # the time axis starts when every run has a result, so each band covers all seeds
@@ -451,18 +578,23 @@ def _score(result: CompareResult) -> None:
     for j, name in enumerate(names):
         ev, tm = [], []
         for i, t in enumerate(trajs[name]):
-            e_curve = lb.regret_on_eval_grid(t["regret"], n_eval_grid)
-            ev.append(e_curve)
-            tm.append(lb.regret_on_time_grid(t["end_s"], t["regret"], log_grid))
-            a = lb.normalized_auc(lb.regret_on_time_grid(t["end_s"], t["regret"], lin_grid)) if time_axis \
+            series = loss[name][i]
+            e_curve = lb.regret_on_eval_grid(series, n_eval_grid)
+            ev.append(e_curve * sign)
+            tm.append(lb.regret_on_time_grid(t["end_s"], series, log_grid) * sign)
+            a = lb.normalized_auc(lb.regret_on_time_grid(t["end_s"], series, lin_grid)) if time_axis \
                 else lb.normalized_auc(e_curve)
-            final[i, j] = t["regret"][-1]
+            final[i, j] = series[-1]
             final_report[i, j] = t["incumbent_report"][-1]
             auc[i, j] = a
             rows.append({"strategy": name, "seed": i, "n_evals": int(t["eval"][-1]),
                          "sim_time_s": float(t["end_s"][-1]), "final_regret": float(t["regret"][-1]),
                          "final_report": float(t["incumbent_report"][-1]),
-                         "final_incumbent_index": int(t["incumbent_index"][-1]), "auc_regret": float(a)})
+                         "final_incumbent_index": int(t["incumbent_index"][-1]),
+                         "auc_regret": float(a) if known else math.nan})
+            if not known:
+                rows[-1].update(final_incumbent_arch=str(t["arch"][t["incumbent_eval"][-1] - 1]),
+                                auc_report=float(a * sign))
             if setup is not None:
                 rows[-1].update(setup.score(result.histories[name][i], t))
         curves["by_evals"][name] = _band(np.vstack(ev))
@@ -480,6 +612,13 @@ def _score(result: CompareResult) -> None:
             "n_evals_mean": float(np.mean([r["n_evals"] for r in rows if r["strategy"] == name])),
             "sim_time_mean_s": float(np.mean([r["sim_time_s"] for r in rows if r["strategy"] == name])),
         })
+        if not known:  # report values instead of regret (sign restores the metric's own direction)
+            rep = lb.mean_ci(final_report[:, j])
+            anytime = sorted((sign * a[1], sign * a[2]))
+            board[-1].update({k: math.nan for k in list(board[-1]) if k.startswith(("final_regret", "auc_regret"))})
+            board[-1].update({"final_report_ci_low": rep[1], "final_report_ci_high": rep[2],
+                              "auc_report_mean": sign * a[0], "auc_report_ci_low": anytime[0],
+                              "auc_report_ci_high": anytime[1]})
         if setup is not None:
             mine = [r for r in rows if r["strategy"] == name]
             s = lb.mean_ci([r["final_search"] for r in mine])
@@ -504,7 +643,9 @@ def _score(result: CompareResult) -> None:
     cd = lb.critical_difference(config.n_seeds, len(names))
     mean_ranks = {n: float(ranks[:, j].mean()) for j, n in enumerate(names)}
     result.stats = {
-        "score": "final_regret",
+        "score": "final_regret" if known else (
+            f"final {task.report_metric} of the incumbent (no optimum is known; tests use "
+            f"{'its negation' if sign < 0 else 'it'}, lower is better)"),
         "auc_axis": "simulated time (linear, 0..max_time_s)" if time_axis else "evaluations 1..max_evals",
         "friedman": lb.friedman(final),
         "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": mean_ranks,
@@ -592,8 +733,8 @@ def leaderboard_markdown(result: CompareResult) -> str:
         f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}",
         "",
         f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = "
-        f"{task.best_report:.3f} (best {task.objective.report_metric} at fidelity {task.report_fidelity}) "
-        f"- {task.objective.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
+        f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity}) "
+        f"- {task.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
         f"sorted by mean rank of final regret.",
         "",
     ]
@@ -640,7 +781,7 @@ def _hardware_markdown(result: CompareResult, lines: list) -> str:
     """Leaderboard of a constrained and/or multi-objective comparison."""
     setup, task = result.setup, result.task
     info = setup.describe()
-    rm, sm = task.objective.report_metric, task.objective.search_metric
+    rm, sm = task.report_metric, task.objective.search_metric
     lines = lines[:-2]  # replace the generic sentence
     if setup.constrained:
         c = info["constraint"]
@@ -714,15 +855,34 @@ def _trajectory_table(result: CompareResult):
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet: bool = True) -> dict:
-    """Write the result files into ``out_dir``; returns ``{file: sha256}`` (manifest excluded).
+def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet: bool = True,
+                  overwrite: bool = False) -> dict:
+    """Write the result files into the folder ``out_dir``, whole; returns ``{file: sha256}`` (manifest excluded).
 
-    A missing optional library (matplotlib, pyarrow) skips its files with a note in the manifest.
+    The destination is checked before anything is written: it must be missing or an empty folder,
+    or (with ``overwrite=True``) a finished compare run, which is then replaced whole. The files go
+    into a hidden sibling folder, the manifest last, and move into place in one step, while a lock
+    beside ``out_dir`` refuses a second writer: a crash or kill leaves the previous folder or the
+    complete new one (:mod:`strategies._outdir`). A missing optional library (matplotlib, pyarrow)
+    skips its files with a note in the manifest.
+
+    Raises
+    ------
+    NasbenchError
+        If ``out_dir`` is a file, lies under a file, is not writable, is in use by another process,
+        holds something other than a finished compare run, or holds one and ``overwrite`` is False.
     """
+    from strategies._outdir import COMPARE_EXTRAS, OutputFolder, is_finished_compare_run
+
+    with OutputFolder(out_dir, flag="out_dir", overwrite=overwrite, is_finished=is_finished_compare_run,
+                      extras=COMPARE_EXTRAS) as out:
+        return _write_into(result, out, plots=plots, parquet=parquet)
+
+
+def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool) -> dict:
+    """The files of :func:`write_outputs`, written into the staging folder ``out`` (the manifest last)."""
     from nasbench._version import __version__
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     written, skipped = {}, {}
 
     def put(name, data: bytes):
@@ -755,7 +915,7 @@ def write_outputs(result: CompareResult, out_dir, *, plots: bool = True, parquet
                 skipped[f] = 'matplotlib is not installed: pip install "nasbench[report]"'
         else:
             c, task = result.config, result.task
-            label = f"regret of {task.objective.report_metric} (pp)"
+            label = f"regret of {task.report_metric} (pp)"
             title = f"{c.benchmark}, {c.n_seeds} seeds, mean and 95% CI"
             report.plot_curves(out / "regret_vs_evals.png", result.curves["evals"], result.curves["by_evals"],
                                xlabel="evaluations", ylabel=label, title=title)
@@ -818,7 +978,7 @@ def _benchmark_checksums(task: Task) -> dict:
     if table is not None:
         path = Path(table.directory) / "manifest.json"
         info["manifest_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        used = {task.objective.search_metric, task.objective.report_metric, task.objective.cost_metric}
+        used = {task.objective.search_metric, task.report_metric, task.objective.cost_metric}
         info["files_sha256"] = {
             f"{m}.{kind}": entry["sha256"]
             for m in sorted(used) if m in table.metrics

@@ -16,7 +16,7 @@ import numpy as np
 
 from nasbench.rng import as_generator
 from strategies.history import FIDELITY_NONE, History
-from strategies.simulator import check_budget
+from strategies.simulator import check_budget, noise_seed_of
 
 __all__ = ["FAST_STRATEGIES", "supports_fast", "run_fast"]
 
@@ -29,7 +29,7 @@ def supports_fast(name: str, task) -> bool:
     """True when ``name`` has a compiled twin for ``task``'s space."""
     from nasbench.spaces.nb201 import NB201Space
 
-    return name in FAST_STRATEGIES and isinstance(task.space, NB201Space)
+    return name in FAST_STRATEGIES and task.enumerable and isinstance(task.space, NB201Space)
 
 
 def _space_arrays():
@@ -53,7 +53,8 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
     name : {"random_search", "regularized_evolution", "local_search"}
     task : strategies.task.Task
     seeds : sequence of int / SeedSequence
-        One run per seed; the strategy's Generator is ``nasbench.rng.as_generator(seed)``.
+        One run per seed; the strategy's Generator is ``nasbench.rng.as_generator(seed)`` and, on a
+        task that draws outcomes, the noise stream is ``noise_seed_of(seed)`` (as in ``simulate``).
     params : dict, optional
         ``population_size`` and ``sample_size`` for regularized evolution (validated by the class).
     n_workers, max_evals, max_time_s : see :func:`strategies.simulator.simulate`
@@ -73,7 +74,7 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
     kind = FAST_STRATEGIES[name]
     ops_table, index_of_code, n_ops = _space_arrays()
     fidelity = task.search_fidelity
-    values = np.ascontiguousarray(task.values[fidelity], dtype=np.float64)
+    draws = np.ascontiguousarray(task.draws[fidelity], dtype=np.float64)
     costs = np.ascontiguousarray(task.costs[fidelity], dtype=np.float64)
     n_edges = ops_table.shape[1]
     rows = max_evals if max_evals is not None else int(
@@ -90,18 +91,22 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
         for c in range(0, len(todo), _CHUNK):
             chunk = todo[c:c + _CHUNK]
             u = np.empty((len(chunk), n_uniforms))
+            noise_u = np.zeros((len(chunk), rows + n_workers))
             for r, s in enumerate(chunk):
                 u[r] = as_generator(seeds[s]).random(n_uniforms)
+                if task.noise == "draw":
+                    noise_u[r] = np.random.default_rng(noise_seed_of(seeds[s])).random(rows + n_workers)
             o_idx = np.empty((len(chunk), rows), dtype=np.int64)
             o_w = np.empty((len(chunk), rows), dtype=np.int64)
             o_s = np.empty((len(chunk), rows))
             o_e = np.empty((len(chunk), rows))
+            o_v = np.empty((len(chunk), rows))
             n_done = np.empty(len(chunk), dtype=np.int64)
             n_used = np.empty(len(chunk), dtype=np.int64)
-            _kernels.run_many(kind, ops_table, index_of_code, n_ops, values, costs, u, n_workers,
+            _kernels.run_many(kind, ops_table, index_of_code, n_ops, draws, costs, u, noise_u, n_workers,
                               _NO_LIMIT if max_evals is None else max_evals,
                               math.inf if max_time_s is None else float(max_time_s),
-                              pop_size, sample_size, o_idx, o_w, o_s, o_e, n_done, n_used)
+                              pop_size, sample_size, o_idx, o_w, o_s, o_e, o_v, n_done, n_used)
             for r, s in enumerate(chunk):
                 d = int(n_done[r])
                 if d < 0:
@@ -109,7 +114,7 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
                     continue
                 idx = o_idx[r, :d].copy()
                 out[s] = History(idx, np.full(d, FIDELITY_NONE if fidelity is None else fidelity, dtype=np.int64),
-                                 o_w[r, :d].copy(), o_s[r, :d].copy(), o_e[r, :d].copy(), values[idx])
+                                 o_w[r, :d].copy(), o_s[r, :d].copy(), o_e[r, :d].copy(), o_v[r, :d].copy())
         todo = retry
         n_uniforms *= 2
         if max_evals is None:

@@ -649,7 +649,7 @@ def run_hardware_search(benchmark: str = "nb201/cifar10", constraint: str = "lat
         "comparisons": comparisons,
         "runs": {k: [list(r) for r in v] for k, v in rows.items()},
     }
-    sm, rm = task.objective.search_metric, task.objective.report_metric
+    sm, rm = task.objective.search_metric, task.report_metric
     lines = [
         f"# Hardware-aware search on {benchmark}: {n_seeds} paired seeds x {max_evals} evaluations, "
         f"search on {sm}@{task.search_fidelity}, report {rm}@{task.report_fidelity}",
@@ -902,10 +902,10 @@ class HardwareSetup:
         self.constraint = None if constraint is None else parse_constraint(constraint)
         self.explicit_objectives = objectives is not None
         self.objectives = None if objectives is None else parse_objectives(objectives)
-        if self.objectives is not None and self.objectives.accuracy != task.objective.report_metric:
+        if self.objectives is not None and self.objectives.accuracy != task.report_metric:
             raise NasbenchError(
                 f"the first objective {self.objectives.accuracy!r} must be the report metric "
-                f"{task.objective.report_metric!r}; set the report metric to it (or list it first)."
+                f"{task.report_metric!r}; set the report metric to it (or list it first)."
             )
         n = task.n_archs
         if self.constraint is not None:
@@ -915,8 +915,8 @@ class HardwareSetup:
                 raise NasbenchError(f"no arch of {bench.name} meets {self.constraint}; loosen the bound.")
             self.space = ConstrainedSpace(task.space, self.feasible, constraint=self.constraint)
             self.task = _constrained_task(task, self.feasible)
-            if self.objectives is None and self.constraint.metric != task.objective.report_metric:
-                self.objectives = ParetoObjectives(task.objective.report_metric, self.constraint.metric,
+            if self.objectives is None and self.constraint.metric != task.report_metric:
+                self.objectives = ParetoObjectives(task.report_metric, self.constraint.metric,
                                                    self.constraint.device)
         else:
             self.feasible = np.ones(n, dtype=bool)

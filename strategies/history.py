@@ -9,7 +9,7 @@ earlier one), its report value and its regret. Python and compiled runs produce 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,7 +30,9 @@ class History:
     start_s, end_s : float64 arrays of shape (n_evals,)
         Simulated start and end times, seconds.
     value : float64 array of shape (n_evals,)
-        Search metric of each evaluation.
+        Search metric of each evaluation (the drawn outcome, or the mean with ``noise="mean"``).
+    archs : list or None
+        The evaluated archs, on benchmarks whose archs have no index (``arch_index`` is then -1).
     """
 
     arch_index: np.ndarray
@@ -39,21 +41,23 @@ class History:
     start_s: np.ndarray
     end_s: np.ndarray
     value: np.ndarray
+    archs: list | None = field(default=None, compare=False)
 
     def __len__(self):
         return int(self.arch_index.shape[0])
 
     @classmethod
-    def from_lists(cls, arch_index, fidelity, worker, start_s, end_s, value) -> History:
+    def from_lists(cls, arch_index, fidelity, worker, start_s, end_s, value, archs=None) -> History:
         return cls(
             np.asarray(arch_index, dtype=np.int64), np.asarray(fidelity, dtype=np.int64),
             np.asarray(worker, dtype=np.int64), np.asarray(start_s, dtype=np.float64),
             np.asarray(end_s, dtype=np.float64), np.asarray(value, dtype=np.float64),
+            None if archs is None else list(archs),
         )
 
     def equals(self, other: History) -> bool:
         """Exact equality of every field (bit-for-bit floats)."""
-        return all(
+        return self.archs == other.archs and all(
             np.array_equal(getattr(self, f), getattr(other, f))
             for f in ("arch_index", "fidelity", "worker", "start_s", "end_s", "value")
         )
@@ -72,18 +76,24 @@ def trajectory(history: History, task) -> dict:
     dict of column name -> array of shape (n_evals,)
         ``eval`` (1-based), ``arch_index``, ``fidelity``, ``worker``, ``start_s``, ``end_s``, ``value``,
         ``report`` (report metric of the evaluated arch), ``incumbent_index``, ``incumbent_value``,
-        ``incumbent_report``, ``regret`` (best report value minus incumbent report; >= 0).
+        ``incumbent_report``, ``regret`` (best report value minus incumbent report; >= 0; NaN where no
+        optimum is known), and on non-enumerable benchmarks ``arch`` (the arch as text) and
+        ``incumbent_eval`` (1-based evaluation number of the incumbent).
     """
     n = len(history)
     fid_rank = _fidelity_ranks(history.fidelity, task.fidelities)
     inc_index = np.empty(n, dtype=np.int64)
+    inc_eval = np.empty(n, dtype=np.int64)
     inc_value = np.empty(n, dtype=np.float64)
-    best_rank, best_value, best_index = -1, -np.inf, -1
+    best_rank, best_value, best_index, best_eval = -1, -np.inf, -1, -1
     for i, (r, v, a) in enumerate(zip(fid_rank.tolist(), history.value.tolist(), history.arch_index.tolist())):
         if r > best_rank or (r == best_rank and v > best_value):
-            best_rank, best_value, best_index = r, v, a
+            best_rank, best_value, best_index, best_eval = r, v, a, i
         inc_index[i] = best_index
+        inc_eval[i] = best_eval
         inc_value[i] = best_value
+    if history.archs is not None:
+        return _trajectory_by_arch(history, task, inc_eval, inc_value)
     inc_report = task.report[inc_index] if n else np.empty(0)
     return {
         "eval": np.arange(1, n + 1, dtype=np.int64),
@@ -97,7 +107,29 @@ def trajectory(history: History, task) -> dict:
         "incumbent_index": inc_index,
         "incumbent_value": inc_value,
         "incumbent_report": inc_report,
-        "regret": task.best_report - inc_report,
+        "regret": (task.best_report - inc_report) if task._report_higher else (inc_report - task.best_report),
+    }
+
+
+def _trajectory_by_arch(history: History, task, inc_eval, inc_value) -> dict:
+    """:func:`trajectory` on a non-enumerable benchmark: report values predicted per arch, no regret."""
+    n = len(history)
+    report = task.report_of(history.archs) if n else np.empty(0)
+    return {
+        "eval": np.arange(1, n + 1, dtype=np.int64),
+        "arch_index": history.arch_index,
+        "arch": np.array([str(a) for a in history.archs], dtype=object),
+        "fidelity": history.fidelity,
+        "worker": history.worker,
+        "start_s": history.start_s,
+        "end_s": history.end_s,
+        "value": history.value,
+        "report": report,
+        "incumbent_index": history.arch_index[inc_eval] if n else np.empty(0, dtype=np.int64),
+        "incumbent_eval": inc_eval + 1,
+        "incumbent_value": inc_value,
+        "incumbent_report": report[inc_eval] if n else np.empty(0),
+        "regret": np.full(n, np.nan),
     }
 
 

@@ -4,7 +4,13 @@
 ``ask`` each, worker 0 first). Then, repeatedly, the running evaluation that ends first (ties: the
 lowest worker id) is told to the strategy and recorded, and its worker immediately gets the next
 proposal, starting at that end time. An evaluation of arch ``a`` at fidelity ``f`` lasts
-``task.costs[f][a]`` simulated seconds (:mod:`strategies.cost`); nothing sleeps.
+``task.costs[f][a]`` simulated seconds (the benchmark's ``cost``); nothing sleeps.
+
+Noise: with a task that draws outcomes (``Task(noise="draw")``, the default), the k-th *started*
+evaluation takes uniform ``k`` of the run's noise stream, :func:`noise_seed_of` of the run's seed,
+and the benchmark's outcome ``int(u * n)`` among the ``n`` outcomes the arch has. The stream is
+independent of the strategy's own, so every strategy run with seed ``i`` sees the same uniforms
+(common random numbers).
 
 Budgets: ``max_evals`` stops asking once that many evaluations were started (all of them finish
 and are recorded); ``max_time_s`` stops asking at or after that simulated time and drops the
@@ -17,10 +23,93 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from nasbench.errors import NasbenchError
 from strategies.history import FIDELITY_NONE, History
 
-__all__ = ["simulate", "check_budget"]
+__all__ = ["simulate", "check_budget", "noise_seed_of", "NOISE_SPAWN_KEY"]
+
+# spawn-key element that marks a run's noise stream (ASCII "nois"), beside the strategy's own stream
+NOISE_SPAWN_KEY = 0x6E6F6973
+_BLOCK = 256
+
+
+def noise_seed_of(seed) -> np.random.SeedSequence:
+    """The noise stream of a run whose strategy seed is ``seed``.
+
+    ``SeedSequence(root, spawn_key=(i,))`` (seed ``i`` of a comparison) gives
+    ``SeedSequence(root, spawn_key=(i, NOISE_SPAWN_KEY))``; an int ``s`` gives
+    ``SeedSequence(s, spawn_key=(NOISE_SPAWN_KEY,))``; a Generator gives the same derived from the
+    SeedSequence it was made from (its stream is not touched); None gives fresh OS entropy.
+    """
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.Generator):
+        seq = getattr(seed.bit_generator, "seed_seq", None)
+        if isinstance(seq, np.random.SeedSequence):
+            return noise_seed_of(seq)
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE_SPAWN_KEY))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise NasbenchError(
+            f"the noise stream is spawned from the run's seed, which must be a non-negative int or a SeedSequence; "
+            f"got {seed!r}. Pass noise_seed=..., or use Task(..., noise='mean') for noise-free means."
+        )
+    return np.random.SeedSequence(int(seed), spawn_key=(NOISE_SPAWN_KEY,))
+
+
+class _NoiseStream:
+    """Uniforms of a run's noise stream, drawn in blocks (the same sequence as one big draw)."""
+
+    __slots__ = ("_rng", "_buf", "_pos")
+
+    def __init__(self, seed):
+        self._rng = np.random.default_rng(seed)
+        self._buf: list = []
+        self._pos = 0
+
+    def next(self) -> float:
+        if self._pos >= len(self._buf):
+            self._buf = self._rng.random(_BLOCK).tolist()
+            self._pos = 0
+        u = self._buf[self._pos]
+        self._pos += 1
+        return u
+
+
+def _evaluator(task, noise_seed):
+    """A function (arch, fidelity) -> (index, value, cost) for one run; draws its noise uniforms."""
+    stream = _NoiseStream(noise_seed) if task.noise == "draw" else None
+    if not task.enumerable:
+        evaluate = task.evaluate
+
+        def evaluate_any(arch, fidelity):
+            u = stream.next() if stream is not None else 0.0
+            value, cost = evaluate(arch, fidelity, u)
+            return -1, value, cost
+
+        return evaluate_any
+    index_of, costs = task.index_of, task.cost_lists()
+    if stream is None:
+        values = task.value_lists()
+
+        def evaluate_mean(arch, fidelity):
+            index = index_of(arch)
+            return index, values[fidelity][index], costs[fidelity][index]
+
+        return evaluate_mean
+    outcomes = task.outcome_lists()
+    draw = stream.next
+
+    def evaluate_draw(arch, fidelity):
+        index = index_of(arch)
+        options = outcomes[fidelity][index]
+        n = len(options)
+        k = int(draw() * n)
+        return index, options[k if k < n else n - 1], costs[fidelity][index]
+
+    return evaluate_draw
 
 
 def check_budget(n_workers, max_evals, max_time_s) -> None:
@@ -37,7 +126,7 @@ def check_budget(n_workers, max_evals, max_time_s) -> None:
 
 
 def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None,
-             max_time_s: float | None = None) -> History:
+             max_time_s: float | None = None, noise_seed=None) -> History:
     """Run ``strategy`` on ``task`` with simulated asynchronous workers.
 
     Parameters
@@ -48,6 +137,9 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     n_workers : int, default 1
     max_evals : int, optional
     max_time_s : float, optional
+    noise_seed : int or SeedSequence, optional
+        Seed of the run's noise stream (tasks with ``noise="draw"``); default
+        :func:`noise_seed_of` of the strategy's seed.
 
     Returns
     -------
@@ -61,15 +153,17 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     """
     check_budget(n_workers, max_evals, max_time_s)
     strategy.set_fidelities(task.fidelities)
-    values, costs = task.value_lists(), task.cost_lists()  # Python lists: faster scalar indexing
-    index_of = task.index_of
+    if task.noise == "draw" and noise_seed is None:
+        noise_seed = noise_seed_of(strategy.seed)
+    evaluate = _evaluator(task, noise_seed)
     evals_cap = max_evals if max_evals is not None else math.inf
     time_cap = max_time_s if max_time_s is not None else math.inf
     fidelities = set(task.fidelities)
-    out_a, out_f, out_w, out_s, out_e, out_v = [], [], [], [], [], []
+    keep_archs = not task.enumerable
+    out_a, out_f, out_w, out_s, out_e, out_v, out_arch = [], [], [], [], [], [], []
     if n_workers == 1:
-        return _sequential(strategy, values, costs, index_of, fidelities, evals_cap, time_cap)
-    running = [None] * n_workers  # (end, arch, fidelity, index, start)
+        return _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs)
+    running = [None] * n_workers  # (end, arch, fidelity, index, start, value)
     n_started = 0
 
     def start(worker, now):
@@ -77,8 +171,8 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
         arch, fidelity = strategy.ask()
         if fidelity not in fidelities:
             _bad_fidelity(strategy, fidelity, fidelities)
-        index = index_of(arch)
-        running[worker] = (now + costs[fidelity][index], arch, fidelity, index, now)
+        index, value, cost = evaluate(arch, fidelity)
+        running[worker] = (now + cost, arch, fidelity, index, now, value)
         n_started += 1
 
     for w in range(n_workers):
@@ -91,11 +185,12 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
                 worker, first = w, job
         if first is None:
             break
-        end, arch, fidelity, index, begun = first
+        end, arch, fidelity, index, begun, value = first
         if end > time_cap:
             break
-        value = values[fidelity][index]
         strategy.tell(arch, fidelity, value)
+        if keep_archs:
+            out_arch.append(arch)
         out_a.append(index)
         out_f.append(FIDELITY_NONE if fidelity is None else fidelity)
         out_w.append(worker)
@@ -105,7 +200,7 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
         running[worker] = None
         if n_started < evals_cap and end < time_cap:
             start(worker, end)
-    return History.from_lists(out_a, out_f, out_w, out_s, out_e, out_v)
+    return History.from_lists(out_a, out_f, out_w, out_s, out_e, out_v, archs=out_arch if keep_archs else None)
 
 
 def _bad_fidelity(strategy, fidelity, fidelities):
@@ -114,28 +209,30 @@ def _bad_fidelity(strategy, fidelity, fidelities):
     )
 
 
-def _sequential(strategy, values, costs, index_of, fidelities, evals_cap, time_cap) -> History:
+def _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs) -> History:
     """The one-worker case of :func:`simulate`, without the worker bookkeeping (same results)."""
     ask, tell = strategy.ask, strategy.tell
-    out_a, out_f, out_s, out_e, out_v = [], [], [], [], []
+    out_a, out_f, out_s, out_e, out_v, out_arch = [], [], [], [], [], []
     now = 0.0
     n_started = 0
     while n_started < evals_cap and now < time_cap:
         arch, fidelity = ask()
         if fidelity not in fidelities:
             _bad_fidelity(strategy, fidelity, fidelities)
-        index = index_of(arch)
-        end = now + costs[fidelity][index]
+        index, value, cost = evaluate(arch, fidelity)
+        end = now + cost
         n_started += 1
         if end > time_cap:
             break
-        value = values[fidelity][index]
         tell(arch, fidelity, value)
         out_a.append(index)
         out_f.append(fidelity)
         out_s.append(now)
         out_e.append(end)
         out_v.append(value)
+        if keep_archs:
+            out_arch.append(arch)
         now = end
     fid = [FIDELITY_NONE if f is None else f for f in out_f] if None in fidelities else out_f
-    return History.from_lists(out_a, fid, [0] * len(out_a), out_s, out_e, out_v)
+    return History.from_lists(out_a, fid, [0] * len(out_a), out_s, out_e, out_v,
+                              archs=out_arch if keep_archs else None)

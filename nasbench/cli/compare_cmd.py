@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+
+from nasbench.cli._args import add_jobs_arguments, int_at_least, n_processes, positive_float
 
 HELP = "compare search strategies over many seeds and print (and write) a leaderboard"
 
@@ -15,32 +18,44 @@ def add_arguments(parser):
     parser.add_argument("--strategies", default=None, metavar="A,B,...",
                         help="comma-separated strategy names (default: random_search, regularized_evolution, "
                              "local_search, reinforce, bohb; `all` for every one)")
-    parser.add_argument("--seeds", type=int, default=None, metavar="N", help="seeds per strategy (default 50)")
-    parser.add_argument("--seed", type=int, default=None, help="root seed (default 0)")
-    parser.add_argument("--budget", type=int, default=None, metavar="EVALS",
-                        help="evaluations per run (default 100)")
-    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--seeds", type=int_at_least(2, why="a mean with a 95% interval and paired tests need 2 seeds or more"),
+                        default=None, metavar="N",
+                        help="seeds per strategy, at least 2 (default 50)")
+    parser.add_argument("--seed", type=int_at_least(0, 2**63 - 1), default=None, help="root seed (default 0)")
+    parser.add_argument("--budget", type=int_at_least(1), default=None, metavar="EVALS",
+                        help="evaluations per run (default 100); runs that cannot fit in memory are refused "
+                             "before they start")
+    parser.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS",
                         help="simulated seconds per run (alone, or together with --budget)")
-    parser.add_argument("--workers", type=int, default=None, metavar="W",
+    parser.add_argument("--workers", type=int_at_least(1, 65536), default=None, metavar="W",
                         help="parallel asynchronous workers per run on the simulated clock (default 1)")
     parser.add_argument("--search-metric", default=None, help="metric the search maximises (default valid_acc)")
-    parser.add_argument("--search-fidelity", type=int, default=None,
+    parser.add_argument("--search-fidelity", type=int_at_least(0), default=None,
                         help="fidelity of the search metric (default: its highest)")
     parser.add_argument("--report-metric", default=None, help="metric reported and used for regret (default test_acc)")
-    parser.add_argument("--report-fidelity", type=int, default=None, help="(default: its highest)")
+    parser.add_argument("--report-fidelity", type=int_at_least(0), default=None, help="(default: its highest)")
     parser.add_argument("--constraint", default=None, metavar="'METRIC[@DEVICE] OP BOUND'",
                         help="evaluate only archs meeting it, e.g. 'latency_ms@pixel3 <= 10'; regret is then "
-                             "measured against the best feasible arch")
+                             "measured against the best feasible arch (a constraint on the report or a test "
+                             "metric is refused: test-set leakage)")
     parser.add_argument("--objectives", default=None, metavar="ACC,COST[@DEVICE]",
                         help="multi-objective mode, e.g. test_acc,latency_ms@pixel3: rank by the hypervolume of "
                              "the evaluated archs (accuracy up, cost down); allows the strategy pareto_evolution")
     parser.add_argument("--hv-reference", default=None, metavar="ACC,COST",
                         help="hypervolume reference point (default: median feasible accuracy, and the "
                              "constraint's bound or the largest cost)")
+    parser.add_argument("--noise", default=None, choices=("draw", "mean"),
+                        help="draw (default): each evaluation returns one training outcome (a table seed, a "
+                             "surrogate noise sample, a training run), the same draws for every strategy; "
+                             "mean: the noise-free mean over outcomes")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="write leaderboard.md/.csv, stats.json, PNG plots, trajectories.parquet and "
-                             "manifest.json here (default: print only)")
-    parser.add_argument("--jobs", type=int, default=None, help="processes for the Python runs (default: up to 2)")
+                             "manifest.json (last) into this new folder, whole: checked before the run, locked "
+                             "while it runs, moved into place at the end (default: print only)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out when it holds a finished compare run (the whole folder, with its "
+                             "validate/ and weight-sharing files); a folder of other files is never replaced")
+    add_jobs_arguments(parser, default_text="for the Python runs; default: up to 2")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
                         help="where the Python runs go: local processes (default) or Ray tasks "
                              "(pip install \"nasbench[distributed]\"); results are identical")
@@ -69,6 +84,7 @@ def run(args) -> int:
         write_outputs,
     )
     from strategies.registry import STRATEGIES
+    from strategies._outdir import COMPARE_EXTRAS, check_destination, folder_lock, is_finished_compare_run
 
     strategies = args.strategies
     if strategies is not None and strategies.strip() == "all":
@@ -80,7 +96,8 @@ def run(args) -> int:
                  if v is not None}
     overrides = {"benchmark": args.name, "strategies": strategies, "n_seeds": args.seeds, "seed": args.seed,
                  "max_evals": args.budget, "n_workers": args.workers, "constraint": args.constraint,
-                 "objectives": args.objectives, "hv_reference": _reference(args.hv_reference)}
+                 "objectives": args.objectives, "hv_reference": _reference(args.hv_reference),
+                 "noise": args.noise}
     if args.time_budget is not None:
         overrides["max_time_s"] = args.time_budget
         if args.budget is None:
@@ -97,24 +114,43 @@ def run(args) -> int:
         if objective:
             given["objective"] = objective
         config = CompareConfig(**given)
+    if args.out is None and args.overwrite:
+        from nasbench.errors import NasbenchError
+
+        raise NasbenchError("--overwrite applies to --out DIR; got --overwrite without --out. Add --out, or drop "
+                            "--overwrite.")
+    with contextlib.ExitStack() as stack:
+        if args.out is not None:  # before the run: a destination that cannot take the results costs nothing
+            check_destination(args.out, flag="--out", overwrite=args.overwrite, is_finished=is_finished_compare_run,
+                              extras=COMPARE_EXTRAS)
+            stack.enter_context(folder_lock(args.out, flag="--out"))
+        result = _run(args, config, run_compare)
+        print(leaderboard_markdown(result), end="")
+        if args.out:
+            write_outputs(result, args.out, plots=not args.no_plots, overwrite=args.overwrite)
+            print(f"\nwrote {args.out}/: leaderboard.md, leaderboard.csv, summary.csv, stats.json, "
+                  f"trajectories.parquet, *.png, manifest.json")
+    return 0
+
+
+def _run(args, config, run_compare):
+    from strategies._limits import estimate_bytes
+
     progress = None if args.quiet else (lambda line: print(f"compare: {line}", file=sys.stderr, flush=True))
     if progress:
-        progress(f"{config.benchmark}: {', '.join(config.strategies)} x {config.n_seeds} seeds")
+        size = "" if config.max_evals is None else \
+            f" ({len(config.strategies) * config.n_seeds * config.max_evals} evaluations, about " \
+            f"{estimate_bytes(len(config.strategies) * config.n_seeds * config.max_evals) / 2**20:.0f} MiB)"
+        progress(f"{config.benchmark}: {', '.join(config.strategies)} x {config.n_seeds} seeds{size}")
     if args.executor == "ray":
         from strategies.executors import make_executor
 
-        with make_executor("ray", n_jobs=args.jobs or 1, address=args.address) as executor:
-            result = run_compare(config, progress=progress, executor=executor)
-    else:
-        if args.address is not None:
-            from nasbench.errors import NasbenchError
+        with make_executor("ray", n_jobs=n_processes(args.jobs, args.oversubscribe, default=1),
+                           address=args.address) as executor:
+            return run_compare(config, progress=progress, executor=executor)
+    if args.address is not None:
+        from nasbench.errors import NasbenchError
 
-            raise NasbenchError(f"--address applies to --executor ray only; got --address {args.address} "
-                                "with the local executor. Add --executor ray, or drop --address.")
-        result = run_compare(config, n_jobs=args.jobs, progress=progress)
-    print(leaderboard_markdown(result), end="")
-    if args.out:
-        write_outputs(result, args.out, plots=not args.no_plots)
-        print(f"\nwrote {args.out}/: leaderboard.md, leaderboard.csv, summary.csv, stats.json, "
-              f"trajectories.parquet, *.png, manifest.json")
-    return 0
+        raise NasbenchError(f"--address applies to --executor ray only; got --address {args.address} "
+                            "with the local executor. Add --executor ray, or drop --address.")
+    return run_compare(config, n_jobs=n_processes(args.jobs, args.oversubscribe), progress=progress)

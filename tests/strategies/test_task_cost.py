@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from nasbench.errors import MissingValueError, UnknownNameError
+from nasbench.errors import MissingValueError, NasbenchError, UnknownNameError
 from strategies import Objective, Task
-from strategies.cost import ESTIMATE_NAME
+from nasbench.benchmarks._cost import ESTIMATE_NAME
 
 
 def test_defaults_search_valid_report_test(task, synthetic_bench):
@@ -28,10 +28,9 @@ def test_costs_measured_where_present_else_named_estimate(task, synthetic_bench)
     assert np.median(np.abs(cost[1000:] - true[1000:])) < 50
 
 
-def test_unit_cost_without_a_cost_metric(synthetic_bench):
-    t = Task(synthetic_bench, Objective(cost_metric="latency_ms"))
-    assert t.costs[200][0] == 1.0 and t.costs[12][0] == pytest.approx(12 / 200)
-    assert t.cost_info["per_fidelity"]["200"]["source"] == "unit_cost"
+def test_cost_is_the_training_time_of_the_searched_run(synthetic_bench):
+    with pytest.raises(NasbenchError, match="cost_metric must be 'train_time_s'; got 'latency_ms'"):
+        Task(synthetic_bench, Objective(cost_metric="latency_ms"))
 
 
 def test_search_fidelity_is_configurable(synthetic_bench):
@@ -42,22 +41,19 @@ def test_search_fidelity_is_configurable(synthetic_bench):
 @pytest.mark.parametrize("objective, error, match", [
     (Objective(search_metric="nope"), UnknownNameError, "has no metric 'nope'"),
     (Objective(search_fidelity=50), UnknownNameError, "has no fidelity 50"),
-    (Objective(search_metric="train_time_s"), MissingValueError, "lacks train_time_s at fidelity 12 for 14625"),
+    (Objective(report_metric="train_time_s", report_fidelity=12), MissingValueError,
+     "lacks train_time_s at fidelity 12 for 14625"),
 ])
 def test_task_errors(synthetic_bench, objective, error, match):
     with pytest.raises(error, match=match):
         Task(synthetic_bench, objective)
 
 
-def test_task_needs_whole_columns(synthetic_bench):
-    class QueryOnly:
-        space, metrics = synthetic_bench.space, synthetic_bench.metrics
-
-        def __repr__(self):
-            return "QueryOnly()"
-
-    with pytest.raises(UnknownNameError, match="needs a benchmark that gives whole columns .*; QueryOnly\\(\\) does not"):
-        Task(QueryOnly())
+def test_task_refuses_a_lower_is_better_search_metric_and_unknown_noise(synthetic_bench):
+    with pytest.raises(NasbenchError, match="train_time_s of .* is lower-is-better; searches maximise"):
+        Task(synthetic_bench, Objective(search_metric="train_time_s"))
+    with pytest.raises(UnknownNameError, match="noise must be one of 'draw', 'mean'; got 'loud'"):
+        Task(synthetic_bench, noise="loud")
 
 
 def test_cifar10_defaults_and_cost_estimate(cifar10_task):
