@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 
 import numpy as np
 
-from nasbench.errors import MissingDataError, NasbenchError, DataIntegrityError
+from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 from nasbench.training._deps import require_sklearn
+from tabular_data.safe_pickle import NUMPY_ARRAYS, load_file
 
 __all__ = ["DataSplit", "load_digits", "load_cifar10", "stratified_order", "N_DIGITS"]
 
@@ -183,13 +183,14 @@ def _read_batch(path: str):
             "(python version of CIFAR-10) that holds data_batch_1..5 and test_batch; nasbench does "
             "not download it."
         )
-    # The CIFAR-10 python batches are pickles by format; only load files you trust.
-    with open(path, "rb") as fh:
-        batch = pickle.load(fh, encoding="bytes")
+    # The CIFAR-10 python batches are pickles by format: read them with an unpickler that builds only
+    # dicts, lists, strings, numbers and numpy arrays, so a code payload in --data-dir never runs.
+    batch, _, _ = load_file(path, NUMPY_ARRAYS, expected="a CIFAR-10 python batch (a dict of numpy arrays and lists)",
+                            hint="Use the files from cifar-10-python.tar.gz.", encoding="bytes")
     try:
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (KeyError, TypeError, IndexError):
+    except (KeyError, TypeError, IndexError, ValueError):
         raise DataIntegrityError(
             f"{path!r} is not a CIFAR-10 python batch: expected a dict with b'data' and b'labels'. "
             "Use the files from cifar-10-python.tar.gz."

@@ -4,8 +4,9 @@ HELP (Lee et al., NeurIPS 2021; repository ``HayeonLee/HELP``, MIT licence) ship
 configuration, ``data/nasbench201/latency/<device>.pt``: a ``torch.save`` zip archive whose
 ``archive/data.pkl`` is a plain pickled Python list of 15625 latencies in milliseconds, indexed by the
 NB201 index, plus ``str_arch2idx.pt`` (arch string -> NB201 index). The lists contain no tensors, so
-they are read here without torch, through an unpickler that refuses everything except plain lists,
-dicts, floats, ints and strings (a ``.pt`` file is a pickle and could otherwise run code).
+they are read here without torch, through :mod:`tabular_data.safe_pickle`'s unpickler, which refuses
+everything except plain lists, dicts, floats, ints and strings (a ``.pt`` file is a pickle and could
+otherwise run code).
 
 The derived ``help_nb201_latency_ms.csv`` (``arch_idx, arch_str`` then one column per device, the same
 numbers) is accepted when the ``.pt`` originals are absent.
@@ -26,8 +27,6 @@ Caveats recorded in the manifest (see ``shared/data/README.md``):
 from __future__ import annotations
 
 import csv
-import io
-import pickle
 import zipfile
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import numpy as np
 from nasbench.errors import DataIntegrityError, MissingDataError
 from nasbench.spaces.nb201 import N_ARCHS, _string_of_index
 from tabular_data.importers._files import describe_source, find_files
+from tabular_data.safe_pickle import MAX_PICKLE_BYTES, PLAIN, loads
 from tabular_data.store import MetricData, write_table
 
 __all__ = ["import_help_latency", "read_pt_list", "DEVICES", "TABLE_NAME", "table_path"]
@@ -80,21 +80,6 @@ for _hw, _label, _kind in (("pixel3", "Google Pixel 3 (TFLite)", "phone"),
 DEVICES = dict(sorted(DEVICES.items()))
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Unpickles only plain containers and numbers: any class or function reference is refused."""
-
-    _ALLOWED = {("builtins", "list"), ("builtins", "dict"), ("builtins", "float"), ("builtins", "int"),
-                ("builtins", "str")}
-
-    def find_class(self, module, name):
-        if (module, name) in self._ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only plain lists/dicts/numbers")
-
-    def persistent_load(self, pid):  # torch tensors are persistent ids; HELP's lists have none
-        raise pickle.UnpicklingError("refusing a persistent id (a tensor): expected a plain list")
-
-
 def read_pt_list(path) -> object:
     """Read the plain Python object pickled in a ``torch.save`` zip archive, without torch.
 
@@ -122,17 +107,24 @@ def read_pt_list(path) -> object:
                     f"{path}: expected a torch.save zip archive with one data.pkl; found {names or 'none'}. "
                     "Re-download the file from HELP's repository."
                 )
+            size = archive.getinfo(names[0]).file_size
+            if size > MAX_PICKLE_BYTES:  # checked before inflating: a small archive can hold gigabytes
+                raise DataIntegrityError(
+                    f"{path}: expected a data.pkl of at most {MAX_PICKLE_BYTES} bytes; got {size} bytes. "
+                    "Re-download the file from HELP's repository."
+                )
             raw = archive.read(names[0])
     except zipfile.BadZipFile:
         raise DataIntegrityError(
             f"{path} is not a zip archive (torch.save format); re-download it from HELP's repository."
         ) from None
-    try:
-        return _PlainUnpickler(io.BytesIO(raw)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:  # e.g. an unknown compression
         raise DataIntegrityError(
-            f"{path}: data.pkl is not a plain list/dict of numbers ({exc}); this is not HELP's latency file."
+            f"{path}: expected a readable torch.save zip archive; got one that fails ({' '.join(str(exc).split())}). "
+            "Re-download it from HELP's repository."
         ) from None
+    return loads(raw, PLAIN, where=f"{path}: data.pkl", expected="a plain list/dict of numbers",
+                 hint="This is not HELP's latency file; re-download it from HELP's repository.")
 
 
 def _as_latency_column(values, path) -> np.ndarray:

@@ -111,13 +111,25 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _read_frame(path: Path) -> list[dict]:
-    """Rows of a CSV, or of a pandas pickle (the original public format) as dicts of Python values."""
+def _read_frame(path: Path, log=None) -> list[dict]:
+    """Rows of a CSV, or of a pandas pickle (the original public format) as dicts of Python values.
+
+    A pickle is read by :mod:`tabular_data.safe_pickle`'s restricted unpickler, which builds only the
+    pandas and numpy types a DataFrame of numbers and strings holds: a code payload is refused.
+    """
     if path.suffix == ".csv":
         return _read_csv(path)
     import pandas as pd  # the public files are pandas pickles; pandas is only needed here
 
-    frame = pd.read_pickle(path)
+    from tabular_data.safe_pickle import PANDAS_FRAME, load_file
+
+    expected = "a pandas DataFrame pickle of NB201 results"
+    hint = f"Use the published file, or its CSV version ({path.stem}.csv or the one the README names)."
+    frame, digest, published = load_file(path, PANDAS_FRAME, expected=expected, hint=hint)
+    if type(frame) is not pd.DataFrame:
+        raise DataIntegrityError(f"{path}: expected {expected}; got a pickled {type(frame).__name__}. {hint}")
+    if not published and log is not None:
+        log(f"  note: {path.name} (sha256 {digest[:12]}...) differs from the published file; read as plain data")
     return frame.to_dict(orient="records")
 
 
@@ -137,11 +149,22 @@ def _read_nats(path: Path) -> dict[str, np.ndarray]:
             for ds, col in _NATS_COLUMN.items()}
 
 
-def _read_indexed_frame(path: Path, source: str, columns) -> dict[str, np.ndarray]:
-    rows = _read_frame(path)
-    indices = [int(r["arch"]) for r in rows]
+def _read_indexed_frame(path: Path, source: str, columns, log=None) -> dict[str, np.ndarray]:
+    rows = _read_frame(path, log)
+    missing = [c for c in ("arch", "cellstr", *columns) if rows and c not in rows[0]]
+    if missing:
+        raise DataIntegrityError(f"{path}: expected the columns arch, cellstr, {', '.join(columns)}; "
+                                 f"{', '.join(missing)} missing. This is not the expected {source} file.")
+    indices = [_as_index(r["arch"], path) for r in rows]
     _check_strings(source, path, [r["cellstr"] for r in rows], indices)
     return {c: _column({i: _as_float(r[c], path, c, i) for i, r in zip(indices, rows)}) for c in columns}
+
+
+def _as_index(value, path) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise DataIntegrityError(f"{path}: column 'arch' holds {value!r}, expected an NB201 index.") from None
 
 
 def _read_extractor(path: Path) -> dict[str, dict[str, np.ndarray]]:
@@ -293,9 +316,10 @@ def import_nb201(source_dir, data_root, *, log=print) -> list[Path]:
         )
     readers = {
         "nats_bench": _read_nats,
-        "naswot": lambda p: _read_indexed_frame(p, "arch_score_acc", ("params", "valid_top1", "valid_test_top1")),
+        "naswot": lambda p: _read_indexed_frame(p, "arch_score_acc", ("params", "valid_top1", "valid_test_top1"),
+                                                log),
         "minibench": lambda p: _read_indexed_frame(
-            p, "mini-bench", [f"{a}-{b}" for a in _MINI_PREFIX.values() for b in ("test", "val")]),
+            p, "mini-bench", [f"{a}-{b}" for a in _MINI_PREFIX.values() for b in ("test", "val")], log),
         "extractor": _read_extractor,
         "curves": _read_curves,
     }
