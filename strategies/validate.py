@@ -207,6 +207,9 @@ def picks_from_run(run_dir, top_k: int = 3) -> dict:
     ------
     MissingDataError
         If ``run_dir`` holds no compare run.
+    DataIntegrityError
+        If it is not one finished run: half-written, files of two runs mixed, or edited
+        (:func:`strategies._outdir.finished_compare_run`).
     NasbenchError
         If ``top_k`` is not an int >= 1.
     """
@@ -214,13 +217,14 @@ def picks_from_run(run_dir, top_k: int = 3) -> dict:
 
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise NasbenchError(f"top_k must be an int >= 1; got {top_k!r}. Pass for example --top 3.")
+    from strategies._outdir import finished_compare_run
+
     run = Path(run_dir)
-    if not (run / "summary.csv").is_file() or not (run / "manifest.json").is_file():
-        raise MissingDataError(
-            f"{run} holds no compare run (summary.csv and manifest.json expected). "
-            "Create one with `nasbench compare NAME --out DIR`, or pass archs with --archs."
-        )
-    manifest = json.loads((run / "manifest.json").read_text())
+    # one finished run only: its manifest, written last, lists every output with its sha256
+    manifest = finished_compare_run(run)
+    if "summary.csv" not in manifest["outputs"]:
+        raise MissingDataError(f"RUN_DIR {run} lists no summary.csv in its manifest; it is not a compare run "
+                               "validate can read. Create one with `nasbench compare NAME --out DIR`.")
     summary = pd.read_csv(run / "summary.csv")
     groups = {}
     for row in summary.itertuples():

@@ -484,18 +484,22 @@ def merge_into_run(run_dir, results, *, write: bool = True):
     ------
     MissingDataError
         If ``run_dir`` holds no compare run.
+    DataIntegrityError
+        If it is not one finished run: half-written, files of two runs mixed, or edited
+        (:func:`strategies._outdir.finished_compare_run`).
     NasbenchError
         If a result was looked up elsewhere than the run's benchmark and objective.
     """
     import pandas as pd
 
+    from strategies._outdir import finished_compare_run
+
     run = Path(run_dir)
-    if not (run / "leaderboard.csv").is_file() or not (run / "manifest.json").is_file():
-        raise MissingDataError(
-            f"{run} holds no compare run (leaderboard.csv and manifest.json expected). "
-            "Create one with `nasbench compare NAME --out DIR`."
-        )
-    manifest = json.loads((run / "manifest.json").read_text())
+    # one finished run only: its manifest, written last, lists every output with its sha256
+    manifest = finished_compare_run(run, what="--merge-into")
+    if "leaderboard.csv" not in manifest["outputs"]:
+        raise MissingDataError(f"--merge-into {run} lists no leaderboard.csv in its manifest; it is not a compare "
+                               "run to merge into. Create one with `nasbench compare NAME --out DIR`.")
     bench_name = manifest["config"]["benchmark"]
     task = manifest.get("task", {})
     for r in results:

@@ -5,7 +5,10 @@ and ``run(args) -> int``; :data:`COMMANDS` maps names to modules, imported only 
 ``nasbench list`` never imports torch, xgboost or the kernels of other commands.
 
 Errors print one line on stderr (what was expected, what was given, what to do) and exit with
-status 2; ``--debug`` shows the traceback instead.
+status 2: bad flags and values (argparse's usage block is left out; ``--help`` shows it), any
+:class:`~nasbench.errors.NasbenchError`, and system errors on the user's paths (``OSError``,
+``MemoryError``). Anything else is a bug of nasbench: one line saying so, exit status 1.
+``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -33,11 +36,24 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (the flag, what it expects, what was given)."""
+
+    def error(self, message):
+        _say(f"{self.prog}: error: {message} (see `{self.prog} --help`)")
+        raise SystemExit(2)
+
+
+def _say(line: str) -> None:
+    """Print ``line`` as exactly one line on stderr (messages quoting user text may hold newlines)."""
+    print(" ".join(str(line).split()), file=sys.stderr)
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict]:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not overwrite a --debug given before the subcommand
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nasbench",
         description="Fast, honest NAS benchmarks: query tables and surrogates, compare search strategies.",
     )
@@ -53,10 +69,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
 
 
 def main(argv=None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status (0 ok, 2 bad input or environment, 1 a bug, 130 interrupted)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser, modules = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad flag (2, already reported in one line)
+        return exc.code if isinstance(exc.code, int) else 2
     if args.command is None:
         parser.print_help()
         return 2
@@ -65,13 +84,27 @@ def main(argv=None) -> int:
     except NasbenchError as exc:
         if args.debug:
             raise
-        print(f"nasbench {args.command}: error: {exc}", file=sys.stderr)
+        _say(f"nasbench {args.command}: error: {exc}")
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except KeyboardInterrupt:
         print(f"nasbench {args.command}: interrupted", file=sys.stderr)
         return 130
+    except (OSError, MemoryError) as exc:  # the user's files, disk or memory: not a bug of nasbench
+        if args.debug:
+            raise
+        what = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror and exc.filename \
+            else (str(exc) or type(exc).__name__)
+        _say(f"nasbench {args.command}: error: {what}. Check the paths and free space (or memory) and retry; "
+             "--debug shows where it happened.")
+        return 2
+    except Exception as exc:  # a bug: still one line, and the way to the traceback
+        if args.debug:
+            raise
+        _say(f"nasbench {args.command}: internal error ({type(exc).__name__}: {exc}); this is a bug of nasbench. "
+             "Rerun with --debug for the traceback and report it.")
+        return 1
 
 
 def entry_point() -> None:

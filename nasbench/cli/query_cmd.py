@@ -2,6 +2,8 @@
 
 import json
 
+from nasbench.cli._args import ascii_int, int_at_least, number
+
 HELP = "look up one metric of one or more archs"
 
 
@@ -9,27 +11,20 @@ def add_arguments(parser):
     parser.add_argument("name", help="benchmark name, e.g. nb201/cifar10")
     parser.add_argument("archs", nargs="+", metavar="ARCH", help="arch index or arch string")
     parser.add_argument("--metric", required=True, help="metric name, e.g. test_acc")
-    parser.add_argument("--fidelity", type=_number, default=None,
+    parser.add_argument("--fidelity", type=number, default=None,
                         help="fidelity (NB201: training epochs 12 or 200); default: the metric's highest")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=int_at_least(0), default=None,
                         help="sample one training seed with this random seed; default: mean over seeds")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--device", default=None, help="device of --metric latency_ms, e.g. pixel3 "
                         "(`nasbench latency devices` lists them)")
 
 
-def _number(text: str):
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
-
-
 def run(args) -> int:
     import nasbench
 
     bench = nasbench.load(args.name)
-    archs = [int(a) if a.strip().isdigit() else a for a in args.archs]
+    archs = [_arch(a) for a in args.archs]
     if args.device is not None or args.metric == "latency_ms":  # per-device latency: nasbench.cli.latency_cmd
         from nasbench.cli.latency_cmd import print_query
 
@@ -45,6 +40,12 @@ def run(args) -> int:
     ]
     print_rows(rows, args.json)
     return 0
+
+
+def _arch(text: str):
+    """An ARCH argument: an index when written in ASCII digits, else an arch string (checked by the space)."""
+    value = ascii_int(text)
+    return text if value is None else value
 
 
 def print_rows(rows: list[dict], as_json: bool) -> None:

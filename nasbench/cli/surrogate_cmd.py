@@ -14,41 +14,85 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+
+from nasbench.cli._args import int_at_least, number
 
 HELP = "fit, evaluate and check learned surrogate benchmarks"
 
 
-def _number(text: str):
+def _fraction(text: str) -> float:
+    """An argparse type: a share of archs, a number in (0, 1)."""
     try:
-        return int(text)
+        value = float(text)
     except ValueError:
-        return float(text)
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share of the archs in (0, 1), e.g. 0.1; got {text!r}")
+    return value
 
 
 def _float_list(text: str) -> list[float]:
-    return [float(t) for t in text.split(",") if t.strip()]
+    values = [_fraction(t) for t in text.split(",") if t.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected comma-separated shares in (0, 1), e.g. 0.01,0.1; got {text!r}")
+    return values
 
 
 def _int_list(text: str) -> list[int]:
-    return [int(t) for t in text.split(",") if t.strip()]
+    parse = int_at_least(0)
+    values = [parse(t) for t in text.split(",") if t.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected comma-separated ints >= 0, e.g. 0,1,2; got {text!r}")
+    return values
 
 
-def _params(text):
-    """Parse ``--params`` (JSON object) in run(), so a bad value is a one-line NasbenchError."""
+# XGBoost settings --params may change: (kind, low, high, low inclusive); a value outside would make
+# XGBoost fail deep in training (or, for n_estimators < 1, produce no trees at all)
+_XGB_RANGES = {
+    "n_estimators": (int, 1, 100_000, True), "max_depth": (int, 1, 64, True),
+    "learning_rate": (float, 0.0, 1.0, False), "subsample": (float, 0.0, 1.0, False),
+    "colsample_bytree": (float, 0.0, 1.0, False), "min_child_weight": (float, 0.0, 1e6, True),
+    "reg_lambda": (float, 0.0, 1e6, True),
+}
+
+
+def _params(text, model: str = "xgboost"):
+    """Parse and check ``--params`` (JSON object) in run(), so a bad value is a one-line NasbenchError."""
     from nasbench.benchmarks.surrogate import SurrogateConfigError
 
     if text is None:
         return None
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
         raise SurrogateConfigError(
             f"--params takes a JSON object of model settings, e.g. '{{\"n_estimators\": 100}}' (XGBoost) or "
             f"'{{\"epochs\": 100}}' (--model mlp); got {text!r}."
         )
+    if model == "mlp":
+        from surrogates.mlp import _check_params
+
+        try:
+            _check_params(value)
+        except ValueError as exc:
+            raise SurrogateConfigError(f"--params for --model mlp: {exc}.") from None
+        return value
+    for key, v in value.items():
+        if key not in _XGB_RANGES:
+            raise SurrogateConfigError(f"--params: unknown XGBoost setting {key!r}; expected some of "
+                                       f"{sorted(_XGB_RANGES)}.")
+        kind, low, high, low_ok = _XGB_RANGES[key]
+        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        inside = number and (v >= low if low_ok else v > low) and v <= high and (kind is float or float(v).is_integer())
+        if not inside:
+            what = "an int" if kind is int else "a number"
+            raise SurrogateConfigError(f"--params: {key} must be {what} in {'[' if low_ok else '('}{low:g}, {high:g}]; "
+                                       f"got {v!r}.")
     return value
 
 
@@ -56,7 +100,7 @@ def add_arguments(parser):
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     common = {
         "metric": dict(default="test_acc", help="metric to model (default test_acc)"),
-        "fidelity": dict(type=_number, default=None, help="fidelity; default: the metric's highest"),
+        "fidelity": dict(type=number, default=None, help="fidelity; default: the metric's highest"),
         "model": dict(choices=["xgboost", "mlp"], default="xgboost",
                       help="surrogate model: bagged XGBoost (default) or an MLP ensemble (needs torch)"),
     }
@@ -64,11 +108,11 @@ def add_arguments(parser):
     fit.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
     fit.add_argument("--metric", **common["metric"])
     fit.add_argument("--fidelity", **common["fidelity"])
-    fit.add_argument("--train-fraction", type=float, default=0.1, help="share of archs to train on, in (0, 1)")
+    fit.add_argument("--train-fraction", type=_fraction, default=0.1, help="share of archs to train on, in (0, 1)")
     fit.add_argument("--train-indices", default=None, help="file with one training arch index per line")
-    fit.add_argument("--seed", type=int, default=0, help="root seed of split and models (default 0)")
+    fit.add_argument("--seed", type=int_at_least(0), default=0, help="root seed of split and models (default 0)")
     fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
-    fit.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
+    fit.add_argument("--members", type=int_at_least(0, 100), default=5, help="bagged members of the noise model (default 5)")
     fit.add_argument("--model", **common["model"])
     fit.add_argument("--params", default=None, help="model settings as JSON (default: tuned)")
     fit.add_argument("--from", dest="source", default=None,
@@ -95,19 +139,19 @@ def add_arguments(parser):
     fl.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
     fl.add_argument("--metric", required=True, help="e.g. train_time_s, or lc_valid_acc for learning curves")
     fl.add_argument("--fidelity", **common["fidelity"])
-    fl.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    fl.add_argument("--seed", type=int_at_least(0), default=0, help="root seed (default 0)")
     fl.add_argument("--json", action="store_true", help="print JSON")
 
     ch = sub.add_parser("check", help="do strategies rank the same on the surrogate as on the table?")
     ch.add_argument("name", help="tabular benchmark, e.g. nb201/cifar10")
     ch.add_argument("--metric", **common["metric"])
     ch.add_argument("--fidelity", **common["fidelity"])
-    ch.add_argument("--train-fraction", type=float, default=0.1, help="share of archs the surrogate trains on")
+    ch.add_argument("--train-fraction", type=_fraction, default=0.1, help="share of archs the surrogate trains on")
     ch.add_argument("--strategies", default="random_search,regularized_evolution,local_search",
                     help="comma-separated strategy names")
-    ch.add_argument("--seeds", type=int, default=20, help="search repeats per strategy (default 20)")
-    ch.add_argument("--budget", type=int, default=100, help="queries per search (default 100)")
-    ch.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    ch.add_argument("--seeds", type=int_at_least(2, 10_000), default=20, help="search repeats per strategy (default 20)")
+    ch.add_argument("--budget", type=int_at_least(1, 1_000_000), default=100, help="queries per search (default 100)")
+    ch.add_argument("--seed", type=int_at_least(0), default=0, help="root seed (default 0)")
     ch.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -157,7 +201,7 @@ def _fit(args) -> int:
     train = _read_indices(args.train_indices) if args.train_indices else None
     result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
                            seed=args.seed, encoding=args.encoding, train_indices=train, n_members=args.members,
-                           source_dir=args.source, params=_params(args.params), model=args.model)
+                           source_dir=args.source, params=_params(args.params, args.model), model=args.model)
     folder = save_surrogate(result)
     meta = result.metadata
     name = f"{meta['space']}/{meta['dataset']}@surrogate"
@@ -180,7 +224,7 @@ def _eval(args) -> int:
 
     if args.saved:
         return _eval_saved(args)
-    params = _params(args.params)
+    params = _params(args.params, args.model)
     # the XGBoost mean model does not depend on the bagged members; an MLP's mean averages its members
     n_members = 0 if args.model == "xgboost" else 5
     rows = []

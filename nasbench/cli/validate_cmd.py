@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
+from nasbench.cli._args import add_jobs_arguments, ascii_int, int_at_least, n_processes, positive_float
+
 HELP = "train the top archs of a compare run (or given archs) for real and compare with the predictions"
 
 
 def add_arguments(parser):
     parser.add_argument("run_dir", nargs="?", default=None,
                         help="folder of a `nasbench compare --out` run (its final picks are validated)")
-    parser.add_argument("--top", type=int, default=3, metavar="K", help="distinct best picks to train (default 3)")
+    parser.add_argument("--top", type=int_at_least(1), default=3, metavar="K", help="distinct best picks to train (default 3)")
     parser.add_argument("--archs", default=None, metavar="A,B,...",
                         help="NB201 indices or arch strings (';'-separated for strings) instead of a run")
     parser.add_argument("--benchmark", default=None, metavar="NAME",
@@ -20,36 +22,68 @@ def add_arguments(parser):
                         help="data to train on (default digits; cifar10 needs --data-dir)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=int_at_least(1), default=None,
                         help="training epochs (default: nb201/digits's setup for an nb201/digits run, else 10)")
-    parser.add_argument("--C", type=int, default=None, help="channels (default 8; 16 on cifar10)")
-    parser.add_argument("--N", type=int, default=None,
+    parser.add_argument("--C", type=int_at_least(1, 1024), default=None, help="channels (default 8; 16 on cifar10)")
+    parser.add_argument("--N", type=int_at_least(1, 64), default=None,
                         help="cells per stage (default: 2 for an nb201/digits run, else 1 on digits, 5 on cifar10)")
-    parser.add_argument("--lr", type=float, default=None,
+    parser.add_argument("--lr", type=positive_float, default=None,
                         help="peak learning rate (default: nb201/digits's setup for an nb201/digits run, else 0.1)")
-    parser.add_argument("--seeds", type=int, default=1, help="training seeds per arch (default 1)")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument("--seeds", type=int_at_least(1), default=1, help="training seeds per arch (default 1)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="root seed (default 0)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:K")
     parser.add_argument("--latency-device", default=None,
                         help="latency-table device of the predicted latency (default gold_6240, or titan_rtx_1 with CUDA)")
-    parser.add_argument("--latency-repeats", type=int, default=30, help="timed batch-1 passes (0: skip latency)")
+    parser.add_argument("--latency-repeats", type=int_at_least(0, 100000), default=30, help="timed batch-1 passes (0: skip latency)")
     parser.add_argument("--latency-where", default="driver", choices=("driver", "task"),
                         help="time latency here after training (default; no concurrent load) or inside each job")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
                         help="where training jobs run (ray: pip install \"nasbench[distributed]\")")
     parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
-    parser.add_argument("--jobs", type=int, default=1, help="local processes (or CPUs of a local Ray instance)")
+    add_jobs_arguments(parser, default_text="local processes, or CPUs of a local Ray instance; default 1")
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="where to write the report (default RUN_DIR/validate)")
+                        help="a new folder for the report, written whole (default RUN_DIR/validate); an "
+                             "existing report is replaced only with --overwrite")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing report in --out")
     parser.add_argument("--no-plot", action="store_true", help="do not draw validate_scatter.png")
 
 
 def _parse_archs(text: str):
     parts = [p.strip() for p in (text.split(";") if "|" in text else text.split(",")) if p.strip()]
-    return [int(p) if p.lstrip("-").isdigit() else p for p in parts]
+    return [p if ascii_int(p) is None else ascii_int(p) for p in parts]
+
+
+def _is_report(path) -> bool:
+    """True for a folder holding a validate report (validate.json written beside its other files)."""
+    return (path / "validate.json").is_file() and all(
+        p.name in _REPORT_FILES for p in path.iterdir())
+
+
+_REPORT_FILES = {"validate.json", "validate.csv", "validate.md", "validate_scatter.png"}
 
 
 def run(args) -> int:
+    import contextlib
+    from pathlib import Path
+
+    from nasbench.errors import NasbenchError
+    from strategies._outdir import check_destination, folder_lock
+
+    if (args.run_dir is None) == (args.archs is None):
+        raise NasbenchError("give either RUN_DIR (a compare run) or --archs A,B,...; got "
+                            f"{'both' if args.run_dir else 'neither'}.")
+    out = args.out or (str(Path(args.run_dir) / "validate") if args.run_dir else None)
+    if out is None:
+        raise NasbenchError("with --archs, give --out DIR for the report.")
+    # before any training: the report's folder must be able to take it
+    check_destination(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report, kind="validate report")
+    with contextlib.ExitStack() as stack:
+        if args.run_dir is not None:  # a compare --overwrite must not replace the run under our picks
+            stack.enter_context(folder_lock(args.run_dir, flag="RUN_DIR"))
+        return _validate(args, out)
+
+
+def _validate(args, out) -> int:
     from nasbench.errors import NasbenchError
     from strategies.executors import make_executor
     from strategies.validate import (
@@ -60,9 +94,6 @@ def run(args) -> int:
     )
     from nasbench.benchmarks.registry import default_benchmark
 
-    if (args.run_dir is None) == (args.archs is None):
-        raise NasbenchError("give either RUN_DIR (a compare run) or --archs A,B,...; got "
-                            f"{'both' if args.run_dir else 'neither'}.")
     picked_by, objective = None, None
     if args.run_dir is not None:
         picks = picks_from_run(args.run_dir, args.top)
@@ -72,9 +103,6 @@ def run(args) -> int:
                                 "Drop --benchmark to validate a run.")
     else:
         archs, benchmark = _parse_archs(args.archs), args.benchmark or default_benchmark()
-    out = args.out or (f"{args.run_dir}/validate" if args.run_dir else None)
-    if out is None:
-        raise NasbenchError("with --archs, give --out DIR for the report.")
     given = {k: v for k, v in (("epochs", args.epochs), ("C", args.C), ("N", args.N), ("lr", args.lr))
              if v is not None}
     common = dict(n_seeds=args.seeds, seed=args.seed, device=args.device, latency_repeats=args.latency_repeats,
@@ -86,10 +114,15 @@ def run(args) -> int:
         config = ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, **common)
     say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)
     gpus = "auto" if args.executor == "ray" else 0
-    with make_executor(args.executor, n_jobs=args.jobs, address=args.address, gpus_per_task=gpus) as ex:
+    n_jobs = n_processes(args.jobs, args.oversubscribe, default=1)
+    with make_executor(args.executor, n_jobs=n_jobs, address=args.address, gpus_per_task=gpus) as ex:
         report = validate(archs, benchmark, config, objective=objective, executor=ex, picked_by=picked_by,
                           progress=say)
-    write_report(report, out, plot=not args.no_plot)
+    from strategies._outdir import OutputFolder
+
+    with OutputFolder(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report,
+                      kind="validate report") as stage:
+        write_report(report, stage, plot=not args.no_plot)
     from pathlib import Path
 
     print(Path(out, "validate.md").read_text(), end="")

@@ -362,6 +362,11 @@ def archs_to_indices(archs) -> tuple[np.ndarray, bool]:
         True when a single arch was given.
     """
     if isinstance(archs, np.ndarray):
+        if archs.ndim > 1:  # flattening would silently turn a (n, k) table into n*k archs
+            raise InvalidArchError(
+                f"archs as an ndarray must be one index or a 1-D array of them; got shape {archs.shape}. "
+                "Pass archs.ravel() if you mean every entry."
+            )
         if archs.dtype.kind in "iu":
             return np.ascontiguousarray(archs.reshape(-1), dtype=np.int64), archs.ndim == 0
         if archs.dtype.kind not in "OU":
@@ -371,6 +376,12 @@ def archs_to_indices(archs) -> tuple[np.ndarray, bool]:
         archs = archs.tolist()
     if isinstance(archs, (str, NB201Arch, int, np.integer)):
         return np.array([_one_index(archs)], dtype=np.int64), True
+    if isinstance(archs, (bytes, bytearray, memoryview, set, frozenset, dict)):
+        # bytes iterate as ints (b'6111' would be four archs); sets and dicts have no order to answer in
+        raise InvalidArchError(
+            f"archs must be an NB201 index, an arch string, an NB201Arch or a list / 1-D array of these; got "
+            f"{type(archs).__name__} {_short(archs)}. Decode bytes first; pass a list instead of a set or dict."
+        )
     try:
         items = list(archs)
     except TypeError:
@@ -388,11 +399,25 @@ def _one_index(arch) -> int:
         index = _index_of_string().get(arch)
         if index is None:
             stripped = arch.strip()
-            if stripped.lstrip("-").isdigit():
+            body = stripped[1:] if stripped[:1] in "+-" else stripped
+            # ASCII digits only: str.isdigit() also accepts '²' and '٣', which must not become archs
+            if body.isascii() and body.isdigit():
+                if len(body) > 18:
+                    raise InvalidArchError(f"an NB201 index must be an int in [0, {N_ARCHS - 1}]; got {_short(arch)}.")
                 return _check_index(int(stripped))
+            if not stripped.isascii():
+                raise InvalidArchError(
+                    f"an NB201 arch is an index (ASCII digits 0-9) or an arch string like "
+                    f"'|nor_conv_3x3~0|+|...|'; got {_short(arch)}, which holds non-ASCII characters."
+                )
             index = NB201Arch(_parse_string(arch)).index
         return index
     return _check_index(arch)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class NB201Space(SearchSpace):
