@@ -36,9 +36,9 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import glob
 import hashlib
-import importlib.util
 import json
 import os
 import platform
@@ -48,15 +48,8 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.benchmarks.base import Benchmark, Cost, check_uniforms
-from nasbench.errors import (
-    DataIntegrityError,
-    InvalidArchError,
-    MissingValueError,
-    NasbenchError,
-    OptionalDependencyError,
-    UnknownNameError,
-    choices_text,
-)
+from nasbench.errors import DataIntegrityError, InvalidArchError, MissingValueError, NasbenchError, UnknownNameError
+from nasbench.errors import choices_text
 from nasbench.rng import as_generator
 
 __all__ = ["Recipe", "RunKey", "TrainingBenchmark", "load_training", "train_one", "read_run", "run_path"]
@@ -124,11 +117,15 @@ class Recipe:
         return {"dataset": "digits", "protocol": "isomorphism-class representative", "train": dict(self.train),
                 "split": list(self.split), "split_seed": self.split_seed, "seeds": list(self.seeds)}
 
-    def digest(self) -> str:
-        """16 hex digits of the SHA-256 of the values-determining fields (seeds excluded: one file per seed)."""
+    @functools.cached_property  # in the instance's __dict__ (allowed on a frozen dataclass); read per cache lookup
+    def _digest(self) -> str:
         fields = self.to_dict()
         fields.pop("seeds")
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+    def digest(self) -> str:
+        """16 hex digits of the SHA-256 of the values-determining fields (seeds excluded: one file per seed)."""
+        return self._digest
 
     @classmethod
     def from_table(cls, name: str = SOURCE_TABLE) -> "Recipe":
@@ -359,6 +356,9 @@ class TrainingBenchmark(Benchmark):
         self.recipe = Recipe.from_table() if recipe is None else recipe
         if not isinstance(self.recipe, Recipe):
             raise NasbenchError(f"recipe must be a Recipe; got {type(self.recipe).__name__}.")
+        from nasbench.training.trainer import resolve_device
+
+        resolve_device(device)  # a bad name or a missing CUDA fails here, not at the first training
         self.name = name
         self.space = get_space("nb201")
         self.device = device
@@ -388,18 +388,19 @@ class TrainingBenchmark(Benchmark):
         live = (f"measured by live training on this machine (recipe {r.digest()}, trained on demand and cached per "
                 "arch and seed)")
         seeds_txt = f"training seeds {list(r.seeds)}"
+        bn = " (BatchNorm statistics recomputed from training images first)" if r.train["bn_recalibration"] else ""
         text = {
             "train_loss": ("nats", "mean cross-entropy (nats) over the epoch's training mini-batches, measured during "
                                    "the epoch"),
             "train_acc": ("%", "accuracy (%) on the epoch's training mini-batches, measured during the epoch"),
-            "valid_acc": ("%", f"accuracy (%) on the {r.split[1]} validation images after the epoch"),
-            "test_acc": ("%", f"accuracy (%) on the {r.split[2]} test images after the epoch"),
+            "valid_acc": ("%", f"accuracy (%) on the {r.split[1]} validation images after the epoch{bn}"),
+            "test_acc": ("%", f"accuracy (%) on the {r.split[2]} test images after the epoch{bn}"),
         }
         epochs = tuple(range(1, E + 1))
         out = {}
-        for m, (unit, about) in text.items():
-            out[m] = MetricInfo(m, unit, f"{about}; {live}", epochs, f"training epochs (epoch on the {E}-epoch "
-                                f"schedule's curve)", seeds_txt, len(r.seeds),
+        for m, (unit, about) in text.items():  # fidelity f: after epoch f of the E-epoch schedule, as the table
+            out[m] = MetricInfo(m, unit, f"{about} (epoch f of the {E}-epoch schedule); {live}", epochs,
+                                "training epochs", seeds_txt, len(r.seeds),
                                 tuple({"fidelity": f, "n_archs_mean": n, "n_archs_seeds": n} for f in epochs),
                                 ("live training",))
         out["train_time_s"] = MetricInfo(

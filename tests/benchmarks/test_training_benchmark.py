@@ -85,7 +85,8 @@ def test_name_loads_the_table_recipe_and_its_metric_meanings(tmp_path, monkeypat
     assert "live training" in bench.metrics["valid_acc"].description
     assert bench.higher_is_better("valid_acc") and not bench.higher_is_better("train_time_s")
     assert bench.default_fidelity("valid_acc") == 4 and bench.default_fidelity("params_m") is None
-    assert bench.noise("valid_acc") == {"source": "training runs", "n_outcomes": 2, "about": bench.noise("valid_acc")["about"]}
+    noise = bench.noise("valid_acc")
+    assert noise == {"source": "training runs", "n_outcomes": 2, "about": noise["about"]}
     assert bench.noise("params_m")["n_outcomes"] == 1
     facts = bench.describe()
     assert json.loads(json.dumps(facts)) == facts and facts["n_runs_cached"] == 0 and facts["kind"] == "train"
@@ -142,6 +143,10 @@ def test_cost_charges_the_measured_training_time(tiny, calls):
     full = tiny.cost([9])
     assert full.seconds[0] == np.mean([r.train_time_s for a, _, r in calls if a == 9])
     assert tiny.cost([9], metric="params_m").seconds[0] == full.seconds[0]
+    n = len(calls)
+    empty = tiny.cost([], 2, metric="valid_acc")  # provenance without training anything
+    assert empty.seconds.shape == (0,) and empty.provenance["source"] == "measured by live training"
+    assert len(calls) == n
 
 
 def test_errors_are_one_line(tiny, tmp_path):
@@ -164,6 +169,8 @@ def test_errors_are_one_line(tiny, tmp_path):
         (NasbenchError, r"uniforms must have shape \(2,\)", lambda: tiny.query_draws([0, 1], "valid_acc", 1, [0.5])),
         (NasbenchError, r"executor must have a map\(fn, tasks\) method", lambda: tiny.use_executor(object())),
         (NasbenchError, r"recipe must be a Recipe; got dict", lambda: TrainingBenchmark({"C": 4})),
+        (UnknownNameError, r"device must be 'auto', 'cpu', 'cuda' or 'cuda:K'; got 'tpu'",
+         lambda: TrainingBenchmark(Recipe(TINY, TINY_SPLIT), runs_dir=tmp_path, device="tpu")),
         (NasbenchError, r"seeds must be distinct non-negative ints; got \(0, 0\)",
          lambda: Recipe(TINY, TINY_SPLIT, seeds=(0, 0))),
         (NasbenchError, r"split must be \(n_train, n_valid, n_test\); got \(64, 40\)", lambda: Recipe(TINY, (64, 40))),
@@ -231,6 +238,27 @@ def test_an_executor_trains_the_uncached_runs_of_a_batch(tiny, tmp_path, calls):
         third = TrainingBenchmark(Recipe(TINY, TINY_SPLIT), runs_dir=tmp_path / "local", device="cpu",
                                   executor=local)
         assert np.array_equal(third.query([1, 2, 3], "valid_acc", 2), reference)  # deterministic on the CPU
+
+
+def test_ray_tasks_train_a_batch_with_the_local_values(tmp_path):
+    """With ``--executor ray`` the uncached runs of a batch train as Ray tasks (a GPU each where present)."""
+    try:
+        import ray
+    except ImportError:
+        if os.environ.get("NASBENCH_REQUIRE_RAY") == "1":
+            pytest.fail("ray is not installed; NASBENCH_REQUIRE_RAY=1 forbids skipping")
+        pytest.skip('ray is not installed (pip install "nasbench[distributed]")')
+    if ray.is_initialized():
+        pytest.skip("a Ray instance is already running in this process")
+    from strategies.executors import RayExecutor
+
+    recipe = Recipe(TINY, TINY_SPLIT)
+    reference = TrainingBenchmark(recipe, runs_dir=tmp_path / "here", device="cpu").query([1, 2], "valid_acc", 2)
+    with RayExecutor(num_cpus=2, gpus_per_task="auto") as ex:
+        bench = TrainingBenchmark(recipe, runs_dir=tmp_path / "ray", device="cpu", executor=ex)
+        assert np.array_equal(bench.query([1, 2], "valid_acc", 2), reference)
+    record = read_run(bench._key(2, 1))
+    assert record["result"]["device"] == "cpu" and record["machine"]
 
 
 _CHILD = textwrap.dedent("""
