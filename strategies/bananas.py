@@ -8,9 +8,10 @@
   sampling (ITS, the paper's acquisition: one draw from N(ensemble mean, ensemble std)); queue the
   ``batch_size`` best.
 * Encoding: BANANAS's path encoding (one feature per op sequence along an input-to-output path;
-  :mod:`nasbench.encodings`) where the space has one (NB201: 84 features), else one-hot per choice
-  (:mod:`strategies._categorical`). ``encoding=`` names another registered encoding, or
-  ``"choices"`` for the one-hot of the choices.
+  :mod:`nasbench.encodings`) where the space has one (NB201: 84 features, NB101), else one-hot per
+  choice (:mod:`strategies._categorical`) where the space has categorical choices, else the space's
+  first registered encoding (DARTS: adjacency one-hot, as NASLib's BANANAS uses there).
+  ``encoding=`` names another registered encoding, or ``"choices"`` for the one-hot of the choices.
 """
 
 from __future__ import annotations
@@ -51,8 +52,7 @@ class Bananas(Strategy):
         self.n_parents = check_int("n_parents", n_parents, 1, self.name)
         self.n_ensemble = check_int("n_ensemble", n_ensemble, 2, self.name)
         self.epochs = check_int("epochs", epochs, 1, self.name)
-        self.cat = categorical_of(space)
-        self.encoding, self.encode = _encoder(space, self.cat, encoding)
+        self.encoding, self.encode = _encoder(space, encoding)
         self.told: dict = {}
         self.asked: set = set()
         self.queue: list = []
@@ -95,20 +95,33 @@ class Bananas(Strategy):
         self.told[arch] = float(value)
 
 
-def _encoder(space, cat, name):
+def _has_choices(space) -> bool:
+    from nasbench.errors import NasbenchError
+
+    try:
+        categorical_of(space)
+    except NasbenchError:
+        return False
+    return True
+
+
+def _encoder(space, name):
     """(resolved name, function archs -> float64 (n, n_features))."""
     from nasbench.encodings import get_encoding, list_encodings
     from nasbench.errors import UnknownNameError
 
     if name == "choices":
-        return name, cat.one_hot
+        return name, categorical_of(space).one_hot
     try:
         available = list_encodings(getattr(space, "name", ""))[space.name]
     except (UnknownNameError, AttributeError, KeyError):
         available = ()
     if name is None:
-        if "path" not in available:
-            return "choices", cat.one_hot
-        name = "path"
+        if "path" in available:
+            name = "path"
+        elif available and not _has_choices(space):
+            name = available[0]
+        else:
+            return "choices", categorical_of(space).one_hot
     encoding = get_encoding(getattr(space, "name", ""), name)
     return name, lambda archs: np.asarray(encoding.encode(list(archs))[0], dtype=np.float64)

@@ -650,7 +650,10 @@ def _score(result: CompareResult) -> None:
         "friedman": lb.friedman(final),
         "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": mean_ranks,
                                         "not_significantly_different": _cliques(mean_ranks, cd)},
-        "pairwise_wilcoxon": lb.pairwise_wilcoxon(final, names),
+        "pairwise_wilcoxon": lb.pairwise_wilcoxon(final, names) if known else [
+            {**p, "mean_difference": sign * p["mean_difference"],
+             "note": f"mean difference of final {task.report_metric} (a - b)"}
+            for p in lb.pairwise_wilcoxon(final, names)],
     }
     if setup is not None:
         for j, name in enumerate(names):
@@ -730,8 +733,12 @@ def leaderboard_markdown(result: CompareResult) -> str:
         + ([f"{c.max_time_s:g} simulated s"] if c.max_time_s is not None else []))
     lines = [
         f"## {c.benchmark}: {len(c.strategies)} strategies x {c.n_seeds} seeds, budget {budget}, "
-        f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}",
+        f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}, {_noise_text(task)}",
         "",
+    ]
+    if task.best_report is None:
+        return _report_markdown(result, lines)
+    lines += [
         f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = "
         f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity}) "
         f"- {task.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
@@ -754,7 +761,42 @@ def leaderboard_markdown(result: CompareResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _noise_text(task) -> str:
+    if task.noise == "mean":
+        return "noise-free means"
+    n = {info["n_outcomes"] for info in task.noise_info()["per_fidelity"].values()}
+    return f"one drawn training outcome per evaluation (of {max(n)} per arch)" if max(n) > 1 else \
+        "no training noise in the data (means)"
+
+
+def _report_markdown(result: CompareResult, lines: list) -> str:
+    """Leaderboard of a benchmark with no known optimum: ranked on the incumbent's report value."""
+    task = result.task
+    rm, sm = task.report_metric, task.objective.search_metric
+    predicted_by = task.describe().get("report_predicted_by")
+    better = "higher" if task._report_higher else "lower"
+    lines += [
+        f"No optimum is known ({task.space.name} is too large to list), so strategies are ranked on the "
+        f"{rm} of the incumbent (best {sm} at fidelity {task.search_fidelity} among the run's evaluations)"
+        + (f", predicted by {predicted_by}" if predicted_by else "") + f"; {better} is better. "
+        f"Anytime = mean of the incumbent's {rm} over the budget. Mean [95% t-interval] over seeds; sorted by "
+        f"mean rank of final {rm}.",
+        "",
+        f"| # | strategy | final {rm} | anytime {rm} | mean rank | evals | simulated s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for k, r in enumerate(result.leaderboard.itertuples(), start=1):
+        lines.append(
+            f"| {k} | {r.strategy} | {_ci(r.final_report_mean, r.final_report_ci_low, r.final_report_ci_high)} "
+            f"| {_ci(r.auc_report_mean, r.auc_report_ci_low, r.auc_report_ci_high)} | {r.mean_rank:.2f} "
+            f"| {r.n_evals_mean:.0f} | {r.sim_time_mean_s:.4g} |"
+        )
+    _stat_lines(result, lines)
+    return "\n".join(lines) + "\n"
+
+
 def _stat_lines(result: CompareResult, lines: list) -> None:
+    what = "final regret" if result.task.best_report is not None else f"final {result.task.report_metric}"
     fr = result.stats["friedman"]
     cd = result.stats["nemenyi_critical_difference"]
     lines.append("")
@@ -762,7 +804,7 @@ def _stat_lines(result: CompareResult, lines: list) -> None:
         lines.append(f"Friedman test: skipped ({fr['skipped']}).")
     else:
         lines.append(
-            f"Friedman test on final regret: chi2({fr['df']}) = {fr['statistic']:.3f}, p = {fr['p_value']:.3g}; "
+            f"Friedman test on {what}: chi2({fr['df']}) = {fr['statistic']:.3f}, p = {fr['p_value']:.3g}; "
             f"Nemenyi critical difference of mean ranks (alpha 0.05) = {cd['cd']:.3f}."
         )
     for p in result.stats["pairwise_wilcoxon"]:
@@ -915,12 +957,15 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
                 skipped[f] = 'matplotlib is not installed: pip install "nasbench[report]"'
         else:
             c, task = result.config, result.task
-            label = f"regret of {task.report_metric} (pp)"
+            label = f"regret of {task.report_metric} (pp)" if task.best_report is not None else \
+                f"{task.report_metric} of the incumbent" + (" (predicted)" if getattr(
+                    task.benchmark.metrics[task.report_metric], "predicted_by", None) else "")
             title = f"{c.benchmark}, {c.n_seeds} seeds, mean and 95% CI"
+            known = task.best_report is not None
             report.plot_curves(out / "regret_vs_evals.png", result.curves["evals"], result.curves["by_evals"],
-                               xlabel="evaluations", ylabel=label, title=title)
+                               xlabel="evaluations", ylabel=label, title=title, regret=known)
             report.plot_curves(out / "regret_vs_time.png", result.curves["time_s"], result.curves["by_time"],
-                               xlabel="simulated time (s)", ylabel=label, title=title, logx=True)
+                               xlabel="simulated time (s)", ylabel=label, title=title, logx=True, regret=known)
             cd = result.stats["nemenyi_critical_difference"]
             report.plot_critical_difference(out / "critical_difference.png", cd["mean_ranks"], cd["cd"],
                                             title=f"mean rank of final regret, {c.n_seeds} seeds (Nemenyi, alpha 0.05)")

@@ -30,7 +30,8 @@ def pyplot():
     return plt
 
 
-def plot_curves(path, x, curves: dict, *, xlabel: str, ylabel: str, title: str, logx: bool = False) -> None:
+def plot_curves(path, x, curves: dict, *, xlabel: str, ylabel: str, title: str, logx: bool = False,
+                regret: bool = True) -> None:
     """Mean curve with a 95% confidence band per strategy.
 
     Parameters
@@ -47,9 +48,9 @@ def plot_curves(path, x, curves: dict, *, xlabel: str, ylabel: str, title: str, 
         ax.fill_between(x, np.maximum(low, 0.0), high, color=color, alpha=0.2, linewidth=0)
     if logx:
         ax.set_xscale("log")
-    # regret spans ~50 pp early and ~0.1 pp late: linear below 0.1, logarithmic above
-    ax.set_yscale("symlog", linthresh=0.1)
-    ax.set_ylim(bottom=0.0)
+    if regret:  # regret spans ~50 pp early and ~0.1 pp late: linear below 0.1, logarithmic above
+        ax.set_yscale("symlog", linthresh=0.1)
+        ax.set_ylim(bottom=0.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
