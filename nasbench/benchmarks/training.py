@@ -52,7 +52,7 @@ from nasbench.errors import DataIntegrityError, InvalidArchError, MissingValueEr
 from nasbench.errors import choices_text
 from nasbench.rng import as_generator
 
-__all__ = ["Recipe", "RunKey", "TrainingBenchmark", "load_training", "train_one", "read_run", "run_path"]
+__all__ = ["Recipe", "RunKey", "TrainingBenchmark", "load_training", "train_one", "read_run"]
 
 SOURCE_TABLE = "nb201/digits"
 NAME = "nb201/digits@train"
@@ -131,12 +131,13 @@ class Recipe:
     def from_table(cls, name: str = SOURCE_TABLE) -> "Recipe":
         """The recipe recorded in the manifest of the table ``name`` (``info.job``)."""
         from nasbench.benchmarks.registry import table_dir
+        from tabular_data.store import Table
 
         found = table_dir(name)
         if found is None:
             raise NasbenchError(f"the table {name} is not available here, so its training recipe is unknown; "
                                 "reinstall nasbench (nb201/digits is embedded) or pass recipe=Recipe(...).")
-        job = json.loads((found[0] / "manifest.json").read_text())["info"]["job"]
+        job = Table(found[0], repair_hint=found[1]).manifest["info"]["job"]  # the manifest's checksum is checked
         return cls(train=job["train"], split=job["split"], split_seed=job["split_seed"], seeds=job["seeds"])
 
 
@@ -165,12 +166,8 @@ class RunKey:
 
     @property
     def path(self) -> Path:
-        return run_path(self.runs_dir, self.recipe, self.arch_index, self.seed)
-
-
-def run_path(runs_dir, recipe: Recipe, arch_index: int, seed: int) -> Path:
-    """Cache file of one run: ``runs_dir/<recipe digest>/<arch index>-s<seed>.json``."""
-    return Path(runs_dir) / recipe.digest() / f"{int(arch_index):05d}-s{int(seed)}.json"
+        """Cache file of the run: ``runs_dir/<recipe digest>/<arch index>-s<seed>.json``."""
+        return Path(self.runs_dir) / self.recipe.digest() / f"{self.arch_index:05d}-s{self.seed}.json"
 
 
 # ------------------------------------------------------------------ the cache
@@ -544,9 +541,7 @@ class TrainingBenchmark(Benchmark):
         u = check_uniforms(uniforms, idx.shape[0])
         S = len(self.recipe.seeds)
         picks = None if metric in STATIC else np.minimum((u * S).astype(np.int64), S - 1)
-        out = self._values(self._representatives(idx), metric, fidelity, picks)
-        self._check_nan(out, idx, metric, fidelity, "nan")
-        return out
+        return self._values(self._representatives(idx), metric, fidelity, picks)  # NaN stays NaN (no `missing`)
 
     def _check_nan(self, out, idx, metric, fidelity, missing) -> None:
         if missing == "raise" and np.isnan(out).any():
