@@ -1,0 +1,92 @@
+"""Noisy evaluations: one drawn training outcome per evaluation, common random numbers across
+strategies, compiled path equal to the Python loop, and ``noise="mean"`` giving the table means.
+
+Runs on the embedded nb201/digits table (2 training seeds per arch), so it needs no downloaded data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nasbench
+from strategies import _reference
+from strategies.fast import run_fast
+from strategies.registry import make_strategy
+from strategies.simulator import noise_seed_of, simulate
+from strategies.task import Task
+
+FAST = ("random_search", "regularized_evolution", "local_search")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return nasbench.load("nb201/digits")
+
+
+@pytest.fixture(scope="module")
+def noisy(digits):
+    return Task(digits)
+
+
+def _expected_values(task, history, seed):
+    """Each evaluation's value rebuilt from the noise stream: outcome int(u_k * n) of the k-th eval."""
+    u = np.random.default_rng(noise_seed_of(seed)).random(len(history))
+    draws = task.draws[task.search_fidelity]
+    out = []
+    for k, a in enumerate(history.arch_index.tolist()):
+        present = draws[a][~np.isnan(draws[a])]
+        out.append(present[min(int(u[k] * present.size), present.size - 1)])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["random_search", "regularized_evolution", "reinforce"])
+def test_each_evaluation_draws_one_seed_from_the_runs_noise_stream(noisy, name):
+    seed = np.random.SeedSequence(7, spawn_key=(3,))
+    h = simulate(make_strategy(name, noisy.space, seed=seed), noisy, max_evals=60)
+    np.testing.assert_array_equal(h.value, _expected_values(noisy, h, seed))
+    means = noisy.values[noisy.search_fidelity][h.arch_index]
+    assert (h.value != means).mean() > 0.5  # draws, not means (the two seeds of an arch differ)
+
+
+def test_common_random_numbers_across_strategies(noisy):
+    """Every strategy's k-th evaluation uses uniform k of the same stream; an arch evaluated by two
+    strategies at the same step gets the same seed's value."""
+    seed = np.random.SeedSequence(0, spawn_key=(5,))
+    runs = [simulate(make_strategy(n, noisy.space, seed=seed), noisy, max_evals=40) for n in FAST]
+    for h in runs:
+        np.testing.assert_array_equal(h.value, _expected_values(noisy, h, seed))
+    # random search and evolution share their first population_size (10) samples: identical draws there
+    np.testing.assert_array_equal(runs[0].value[:10], runs[1].value[:10])
+
+
+@pytest.mark.parametrize("n_workers", [1, 3])
+@pytest.mark.parametrize("name", FAST)
+def test_compiled_equals_python_with_noise(noisy, name, n_workers):
+    seeds = [np.random.SeedSequence(11, spawn_key=(i,)) for i in range(4)]
+    fast = run_fast(name, noisy, seeds, n_workers=n_workers, max_evals=150)
+    slow = _reference.run_many(name, noisy, seeds, n_workers=n_workers, max_evals=150)
+    for a, b in zip(fast, slow):
+        assert a.equals(b)
+
+
+def test_compiled_equals_python_on_a_time_budget(noisy):
+    seeds = [np.random.SeedSequence(3, spawn_key=(i,)) for i in range(3)]
+    budget = float(np.median(noisy.costs[noisy.search_fidelity])) * 40
+    fast = run_fast("regularized_evolution", noisy, seeds, n_workers=2, max_time_s=budget)
+    slow = _reference.run_many("regularized_evolution", noisy, seeds, n_workers=2, max_time_s=budget)
+    assert all(a.equals(b) for a, b in zip(fast, slow))
+
+
+def test_noise_mean_gives_the_table_means(digits):
+    task = Task(digits, noise="mean")
+    h = simulate(make_strategy("random_search", task.space, seed=1), task, max_evals=50)
+    np.testing.assert_array_equal(h.value, digits.column("valid_acc", 4)[h.arch_index])
+    assert task.describe()["noise"]["mode"] == "mean"
+    assert Task(digits).describe()["noise"]["per_fidelity"]["4"]["n_outcomes"] == 2
+
+
+def test_noise_stream_needs_a_usable_seed(noisy):
+    with pytest.raises(nasbench.NasbenchError, match="must be a non-negative int or a SeedSequence; got 'x'"):
+        noise_seed_of("x")
+    assert noise_seed_of(np.random.default_rng(4)).spawn_key == (noise_seed_of(4).spawn_key)
