@@ -171,12 +171,12 @@ class CompareConfig:
         self._check_constraint_leak(hw)
         if self.hv_reference is not None:
             if self.constraint is None and self.objectives is None:
-                raise NasbenchError("hv_reference (--hv-reference) needs objectives (or a constraint on a static "
-                                    "metric).")
+                raise NasbenchError("hv_reference needs objectives (--objectives), or a constraint on a static "
+                                    "metric (--constraint); got --hv-reference alone.")
             ref = list(self.hv_reference)
             if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                                         for v in ref):
-                raise NasbenchError(f"hv_reference (--hv-reference) must be two finite numbers (accuracy, cost); "
+                raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost; --hv-reference ACC,COST); "
                                     f"got {self.hv_reference!r}.")
             self.hv_reference = [float(v) for v in ref]
         if isinstance(self.strategies, str):
@@ -733,7 +733,7 @@ def leaderboard_markdown(result: CompareResult) -> str:
         + ([f"{c.max_time_s:g} simulated s"] if c.max_time_s is not None else []))
     lines = [
         f"## {c.benchmark}: {len(c.strategies)} strategies x {c.n_seeds} seeds, budget {budget}, "
-        f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}, {_noise_text(task)}",
+        f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}{_noise_text(task)}",
         "",
     ]
     if task.best_report is None:
@@ -762,11 +762,12 @@ def leaderboard_markdown(result: CompareResult) -> str:
 
 
 def _noise_text(task) -> str:
+    """Header suffix: what an evaluation returns (nothing for means, so --noise mean files stay as they were)."""
     if task.noise == "mean":
-        return "noise-free means"
+        return ""
     n = {info["n_outcomes"] for info in task.noise_info()["per_fidelity"].values()}
-    return f"one drawn training outcome per evaluation (of {max(n)} per arch)" if max(n) > 1 else \
-        "no training noise in the data (means)"
+    return f", one drawn training outcome per evaluation (of {max(n)} per arch)" if max(n) > 1 else \
+        ", no training noise in the data (means)"
 
 
 def _report_markdown(result: CompareResult, lines: list) -> str:
