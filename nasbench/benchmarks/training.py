@@ -562,11 +562,15 @@ class TrainingBenchmark(Benchmark):
     def cost(self, archs, fidelity=None, *, metric: str | None = None) -> Cost:
         """Measured training seconds of each arch at ``fidelity``.
 
-        The seconds are the mean ``train_time_s`` (training steps of the whole schedule, evaluation
-        excluded) over the runs of the arch cached so far, times ``fidelity / E`` (every epoch has the
-        same number of steps). An arch with no cached run has its first recipe seed trained now. A
-        static ``metric`` (``params_m``) and ``metric=None`` are charged the full schedule's run.
-        Wall-clock times vary between machines and runs, so costs are measured, not reproducible.
+        The seconds are the measured ``train_time_s`` (training steps of the whole schedule, evaluation
+        excluded) of the arch's run with the recipe's first seed (trained now when not cached), times
+        ``fidelity / E`` (every epoch has the same number of steps). A static ``metric`` (``params_m``)
+        and ``metric=None`` are charged the full schedule's run.
+
+        One fixed run per arch, rather than the run a draw picked (``cost`` does not see the draw) or
+        the mean of the runs cached so far (which changes as more seeds train), makes the cost of an
+        arch the same in every search and in every rerun over the same cache. Wall-clock times vary
+        between machines, so a fresh cache measures new costs.
         """
         E = self.recipe.epochs
         if metric is not None and self.fidelities(metric) == (None,):
@@ -576,17 +580,13 @@ class TrainingBenchmark(Benchmark):
             fid = self._fidelity(metric or "valid_acc", fidelity)
         idx, _ = self._indices(archs if isinstance(archs, (list, tuple, np.ndarray, range)) else [archs])
         reps = self._representatives(idx).tolist()
-        seeds = self.recipe.seeds
-        unseen = [a for a in dict.fromkeys(reps) if all(self._cached((a, s)) is None for s in seeds)]
-        self._runs((a, seeds[0]) for a in unseen)
-        seconds, devices = np.empty(len(reps)), set()
-        for i, a in enumerate(reps):
-            runs = [r for r in (self._cached((a, s)) for s in seeds) if r is not None]
-            seconds[i] = np.mean([r["result"]["train_time_s"] for r in runs]) * fid / E
-            devices.update(r["result"]["device"] for r in runs)
+        seed = self.recipe.seeds[0]
+        runs = self._runs((a, seed) for a in reps)
+        seconds = np.array([runs[(a, seed)]["result"]["train_time_s"] * fid / E for a in reps], dtype=np.float64)
+        devices = sorted({runs[(a, seed)]["result"]["device"] for a in reps})
         return Cost(seconds, {"source": "measured by live training", "metric": "train_time_s", "fidelity": fid,
-                              "devices": sorted(devices), "recipe": self.recipe.digest(),
-                              "about": f"mean measured train_time_s of the arch's cached runs x fidelity / {E}"})
+                              "devices": devices, "recipe": self.recipe.digest(),
+                              "about": f"measured train_time_s of the arch's seed-{seed} run x fidelity / {E}"})
 
     def describe(self) -> dict:
         runs = self.runs_dir / self.recipe.digest()
