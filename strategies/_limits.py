@@ -59,10 +59,10 @@ def check_fits(n_strategies: int, n_seeds: int, max_evals: int, *, available: in
     if have is not None and need > _SHARE * have:
         per_run = BYTES_PER_EVAL * n_strategies * max_evals
         fit_seeds = int(_SHARE * have // per_run) if per_run else 0
+        fit_evals = int(_SHARE * have // (BYTES_PER_EVAL * n_strategies * n_seeds))
         split = (f"at most {fit_seeds} seeds (n_seeds, --seeds) per comparison with this budget"
                  if fit_seeds >= 2 else
-                 f"a budget (max_evals, --budget) of at most {int(_SHARE * have // (BYTES_PER_EVAL * n_strategies * n_seeds))}"
-                 f" evaluations for {n_seeds} seeds")
+                 f"a budget (max_evals, --budget) of at most {fit_evals} evaluations for {n_seeds} seeds")
         raise NasbenchError(
             f"this comparison needs about {_size(need)} of memory ({n_strategies} strategies x {n_seeds} seeds x "
             f"{max_evals} evaluations = {n_evals:.3g} evaluations, ~{BYTES_PER_EVAL} bytes each), but "

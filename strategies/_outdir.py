@@ -86,7 +86,7 @@ def finished_compare_run(path, *, what: str = "RUN_DIR") -> dict:
     run = Path(path)
     hint = "Create one with `nasbench compare NAME --out DIR`."
     if not run.is_dir():
-        raise MissingDataError(f"{what} {run} is not a folder; expected a `nasbench compare --out` run. {hint}")
+        raise MissingDataError(f"{what} {run} holds no finished compare run (it is not a folder). {hint}")
     mpath = run / "manifest.json"
     if not mpath.is_file():
         raise MissingDataError(

@@ -18,7 +18,8 @@ def add_arguments(parser):
     parser.add_argument("--strategies", default=None, metavar="A,B,...",
                         help="comma-separated strategy names (default: random_search, regularized_evolution, "
                              "local_search, reinforce, bohb; `all` for every one)")
-    parser.add_argument("--seeds", type=int_at_least(2, why="a mean with a 95% interval and paired tests need 2 seeds or more"),
+    parser.add_argument("--seeds",
+                        type=int_at_least(2, why="a mean with a 95% interval and paired tests need 2 seeds or more"),
                         default=None, metavar="N",
                         help="seeds per strategy, at least 2 (default 50)")
     parser.add_argument("--seed", type=int_at_least(0, 2**63 - 1), default=None, help="root seed (default 0)")
@@ -137,7 +138,10 @@ def _run(args, config, run_compare):
     from strategies._limits import estimate_bytes
 
     progress = None if args.quiet else (lambda line: print(f"compare: {line}", file=sys.stderr, flush=True))
-    if progress:
+    if progress:  # an unknown or missing benchmark is an error before any progress line
+        from nasbench import load
+
+        load(config.benchmark)
         size = "" if config.max_evals is None else \
             f" ({len(config.strategies) * config.n_seeds * config.max_evals} evaluations, about " \
             f"{estimate_bytes(len(config.strategies) * config.n_seeds * config.max_evals) / 2**20:.0f} MiB)"

@@ -112,7 +112,8 @@ def add_arguments(parser):
     fit.add_argument("--train-indices", default=None, help="file with one training arch index per line")
     fit.add_argument("--seed", type=int_at_least(0), default=0, help="root seed of split and models (default 0)")
     fit.add_argument("--encoding", default=None, help="encoding name (default: the space's default)")
-    fit.add_argument("--members", type=int_at_least(0, 100), default=5, help="bagged members of the noise model (default 5)")
+    fit.add_argument("--members", type=int_at_least(0, 100), default=5,
+                     help="bagged members of the noise model (default 5)")
     fit.add_argument("--model", **common["model"])
     fit.add_argument("--params", default=None, help="model settings as JSON (default: tuned)")
     fit.add_argument("--from", dest="source", default=None,

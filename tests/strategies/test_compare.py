@@ -105,7 +105,7 @@ def test_plots_without_matplotlib_name_the_extra(monkeypatch):
     (dict(strategies=()), NasbenchError, "at least one strategy"),
     (dict(strategies=("bohb", "bohb")), NasbenchError, "each strategy may appear once"),
     (dict(params={"bananas": {}}), NasbenchError, "not among the strategies"),
-    (dict(n_seeds=0), NasbenchError, "n_seeds must be an int >= 1"),
+    (dict(n_seeds=0), NasbenchError, r"n_seeds \(--seeds\) must be an int >= 2"),
     (dict(objective={"metric": "x"}), NasbenchError, "objective keys must be among"),
     (dict(strategies=("nope",)), UnknownNameError, "unknown strategy 'nope'"),
 ])

@@ -133,7 +133,7 @@ def test_tied_predictions_get_a_note_and_the_digits_network_is_timed():
 
 
 def test_validate_errors(tmp_path, validate_data_root):
-    with pytest.raises(MissingDataError, match="holds no compare run"):
+    with pytest.raises(MissingDataError, match="holds no finished compare run"):
         picks_from_run(tmp_path)
     with pytest.raises(NasbenchError, match="top_k must be an int >= 1; got 0"):
         picks_from_run(tmp_path, 0)

@@ -92,7 +92,7 @@ def test_merge_refuses_another_objective(results, compare_run):
     other = lookup(run_copy(results[0]), "nb201/cifar10", {"report_fidelity": 12})
     with pytest.raises(NasbenchError, match="was looked up on .*'test_acc', 12.*reports"):
         merge_into_run(compare_run, [other])
-    with pytest.raises(MissingDataError, match="holds no compare run"):
+    with pytest.raises(MissingDataError, match="holds no finished compare run"):
         merge_into_run(compare_run / "nowhere", results)
 
 
