@@ -253,6 +253,10 @@ class _KeyLock:
         fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
         return self
 
+    @property
+    def held(self) -> bool:
+        return self.fh is not None
+
     def __exit__(self, *exc):
         if self.fh is not None:
             self.fh.close()  # closing releases the flock
@@ -312,12 +316,13 @@ def train_one(key: RunKey) -> dict:
         return record
     path = key.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _KeyLock(path):
+    with _KeyLock(path) as lock:
         record = read_run(key)  # another process may have finished it while we waited
         if record is not None:
             return record
-        for stale in glob.glob(glob.escape(str(path.parent / f".{path.name}.tmp-")) + "*"):
-            os.remove(stale)  # we hold the key: these are left by killed writers
+        if lock.held:  # we hold the key, so these were left by killed writers
+            for stale in glob.glob(glob.escape(str(path.parent / f".{path.name}.tmp-")) + "*"):
+                os.remove(stale)
         return _publish(path, _train(key))
 
 
