@@ -21,7 +21,7 @@ def forest_predict(X, feature, threshold, left, value, roots, depth, tree_lo, tr
 
     X : float32 (n, d) without NaN; node arrays as in :class:`surrogates.forest.Forest`;
     out : float32 (n,). A step goes to ``left[node] + (x >= threshold)``; leaves point to
-    themselves with threshold +inf, so a walk may take more steps than a tree's depth.
+    themselves with threshold NaN, so a walk may take more steps than a tree's depth.
     Eight rows walk each tree together; fewer than eight remaining rows walk four trees at once.
     """
     n = X.shape[0]

@@ -336,7 +336,36 @@ class MLPSurrogate:
         if len(weights) != info["n_members"] or x_mean.shape != (info["n_features"],):
             raise DataIntegrityError(
                 f"{where}: {MLP_FILE} does not match metadata.json (members or features); re-fit it.")
-        model = cls(params=info["params"], n_members=info["n_members"], noise_std=info["noise_std"], seed=info["seed"])
+        _check_state(weights, x_mean, x_scale, y_mean, y_scale, where)
+        from surrogates.io import check_noise_std
+
+        noise_std = check_noise_std(info.get("noise_std"), abs(y_mean) + 10.0 * y_scale, where)
+        model = cls(params=info["params"], n_members=info["n_members"], noise_std=noise_std, seed=info["seed"])
         model._set_state(weights, x_mean, x_scale, y_mean, y_scale)
         return model
+
+
+def _check_state(weights, x_mean, x_scale, y_mean, y_scale, where) -> None:
+    """Every member a chain of finite float32 layers n_features -> h1 -> ... -> 1, finite scalers."""
+    def bad(what):
+        return DataIntegrityError(f"{where}: {MLP_FILE} holds {what}; expected finite weights of layers "
+                                  f"n_features -> hidden -> 1 and positive scales. Re-fit the surrogate.")
+
+    if x_mean.ndim != 1 or x_scale.shape != x_mean.shape or not np.all(np.isfinite(x_mean)) \
+            or not np.all(np.isfinite(x_scale)) or np.any(x_scale <= 0):
+        raise bad(f"feature scalers of shapes {x_mean.shape} and {x_scale.shape} with non-finite or <= 0 values")
+    if not (math.isfinite(y_mean) and math.isfinite(y_scale) and y_scale > 0):
+        raise bad(f"target scaler (mean {y_mean}, scale {y_scale})")
+    for k, member in enumerate(weights):
+        if not 2 <= len(member) <= 5:
+            raise bad(f"member {k} with {len(member)} layers")
+        width = x_mean.shape[0]
+        for i, (w, b) in enumerate(member):
+            last = i == len(member) - 1
+            if w.ndim != 2 or w.shape[1] != width or b.shape != (w.shape[0],) or not 1 <= w.shape[0] <= 4096 \
+                    or (last and w.shape[0] != 1):
+                raise bad(f"member {k} layer {i} of shape {tuple(w.shape)} (bias {tuple(b.shape)}) after width {width}")
+            if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+                raise bad(f"non-finite weights in member {k} layer {i}")
+            width = w.shape[0]
 

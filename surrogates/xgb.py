@@ -211,6 +211,8 @@ class BaggedXGBSurrogate:
         """Every member's predictions, float64 of shape (n_members, n)."""
         check_is_fitted(self)
         X = self.forest_.check_X(X)
+        if self.forest_.n_models < 2:  # no members: shape (0, n), as documented
+            return np.empty((0, X.shape[0]))
         return np.stack([self.forest_.predict(X, k) for k in range(1, self.forest_.n_models)])
 
     def sample(self, X, seed=None) -> np.ndarray:

@@ -684,10 +684,11 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
     """Load ``SPACE/DATASET@surrogate`` from the store (the loader registered for the kind)."""
     from nasbench.encodings import get_encoding
     from nasbench.spaces import get_space
-    from surrogates.io import load_model
+    from surrogates.io import check_binding, load_model
 
     folder = surrogate_dir(space, dataset, root)
-    subdirs = sorted(p.parent for p in folder.glob("*/metadata.json")) if folder.is_dir() else []
+    subdirs = sorted(p.parent for p in folder.glob("*/metadata.json")
+                     if not p.parent.name.startswith(".")) if folder.is_dir() else []  # not a writer's temp folder
     if not subdirs:
         raise MissingDataError(
             f"no surrogate models for {space}/{dataset} in {folder}; fit one with "
@@ -696,6 +697,7 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
     entries = {}
     for sub in subdirs:
         model, meta = load_model(sub)
+        check_binding(sub, meta, _fid_key)  # the folder METRIC@FIDELITY must be what the model was fit for
         if meta.get("space") != space or meta.get("dataset") != dataset:
             raise DataIntegrityError(
                 f"the surrogate model in {sub} was fit for {meta.get('space')}/{meta.get('dataset')}, not "

@@ -6,7 +6,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
-from surrogates.latency.checks import check_latency_column, merge_duplicates
+from surrogates.latency.checks import check_latency_column, merge_duplicates, state_array, state_error, state_number
 
 __all__ = ["CrossDeviceLatencyModel"]
 
@@ -125,10 +125,16 @@ class CrossDeviceLatencyModel:
 
     @classmethod
     def from_state(cls, params: dict, arrays: dict) -> CrossDeviceLatencyModel:
-        model = cls(rank=params["rank"], alpha=params["alpha"])
-        model.factors_ = np.asarray(arrays["factors_"], dtype=np.float64)
-        model.explained_ = np.asarray(arrays["explained_"], dtype=np.float64)
-        model.coef_ = np.asarray(arrays["coef_"], dtype=np.float64)
-        model.intercept_, model.n_measured_ = float(params["intercept_"]), int(params["n_measured_"])
+        """Rebuild a saved model; every field is validated first (DataIntegrityError otherwise)."""
+        rank = state_number(params, "rank", low=1, high=4096, integer=True)
+        model = cls(rank=rank, alpha=state_number(params, "alpha", low=0))
+        model.factors_ = state_array(arrays, "factors_", (None, None))
+        k = model.factors_.shape[1]
+        if k > rank:
+            raise state_error("factors_", f"at most rank={rank} columns", k)
+        model.explained_ = state_array(arrays, "explained_", (k,))
+        model.coef_ = state_array(arrays, "coef_", (k,))
+        model.intercept_ = float(state_number(params, "intercept_"))
+        model.n_measured_ = state_number(params, "n_measured_", low=3, high=2**62, integer=True)
         model.n_archs_ = model.factors_.shape[0]
         return model

@@ -6,6 +6,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError, NasbenchError
 from surrogates.latency._ridge import fit_ridge_gcv
+from surrogates.latency.checks import state_array, state_number
 from surrogates.latency.features import check_ops, one_hot
 
 __all__ = ["AdditiveLatencyModel", "NotFittedError", "check_target"]
@@ -99,9 +100,13 @@ class AdditiveLatencyModel:
                  "alpha_": self.alpha_}, {"op_costs_": self.op_costs_})
 
     @classmethod
-    def from_state(cls, params: dict, arrays: dict) -> AdditiveLatencyModel:
-        model = cls(n_ops=params["n_ops"], reference_op=params["reference_op"])
-        model.op_costs_ = np.asarray(arrays["op_costs_"], dtype=np.float64)
-        model.intercept_, model.alpha_ = float(params["intercept_"]), float(params["alpha_"])
+    def from_state(cls, params: dict, arrays: dict, *, key: str = "op_costs_") -> AdditiveLatencyModel:
+        """Rebuild a saved model; every field is validated first (DataIntegrityError otherwise)."""
+        n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
+        model = cls(n_ops=n_ops, reference_op=state_number(params, "reference_op", low=0, high=n_ops - 1,
+                                                           integer=True))
+        model.op_costs_ = state_array(arrays, key, (None, n_ops))
+        model.intercept_ = float(state_number(params, "intercept_"))
+        model.alpha_ = float(state_number(params, "alpha_", low=0))
         model.n_edges_ = model.op_costs_.shape[0]
         return model

@@ -5,7 +5,8 @@ smallest published NB201 values are ~0.003 ms (HW-NAS-Bench's pixel3 / raspi4 co
 compiler removes) and the slowest devices take seconds, so values outside
 :data:`LATENCY_RANGE_MS` are unit mistakes or corrupt files (1e308 ms is 10^297 years). Repeated
 measurements of one arch must agree: a file that gives one arch two conflicting latencies is refused
-rather than silently averaged or resolved by position.
+rather than silently averaged or resolved by position. Saved latency models are checked field by
+field (:func:`state_number`, :func:`state_array`) before they can predict.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError
 
-__all__ = ["LATENCY_RANGE_MS", "DUPLICATE_RTOL", "check_latency_column", "merge_duplicates"]
+__all__ = ["LATENCY_RANGE_MS", "DUPLICATE_RTOL", "check_latency_column", "merge_duplicates", "state_number",
+           "state_array", "state_error"]
 
 LATENCY_RANGE_MS = (1e-4, 1e6)  # 0.1 microsecond .. 16.7 minutes per inference
 DUPLICATE_RTOL = 1e-6  # repeated rows of one arch must carry the same value (a copy), not two measurements
@@ -82,3 +84,39 @@ def merge_duplicates(archs, y, *, what: str = "measurements") -> tuple[np.ndarra
         )
     keep = np.sort(first)
     return archs[keep], y[keep]
+
+
+def state_number(params: dict, key: str, *, low: float = -np.inf, high: float = np.inf, integer: bool = False):
+    """A scalar of a saved latency model's params: finite, in [low, high], an int where asked.
+
+    Raises
+    ------
+    DataIntegrityError
+        Naming the field, the expected range and the value found.
+    """
+    value = params.get(key) if isinstance(params, dict) else None
+    kind = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value) or not low <= value <= high:
+        raise state_error(key, f"{'an int' if integer else 'a finite number'} in [{low:g}, {high:g}]", value)
+    return value
+
+
+def state_array(arrays: dict, key: str, shape: tuple) -> np.ndarray:
+    """An array of a saved latency model: float64, finite, of ``shape`` (None entries: any length >= 1)."""
+    a = arrays.get(key)
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.ndim != len(shape) or any(
+            (s is None and n < 1) or (s is not None and n != s) for s, n in zip(shape, a.shape)):
+        got = f"{a.dtype} array of shape {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+        raise state_error(key, f"a float array of shape {tuple('n' if s is None else s for s in shape)}", got)
+    if not np.all(np.isfinite(a)):
+        raise state_error(key, "finite values", "NaN or infinite values")
+    return np.asarray(a, dtype=np.float64)
+
+
+def state_error(key, expected, got):
+    """The one-line DataIntegrityError of a saved latency model's field."""
+    from nasbench.errors import DataIntegrityError
+
+    text = repr(got)
+    return DataIntegrityError(f"saved latency model: {key} must be {expected}; got {text[:60]}. The state does not "
+                              "match the model: re-save it (nasbench latency fit --save DIR).")

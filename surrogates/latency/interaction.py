@@ -7,6 +7,7 @@ import numpy as np
 from nasbench.errors import InvalidArchError
 from surrogates.latency._ridge import fit_ridge_gcv
 from surrogates.latency.additive import AdditiveLatencyModel, NotFittedError, check_target
+from surrogates.latency.checks import state_array, state_error, state_number
 from surrogates.latency.features import check_ops, live_edges, one_hot, pairwise
 
 __all__ = ["InteractionLatencyModel"]
@@ -95,9 +96,23 @@ class InteractionLatencyModel:
 
     @classmethod
     def from_state(cls, params: dict, arrays: dict) -> InteractionLatencyModel:
-        model = cls(n_ops=params["n_ops"], edges=[tuple(e) for e in params["edges"]], none_op=params["none_op"])
-        model.additive_ = AdditiveLatencyModel.from_state(params["additive"],
-                                                          {"op_costs_": arrays["additive.op_costs_"]})
-        model.coef_ = np.asarray(arrays["coef_"], dtype=np.float64)
-        model.intercept_, model.alpha_ = float(params["intercept_"]), float(params["alpha_"])
+        """Rebuild a saved model; every field is validated first (DataIntegrityError otherwise)."""
+        n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
+        edges = params.get("edges")
+        if not isinstance(edges, list) or not 1 <= len(edges) <= 256 or not all(
+                isinstance(e, list) and len(e) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in e)
+                and 0 <= e[0] < e[1] <= 256 for e in edges):
+            raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
+        model = cls(n_ops=n_ops, edges=[tuple(e) for e in edges],
+                    none_op=state_number(params, "none_op", low=0, high=n_ops - 1, integer=True))
+        additive = params.get("additive")
+        model.additive_ = AdditiveLatencyModel.from_state(additive if isinstance(additive, dict) else {}, arrays,
+                                                          key="additive.op_costs_")
+        if model.additive_.op_costs_.shape != (len(edges), n_ops) or model.additive_.n_ops != n_ops:
+            raise state_error("additive.op_costs_", f"shape ({len(edges)}, {n_ops})", model.additive_.op_costs_.shape)
+        d = len(edges) * n_ops
+        n_pairs = d * (d - 1) // 2 - len(edges) * n_ops * (n_ops - 1) // 2  # pairs on two different edges
+        model.coef_ = state_array(arrays, "coef_", (d + n_pairs,))
+        model.intercept_ = float(state_number(params, "intercept_"))
+        model.alpha_ = float(state_number(params, "alpha_", low=0))
         return model

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.errors import DataIntegrityError, MissingDataError, UnknownNameError
+from tabular_data.atomic import write_folder
 from tabular_data.store import sha256_file
 
 __all__ = ["save_latency_model", "load_latency_model", "FORMAT"]
@@ -27,7 +27,8 @@ def _kinds() -> dict:
 
 
 def save_latency_model(model, directory, metadata: dict | None = None) -> Path:
-    """Write ``model`` into the folder ``directory`` (replaced if present).
+    """Write ``model`` into the folder ``directory`` (replaced in one step if present: kill-safe and
+    locked, :mod:`tabular_data.atomic`).
 
     Parameters
     ----------
@@ -38,39 +39,60 @@ def save_latency_model(model, directory, metadata: dict | None = None) -> Path:
     from nasbench._version import __version__
 
     params, arrays = model.get_state()
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        np.savez(tmp / "state.npz", **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+
+    def fill(tmp: Path) -> None:
+        with open(tmp / "state.npz", "wb") as fh:
+            np.savez(fh, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": model.kind, "params": params,
                 "state_sha256": sha256_file(tmp / "state.npz"), "nasbench_version": __version__,
                 "numpy_version": np.__version__, "metadata": metadata or {}}
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-        if directory.exists():
-            shutil.rmtree(directory)
-        tmp.rename(directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return directory
+
+    return write_folder(Path(directory), fill, what="the latency model")
+
+
+_MAX_STATE_BYTES = 1 << 30  # uncompressed; the largest real state (factors of 15625 archs) is ~1 MB
+
+
+def _read_state(state: Path) -> dict:
+    """The arrays of ``state.npz``: sizes checked before inflating, no pickles, one-line errors."""
+    bad = "re-save the model (nasbench latency fit --save DIR)"
+    try:
+        with zipfile.ZipFile(state) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+        if total > _MAX_STATE_BYTES:
+            raise DataIntegrityError(f"{state}: expected at most {_MAX_STATE_BYTES} bytes of arrays; got {total}; {bad}.")
+        with np.load(state, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        if isinstance(exc, DataIntegrityError):
+            raise
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise DataIntegrityError(f"{state}: expected an .npz of plain float arrays; got one that fails ({reason}); "
+                                 f"{bad}.") from None
 
 
 def load_latency_model(directory):
-    """Load a model written by :func:`save_latency_model`; returns ``(model, metadata)``."""
+    """Load a model written by :func:`save_latency_model`; returns ``(model, metadata)``.
+
+    The state's sha256 must match, its arrays are read without pickles, and every field the model is
+    built from is validated (:mod:`surrogates.latency.checks`) before it can predict.
+    """
     directory = Path(directory)
     path = directory / "metadata.json"
     if not path.is_file():
         raise MissingDataError(f"no latency model at {directory} (metadata.json missing); fit one with `nasbench latency fit --save DIR`.")
     try:
         meta = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise DataIntegrityError(f"{path} is not valid JSON ({exc}); re-save the model.") from None
-    if meta.get("format") != FORMAT or not isinstance(meta.get("format_version"), int) \
-            or meta["format_version"] > FORMAT_VERSION:
+    except (ValueError, RecursionError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataIntegrityError(f"{path} is not valid JSON ({reason}); re-save the model.") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or isinstance(meta.get("format_version"), bool) \
+            or not isinstance(meta.get("format_version"), int) or meta["format_version"] > FORMAT_VERSION:
+        got = (meta.get("format"), meta.get("format_version")) if isinstance(meta, dict) else (None, None)
         raise DataIntegrityError(
-            f"{path} is not a nasbench latency model this version reads (format {meta.get('format')!r} "
-            f"version {meta.get('format_version')!r}; expected {FORMAT!r} <= {FORMAT_VERSION}); re-save the model."
+            f"{path} is not a nasbench latency model this version reads (format {got[0]!r} "
+            f"version {got[1]!r}; expected {FORMAT!r} <= {FORMAT_VERSION}); re-save the model."
         )
     kinds = _kinds()
     if meta.get("kind") not in kinds:
@@ -78,6 +100,7 @@ def load_latency_model(directory):
     state = directory / "state.npz"
     if not state.is_file() or sha256_file(state) != meta.get("state_sha256"):
         raise DataIntegrityError(f"{state} is missing or does not match its sha256 in metadata.json; re-save the model.")
-    with np.load(state, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    return kinds[meta["kind"]].from_state(meta["params"], arrays), meta["metadata"]
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise DataIntegrityError(f"{path}: expected a 'params' object; got {type(params).__name__}; re-save the model.")
+    return kinds[meta["kind"]].from_state(params, _read_state(state)), meta.get("metadata", {})

@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 
 from nasbench.errors import DataIntegrityError, OptionalDependencyError  # noqa: E402
 from surrogates import NotFittedError  # noqa: E402
-from surrogates.io import load_model, save_model  # noqa: E402
+from surrogates.io import load_model, save_model, write_metadata  # noqa: E402
 from surrogates.mlp import MLP_FILE, MLPSurrogate  # noqa: E402
 
 TINY = {"hidden": [16, 16], "epochs": 15, "batch_size": 32}
@@ -109,13 +109,13 @@ def test_load_refuses_newer_tampered_or_missing_files(tmp_path):
     folder = save_model(MLPSurrogate(TINY, n_members=1).fit(X, y), tmp_path / "m")
     meta_path = folder / "metadata.json"
     doc = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**doc, "model": {**doc["model"], "version": 99}}))
+    write_metadata(folder, {**doc, "model": {**doc["model"], "version": 99}})
     with pytest.raises(DataIntegrityError, match="MLP surrogate version 99 is newer than this nasbench reads"):
         load_model(folder)
-    meta_path.write_text(json.dumps({**doc, "format_version": 99}))
+    write_metadata(folder, {**doc, "format_version": 99})
     with pytest.raises(DataIntegrityError, match="format version 99, newer than this nasbench reads"):
         load_model(folder)
-    meta_path.write_text(json.dumps(doc))
+    write_metadata(folder, doc)
     blob = (folder / MLP_FILE).read_bytes()
     (folder / MLP_FILE).write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
@@ -125,12 +125,12 @@ def test_load_refuses_newer_tampered_or_missing_files(tmp_path):
     junk = b"not a torch file"
     (folder / MLP_FILE).write_bytes(junk)
     files = [{"name": MLP_FILE, "sha256": hashlib.sha256(junk).hexdigest()}]
-    meta_path.write_text(json.dumps({**doc, "model": {**doc["model"], "files": files}}))
+    write_metadata(folder, {**doc, "model": {**doc["model"], "files": files}})
     with pytest.raises(DataIntegrityError, match="cannot read mlp_ensemble.pt .*; re-fit the surrogate") as info:
         load_model(folder)
     assert "\n" not in str(info.value)
     (folder / MLP_FILE).write_bytes(blob)
-    meta_path.write_text(json.dumps({**doc, "model": {**doc["model"], "n_members": 2}}))
+    write_metadata(folder, {**doc, "model": {**doc["model"], "n_members": 2}})
     with pytest.raises(DataIntegrityError, match="mlp_ensemble.pt does not match metadata.json .*; re-fit it"):
         load_model(folder)
     (folder / MLP_FILE).unlink()

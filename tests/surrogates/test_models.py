@@ -9,7 +9,7 @@ pytest.importorskip("xgboost")
 
 from nasbench.errors import DataIntegrityError, MissingDataError  # noqa: E402
 from surrogates import BaggedXGBSurrogate, NotFittedError, XGBSurrogate  # noqa: E402
-from surrogates.io import FORMAT_VERSION, load_model, save_model  # noqa: E402
+from surrogates.io import FORMAT_VERSION, load_model, save_model, write_metadata  # noqa: E402
 
 PARAMS = {"n_estimators": 20, "max_depth": 4}
 
@@ -85,7 +85,8 @@ def test_save_load_roundtrip(tmp_path):
     X, y = _data()
     model = BaggedXGBSurrogate(PARAMS, n_members=2, noise_std=0.1, seed=5).fit(X, y)
     folder = save_model(model, tmp_path / "m", {"space": "nb201"})
-    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "model_0.json", "model_1.json", "model_2.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json", "metadata.sha256", "model_0.json",
+                                                        "model_1.json", "model_2.json"]
     loaded, meta = load_model(folder)
     assert meta["space"] == "nb201" and meta["format_version"] == FORMAT_VERSION
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
@@ -99,19 +100,19 @@ def test_load_rejects_newer_format_tampering_and_absence(tmp_path):
         load_model(tmp_path / "absent")
     meta_path = folder / "metadata.json"
     meta = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**meta, "format_version": FORMAT_VERSION + 1}))
+    write_metadata(folder, {**meta, "format_version": FORMAT_VERSION + 1})
     with pytest.raises(DataIntegrityError, match="newer than this nasbench reads"):
         load_model(folder)
-    meta_path.write_text(json.dumps({**meta, "format": "something-else"}))
+    write_metadata(folder, {**meta, "format": "something-else"})
     with pytest.raises(DataIntegrityError, match="not a nasbench surrogate model"):
         load_model(folder)
-    meta_path.write_text(json.dumps({**meta, "model": {**meta["model"], "kind": "forest"}}))
+    write_metadata(folder, {**meta, "model": {**meta["model"], "kind": "forest"}})
     with pytest.raises(DataIntegrityError, match="unknown surrogate model kind 'forest'; expected 'bagged_xgboost'"):
         load_model(folder)
     meta_path.write_text("{not json")
     with pytest.raises(DataIntegrityError, match="metadata.json is not valid JSON .*; re-fit the surrogate"):
         load_model(folder)
-    meta_path.write_text(json.dumps(meta))
+    write_metadata(folder, meta)
     (folder / "model_1.json").write_bytes(b"{}")
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
         load_model(folder)

@@ -112,17 +112,18 @@ def test_model_from_another_space_is_refused(fitted, tmp_path, monkeypatch):
     dst = surrogate_dir("nb201", "cifar100", root)
     shutil.copytree(src, dst)
     from nasbench.benchmarks.surrogate import load_surrogate
+    from surrogates.io import write_metadata
 
     with pytest.raises(DataIntegrityError, match="was fit for nb201/cifar10, not nb201/cifar100"):
         load_surrogate("nb201", "cifar100", root)
     meta_path = next(dst.glob("*/metadata.json"))
     meta = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**meta, "space": "nb101", "dataset": "cifar100"}))
+    write_metadata(meta_path.parent, {**meta, "space": "nb101", "dataset": "cifar100"})  # sealed edits
     with pytest.raises(DataIntegrityError, match="was fit for nb101/cifar100"):
         load_surrogate("nb201", "cifar100", root)
     with pytest.raises(MissingDataError, match="no surrogate models for nb201/imagenet16-120"):
         load_surrogate("nb201", "imagenet16-120", root)
-    meta_path.write_text(json.dumps({**meta, "dataset": "cifar100", "encoding": "onehot"}))
+    write_metadata(meta_path.parent, {**meta, "dataset": "cifar100", "encoding": "onehot"})
     with pytest.raises(DataIntegrityError, match="model expects 122 features, encoding 'onehot' gives 30; re-fit"):
         load_surrogate("nb201", "cifar100", root)
 
