@@ -2,7 +2,8 @@
 
 Resumable and chunked (see :mod:`nasbench.training.generate`): run the same command again after an
 interrupt to continue; the table is assembled when the last chunk is written (or with
-``--assemble``). The defaults are the setup chosen by the pilot
+``--assemble``). By default it trains in ``$NASBENCH_DATA/_build/nb201-digits`` and writes
+``$NASBENCH_DATA/nb201/digits``; an existing table is refused unless ``--overwrite`` is given. The defaults are the setup chosen by the pilot
 (:data:`nasbench.training.pilot.DIGITS_TRAIN_KWARGS`, :data:`~nasbench.training.pilot.DIGITS_SPLIT`).
 """
 
@@ -17,9 +18,13 @@ HELP = "train every NB201 isomorphism class on digits (resumable, chunked) and w
 
 def add_arguments(parser) -> None:
     parser.add_argument("--build", default=None,
-                        help="build folder of chunk files (default tabular_data/embedded/_build/nb201-digits)")
+                        help="build folder of chunk files (default $NASBENCH_DATA/_build/nb201-digits; --status and "
+                             "--assemble read the committed record of the shipped table when that does not exist)")
     parser.add_argument("--table", default=None,
-                        help="where the table is written (default tabular_data/embedded/nb201/digits)")
+                        help="where the table is written (default $NASBENCH_DATA/nb201/digits; never the shipped "
+                             "table unless named here together with --overwrite)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing table at the destination (default: refuse, before any training)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes, 1 torch thread each (default 2)")
     parser.add_argument("--assemble", action="store_true", help="only assemble the table from a finished build")
     parser.add_argument("--status", action="store_true", help="only print how many chunks are done, with the seed agreement and spread over them")
@@ -61,11 +66,23 @@ def _job(args, build):
     return JobConfig.from_dict(base)
 
 
+def _default_build(args, gen):
+    """The user's build folder; for reading only (--status, --assemble), the committed record of the
+    shipped table when the user has none. Training never writes into the package by default."""
+    from pathlib import Path
+
+    own = gen.default_build()
+    if (args.status or args.assemble) and not (Path(own) / "config.json").exists() \
+            and (gen.shipped_build() / "config.json").exists():
+        return gen.shipped_build()
+    return own
+
+
 def run(args) -> int:
     from nasbench.training import generate as gen
     from nasbench.training.pilot import DIGITS_PILOT
 
-    build = args.build or str(gen._repo_embedded() / gen.DEFAULT_BUILD)
+    build = args.build or str(_default_build(args, gen))
     job = _job(args, build)
     command = "nasbench generate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 \
         else "nasbench generate"
@@ -74,10 +91,10 @@ def run(args) -> int:
         print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0
     if args.assemble:
-        print(gen.assemble(build, args.table, command=command, extra_info=extra))
+        print(gen.assemble(build, args.table, command=command, extra_info=extra, overwrite=args.overwrite))
         return 0
-    table = args.table or str(gen._repo_embedded() / gen.DEFAULT_TABLE)
+    table = args.table or str(gen.default_table())
     out = gen.generate(build, job, workers=args.workers, table=table, command=command, extra_info=extra,
-                       log=lambda s: print(s, flush=True))
+                       log=lambda s: print(s, flush=True), overwrite=args.overwrite)
     print(json.dumps({k: out[k] for k in ("done", "total", "interrupted", "assembled")}), flush=True)
     return 130 if out["interrupted"] else 0

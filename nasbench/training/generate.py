@@ -21,7 +21,13 @@ Work is split into chunks of consecutive class ids. A build folder holds
 torch thread each) and, when every chunk exists, calls :func:`assemble`. SIGINT or SIGTERM stops
 the workers and loses at most the chunks in flight; running the same command again continues.
 :func:`assemble` maps classes to all 15625 archs and writes the table with
-:func:`tabular_data.store.write_table`.
+:func:`tabular_data.store.write_table` (kill-safe: the previous table or the complete new one).
+
+Nothing is written into the installed package by default: the build folder defaults to
+``$NASBENCH_DATA/_build/nb201-digits`` (:func:`default_build`) and the table to
+``$NASBENCH_DATA/nb201/digits`` (:func:`default_table`). An existing table is never replaced without
+``overwrite=True`` (``--overwrite``), and that is checked before any training starts. The committed
+build record of the shipped table (:func:`shipped_build`) is only read.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import numpy as np
 from nasbench.errors import MissingDataError, NasbenchError
 
 __all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "assemble", "chunk_path", "pending_chunks",
+           "default_build", "default_table", "shipped_build", "check_destination",
            "train_chunk", "finished_summary", "class_to_members", "load_chunks", "read_job"]
 
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")
@@ -51,8 +58,46 @@ def _repo_embedded() -> Path:
     return Path(embedded_root())
 
 
-DEFAULT_BUILD = "_build/nb201-digits"  # relative to the embedded tables' folder
+DEFAULT_BUILD = "_build/nb201-digits"  # relative to the embedded tables' folder, and to the data store
 DEFAULT_TABLE = "nb201/digits"
+OVERWRITE_FLAG = "--overwrite (overwrite=True)"
+
+
+def default_build() -> Path:
+    """Where ``nasbench generate`` trains by default: ``$NASBENCH_DATA/_build/nb201-digits``.
+
+    Never the package: the committed build record (:func:`shipped_build`) is read, not written.
+    """
+    from nasbench.paths import data_root
+
+    return data_root() / DEFAULT_BUILD
+
+
+def default_table() -> Path:
+    """Where a generated table goes by default: ``$NASBENCH_DATA/nb201/digits`` (never the package's)."""
+    from nasbench.paths import data_root
+
+    return data_root() / DEFAULT_TABLE
+
+
+def shipped_build() -> Path:
+    """The committed build folder the shipped ``nb201/digits`` was assembled from (read-only)."""
+    return _repo_embedded() / DEFAULT_BUILD
+
+
+def check_destination(table, overwrite: bool) -> None:
+    """Refuse an existing table unless ``overwrite``: checked before any training, so hours of work
+    are not spent only to be refused (and checked again, under a lock, when the table is written)."""
+    from tabular_data.atomic import FolderExistsError
+
+    table = Path(table)
+    if not overwrite and os.path.lexists(table):
+        where = " (the table shipped with nasbench)" if table.resolve() == (_repo_embedded() / DEFAULT_TABLE).resolve() \
+            else ""
+        raise FolderExistsError(
+            f"the table {table}{where} already exists and is kept: expected a new destination, got an existing "
+            f"one; pass --table with a new folder, or {OVERWRITE_FLAG} to replace it."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,7 +265,7 @@ def _worker_run(k: int) -> tuple[int, float, float]:
 def _check_config(build: Path, job: JobConfig) -> None:
     path = build / "config.json"
     if path.exists():
-        stored = json.loads(path.read_text())
+        stored = _read_config(path)
         if stored.get("job") != job.to_dict():
             raise NasbenchError(
                 f"the build folder {build} was started with other settings:\n  stored {stored.get('job')}\n"
@@ -228,9 +273,24 @@ def _check_config(build: Path, job: JobConfig) -> None:
             )
     else:
         build.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(".config.json.tmp")
-        tmp.write_text(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
+        tmp = path.with_name(f".config.json.tmp-{os.getpid()}")  # per process: two starts never share it
+        with open(tmp, "w") as fh:
+            fh.write(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+
+
+def _read_config(path: Path) -> dict:
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError, RecursionError) as exc:
+        raise NasbenchError(f"{path} is not a readable build config ({' '.join(str(exc).split())}); expected the "
+                            "JSON `nasbench generate` writes. Restore it or use another --build.") from None
+    if not isinstance(stored, dict) or not isinstance(stored.get("job"), dict):
+        raise NasbenchError(f"{path}: expected {{\"job\": {{...}}}} as `nasbench generate` writes it; got "
+                            f"{type(stored).__name__}. Restore it or use another --build.")
+    return stored
 
 
 def read_job(build) -> JobConfig:
@@ -238,11 +298,15 @@ def read_job(build) -> JobConfig:
     path = Path(build) / "config.json"
     if not path.exists():
         raise MissingDataError(f"no config.json in {build}: start the job there with `nasbench generate --build {build}`.")
-    return JobConfig.from_dict(json.loads(path.read_text())["job"])
+    try:
+        return JobConfig.from_dict(_read_config(path)["job"])
+    except TypeError as exc:
+        raise NasbenchError(f"{path}: the stored job has unknown or missing fields ({exc}); expected the settings "
+                            "`nasbench generate` writes. Restore it or use another --build.") from None
 
 
 def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: str = "", extra_info=None,
-             log=print) -> dict:
+             log=print, overwrite: bool = False) -> dict:
     """Train every pending chunk of ``job`` into ``build``; assemble the table when all exist.
 
     Parameters
@@ -257,6 +321,8 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
     command, extra_info :
         Recorded in the table's manifest (see :func:`assemble`).
     log : callable
+    overwrite : bool, default False
+        Replace an existing ``table``; without it an existing table is refused before any training.
 
     Returns
     -------
@@ -265,8 +331,10 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
         ``chunk_wall_s`` and ``chunk_cpu_s`` (lists, chunks trained in this call).
     """
     build = Path(build)
+    if table is not None:
+        check_destination(table, overwrite)
     _check_config(build, job)
-    for stale in glob.glob(str(build / ".chunk-*.tmp-*")):
+    for stale in glob.glob(str(build / ".chunk-*.tmp-*")) + glob.glob(str(build / ".config.json.tmp-*")):
         os.remove(stale)
     todo = pending_chunks(build, job)
     log(f"{job.n_chunks - len(todo)}/{job.n_chunks} chunks done; training {len(todo)} "
@@ -312,7 +380,7 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
     left = pending_chunks(build, job)
     assembled = None
     if not left and table is not None and not interrupted:
-        assembled = assemble(build, table, command=command, extra_info=extra_info)
+        assembled = assemble(build, table, command=command, extra_info=extra_info, overwrite=overwrite)
         log(f"table written to {assembled}")
     return {"done": job.n_chunks - len(left), "total": job.n_chunks, "interrupted": interrupted,
             "assembled": None if assembled is None else str(assembled), "chunk_wall_s": walls,
@@ -400,14 +468,17 @@ def _versions() -> dict:
             "scikit-learn": sklearn.__version__, "python": platform.python_version()}
 
 
-def assemble(build, table=None, *, command: str = "", extra_info=None) -> Path:
+def assemble(build, table=None, *, command: str = "", extra_info=None, overwrite: bool = False) -> Path:
     """Write the table of a finished build folder (classes mapped to all 15625 archs).
 
     Parameters
     ----------
     build : path
     table : path or None
-        Destination; default ``tabular_data/embedded/nb201/digits``.
+        Destination; default :func:`default_table` (``$NASBENCH_DATA/nb201/digits``), never the
+        package's shipped table unless named explicitly (and then only with ``overwrite``).
+    overwrite : bool, default False
+        Replace an existing table; otherwise an existing one raises and is kept.
     command : str
         The command that generated the chunks (recorded).
     extra_info : dict or None
@@ -424,7 +495,8 @@ def assemble(build, table=None, *, command: str = "", extra_info=None) -> Path:
 
     build = Path(build)
     job = read_job(build)
-    table = _repo_embedded() / DEFAULT_TABLE if table is None else Path(table)
+    table = default_table() if table is None else Path(table)
+    check_destination(table, overwrite)
     c = load_chunks(build, job)
     E = int(job.train["epochs"])
     epochs = tuple(range(1, E + 1))
@@ -486,4 +558,5 @@ def assemble(build, table=None, *, command: str = "", extra_info=None) -> Path:
     sources = {"generate": {"path": str(build.name), "provenance": "trained by nasbench generate",
                             "chunks": job.n_chunks}}
     return write_table(table, name=DEFAULT_TABLE, space="nb201", dataset="digits", n_archs=len(tt),
-                       metrics=metrics, sources=sources, info=info)
+                       metrics=metrics, sources=sources, info=info, overwrite=overwrite,
+                       overwrite_flag=OVERWRITE_FLAG)
