@@ -412,15 +412,16 @@ def lookup(result: SearchResult, benchmark: str | None = None, objective: dict |
     obj = Objective(**(objective or {}))
     bench = nasbench.load(benchmark)
     sf = obj.search_fidelity if obj.search_fidelity is not None else bench.default_fidelity(obj.search_metric)
-    rf = obj.report_fidelity if obj.report_fidelity is not None else bench.default_fidelity(obj.report_metric)
-    report_col = np.asarray(bench.column(obj.report_metric, rf))
+    rm = obj.report_metric or ("test_acc" if "test_acc" in bench.metrics else obj.search_metric)  # as Task does
+    rf = obj.report_fidelity if obj.report_fidelity is not None else bench.default_fidelity(rm)
+    report_col = np.asarray(bench.column(rm, rf))
     idx = np.asarray(result.arch_index, dtype=np.int64)
     result.benchmark = benchmark
     result.value = np.asarray(bench.query(idx, obj.search_metric, sf, missing="nan"), dtype=np.float64)
     result.report = np.asarray(report_col[idx], dtype=np.float64)
     best = int(np.nanargmax(report_col))
     result.objective = {"search_metric": obj.search_metric, "search_fidelity": sf,
-                        "report_metric": obj.report_metric, "report_fidelity": rf,
+                        "report_metric": rm, "report_fidelity": rf,
                         "best_report": float(report_col[best]), "best_report_arch_index": best}
     return result
 
