@@ -387,6 +387,24 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
             "chunk_cpu_s": cpus}
 
 
+def _read_chunk(path: Path, keys=None) -> dict:
+    """The arrays of one chunk file (plain numeric arrays only: no pickles), one-line errors."""
+    from nasbench.errors import DataIntegrityError
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = {key: z[key] for key in (z.files if keys is None else keys)}
+    except Exception as exc:  # noqa: BLE001 - object arrays, a bad zip, a missing key: the same user error
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise DataIntegrityError(f"{path}: expected a chunk of plain numeric arrays as `nasbench generate` writes; got "
+                                 f"one that fails ({reason}). Delete it and run `nasbench generate` again.") from None
+    bad = [key for key, a in out.items() if a.dtype.kind not in "biuf"]
+    if bad:
+        raise DataIntegrityError(f"{path}: expected numeric arrays; {bad[0]} is {out[bad[0]].dtype}. Delete the chunk "
+                                 "and run `nasbench generate` again.")
+    return out
+
+
 def load_chunks(build, job: JobConfig) -> dict:
     """Concatenate all chunk files of ``build`` in class order (all must exist)."""
     left = pending_chunks(build, job)
@@ -395,10 +413,7 @@ def load_chunks(build, job: JobConfig) -> dict:
             f"{len(left)} of {job.n_chunks} chunks are missing in {build} (first: {left[0]}); "
             "run `nasbench generate` to train them before assembling."
         )
-    parts = []
-    for k in range(job.n_chunks):
-        with np.load(chunk_path(build, k)) as z:
-            parts.append({key: z[key] for key in z.files})
+    parts = [_read_chunk(chunk_path(build, k)) for k in range(job.n_chunks)]
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
     out["seeds"] = parts[0]["seeds"]
     if not np.array_equal(out["class_id"], job.classes):
@@ -425,8 +440,8 @@ def finished_summary(build, job: JobConfig) -> dict:
         return out
     parts = []
     for k in done:
-        with np.load(chunk_path(build, k)) as z:
-            parts.append((z["valid_acc"][:, :, -1], z["test_acc"][:, :, -1], z["train_time_s"]))
+        z = _read_chunk(chunk_path(build, k), ("valid_acc", "test_acc", "train_time_s"))
+        parts.append((z["valid_acc"][:, :, -1], z["test_acc"][:, :, -1], z["train_time_s"]))
     valid, test, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
     out.update(n_classes_done=int(len(valid)), train_time_s_median=float(np.median(times)))
     if valid.shape[1] >= 2 and len(valid) >= 3:
