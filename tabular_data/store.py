@@ -228,15 +228,15 @@ class _Check:
     def __init__(self, path: Path, repair_hint: str):
         self.path, self.hint = path, repair_hint
 
-    def fail(self, field: str, expected: str, got) -> None:
+    def fail(self, field: str, expected: str, got, *, text: str | None = None) -> None:
         raise DataIntegrityError(
-            f"{self.path}: {field} must be {expected}; got {_short(got)}. The manifest is inconsistent; "
+            f"{self.path}: {field} must be {expected}; got {text or _short(got)}. The manifest is inconsistent; "
             f"{self.hint}."
         )
 
     def get(self, d: dict, key: str, where: str):
         if key not in d:
-            self.fail(f"{where}{key}", "present", "nothing (missing key)")
+            self.fail(f"{where}{key}", "present", None, text="nothing (missing key)")
         return d[key]
 
     def str_(self, d, key, where="", optional=False):
