@@ -85,6 +85,7 @@ _FLAGS = {"benchmark": "NAME", "strategies": "--strategies", "n_seeds": "--seeds
           "max_evals": "--budget", "max_time_s": "--time-budget", "n_workers": "--workers",
           "constraint": "--constraint", "objectives": "--objectives", "hv_reference": "--hv-reference",
           "objective": "--search-metric etc.", "params": "config file only",
+          "equal_cost": "--no-equal-cost",
           "search_metric": "--search-metric", "search_fidelity": "--search-fidelity",
           "report_metric": "--report-metric", "report_fidelity": "--report-fidelity", "noise": "--noise"}
 # a mean and 95% interval over seeds, ranks and paired tests need two seeds at least
@@ -131,6 +132,11 @@ class CompareConfig:
         the report metric (:func:`strategies.hardware.parse_objectives`).
     hv_reference : list of 2 float or None
         Hypervolume reference point (accuracy, cost); default: see :class:`strategies.hardware.HardwareSetup`.
+    equal_cost : bool, default True
+        When a multi-fidelity strategy takes part and only ``max_evals`` is given, every strategy gets the
+        same simulated time instead: ``max_evals`` times the median cost of one evaluation at the search
+        fidelity (cheap low-fidelity evaluations must not buy a multi-fidelity strategy more budget, nor
+        cost it less). The manifest and the leaderboard header state the resolved budget.
     noise : {"draw", "mean"}, default "draw"
         ``draw``: each evaluation returns one training outcome drawn from the run's noise stream (common
         random numbers across strategies); ``mean``: the noise-free mean (:class:`strategies.task.Task`).
@@ -149,6 +155,7 @@ class CompareConfig:
     objectives: str | None = None
     hv_reference: list | None = None
     noise: str = "draw"
+    equal_cost: bool = True
 
     def __post_init__(self):
         from strategies import hardware as hw
@@ -248,6 +255,10 @@ class CompareConfig:
                 and not isinstance(self.max_time_s, (bool, np.bool_)) and math.isfinite(self.max_time_s)
                 and self.max_time_s > 0):
             bad("max_time_s", "a finite number of simulated seconds > 0")
+        if self.noise not in ("draw", "mean"):
+            bad("noise", "'draw' or 'mean'")
+        if not isinstance(self.equal_cost, (bool, np.bool_)):
+            bad("equal_cost", "true or false")
         if not isinstance(self.objective, dict) or not all(isinstance(k, str) for k in self.objective):
             bad("objective", f"a table with keys among {[f.name for f in fields(Objective)]}")
         for key in ("search_metric", "report_metric", "cost_metric"):
@@ -507,12 +518,15 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
         task = _task_for(config.benchmark, config.objective, config.noise)
     else:  # runs in this process use the given task (a cached one of the same name may be another table)
         _TASKS[_task_key(config.benchmark, config.objective, task.noise)] = task
+    if executor is not None and hasattr(task.benchmark, "use_executor"):
+        task.benchmark.use_executor(executor)  # live training: batches of runs (report values) go there too
     hardware = _hardware_key(config)
     setup = _setup_for(task, hardware)
     for name in config.strategies:  # validate params and space support before running anything
         _make(name, task, setup, 0, config.params.get(name, {}))
     if n_jobs is None:
         n_jobs = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    config = _equal_cost(config, task, say)
     budget = dict(n_workers=config.n_workers, max_evals=config.max_evals, max_time_s=config.max_time_s)
     histories, paths = {}, {}
     jobs = []
@@ -540,6 +554,28 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     _score(result)
     result.wall_time_s = time.perf_counter() - t0
     return result
+
+
+def _equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
+    """``config`` with an evaluation budget turned into the equal simulated-time budget (see
+    :class:`CompareConfig`, ``equal_cost``) when a multi-fidelity strategy takes part; else unchanged."""
+    from dataclasses import replace
+
+    from strategies.registry import strategy_class
+
+    multi = [s for s in config.strategies if s in STRATEGIES and strategy_class(s).multi_fidelity]
+    if not (config.equal_cost and multi and config.max_time_s is None and task.enumerable
+            and len(task.fidelities) > 1):
+        return config
+    median = float(np.median(task.costs[task.search_fidelity]))
+    seconds = float(f"{config.max_evals * median:.6g}")
+    say(f"equal cost: {', '.join(multi)} evaluate at lower fidelities, so every strategy gets {seconds:g} "
+        f"simulated s ({config.max_evals} x the median {median:.4g} s of one evaluation at fidelity "
+        f"{task.search_fidelity}) instead of {config.max_evals} evaluations")
+    resolved = replace(config, max_evals=None, max_time_s=seconds, equal_cost=False)
+    resolved.equal_cost_from = {"max_evals": config.max_evals, "median_cost_s": median,
+                                "multi_fidelity_strategies": multi}
+    return resolved
 
 
 # ---------------------------------------------------------------- scoring
@@ -731,6 +767,12 @@ def leaderboard_markdown(result: CompareResult) -> str:
     budget = " and ".join(
         ([f"{c.max_evals} evaluations"] if c.max_evals is not None else [])
         + ([f"{c.max_time_s:g} simulated s"] if c.max_time_s is not None else []))
+    origin = getattr(c, "equal_cost_from", None)
+    if origin:
+        budget += (f" (equal cost: {origin['max_evals']} x the median {origin['median_cost_s']:.4g} s of one "
+                   f"evaluation at fidelity {task.search_fidelity}, as {', '.join(origin['multi_fidelity_strategies'])} "
+                   f"{'evaluates' if len(origin['multi_fidelity_strategies']) == 1 else 'evaluate'} at lower "
+                   "fidelities)")
     lines = [
         f"## {c.benchmark}: {len(c.strategies)} strategies x {c.n_seeds} seeds, budget {budget}, "
         f"{c.n_workers} worker{'s' if c.n_workers > 1 else ''}{_noise_text(task)}",
@@ -748,14 +790,14 @@ def leaderboard_markdown(result: CompareResult) -> str:
     if result.setup is not None:
         return _hardware_markdown(result, lines)
     lines += [
-        "| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals |",
-        "|---|---|---|---|---|---|---|",
+        "| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals | simulated s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for k, r in enumerate(result.leaderboard.itertuples(), start=1):
         lines.append(
             f"| {k} | {r.strategy} | {r.final_regret_mean:.3f} [{r.final_regret_ci_low:.3f}, {r.final_regret_ci_high:.3f}] "
             f"| {r.auc_regret_mean:.3f} [{r.auc_regret_ci_low:.3f}, {r.auc_regret_ci_high:.3f}] "
-            f"| {r.mean_rank:.2f} | {r.final_report_mean:.3f} | {r.n_evals_mean:.0f} |"
+            f"| {r.mean_rank:.2f} | {r.final_report_mean:.3f} | {r.n_evals_mean:.0f} | {r.sim_time_mean_s:.4g} |"
         )
     _stat_lines(result, lines)
     return "\n".join(lines) + "\n"
@@ -989,6 +1031,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
         "nasbench_version": __version__,
         "versions": _versions(),
         "config": result.config.to_dict(),
+        **({"equal_cost_from": result.config.equal_cost_from} if hasattr(result.config, "equal_cost_from") else {}),
         "seeds": {"root": result.config.seed, "n_seeds": result.config.n_seeds,
                   "scheme": "seed i of every strategy = numpy SeedSequence(root, spawn_key=(i,)) "
                             "(common random numbers across strategies)"},

@@ -129,7 +129,7 @@ class Task:
             self._tabulate()
         else:
             self.best_report = self.best_report_index = None
-            _, self.cost_info = self._cost_of([self.space.sample(np.random.default_rng(0))])
+            _, self.cost_info = self._cost_of([])  # provenance only: costs come per evaluation
 
     def _fidelities_up_to(self, metric, top) -> tuple:
         all_fids = self.benchmark.fidelities(metric)
@@ -144,9 +144,17 @@ class Task:
     def _tabulate(self) -> None:
         bench, sm = self.benchmark, self.objective.search_metric
         self.values = {f: self._full_column(sm, f) for f in self.fidelities}
-        self.draws = {}
+        self.draws, self._n_mean_only = {}, {}
         for f in self.fidelities:
             table = bench.column_draws(sm, f) if self.noise == "draw" else None
+            if table is not None:
+                # archs with a mean but no per-seed value (a source that sampled seeds for some archs only)
+                # draw their mean: counted in noise_info, never a missing value
+                mean_only = np.isnan(table).all(axis=1)
+                if mean_only.any():
+                    table = np.array(table)
+                    table[mean_only, 0] = self.values[f][mean_only]
+                self._n_mean_only[f] = int(mean_only.sum())
             self.draws[f] = np.ascontiguousarray(self.values[f][:, None] if table is None else table)
         self.report = self._full_column(self.report_metric, self.report_fidelity)
         pick = np.argmax if self._report_higher else np.argmin
@@ -214,22 +222,24 @@ class Task:
         outcome) and costs per (arch, fidelity), so revisiting an arch costs a dict lookup.
         """
         cache = self._cache
-        cost = cache.get((arch, fidelity))
-        if cost is None:
-            cost = cache[(arch, fidelity)] = float(self._cost_of([arch], fidelity)[0][0])
         if self.noise == "mean":
             key = (arch, fidelity, -1)
             value = cache.get(key)
             if value is None:
                 value = cache[key] = float(self.benchmark.query([arch], self.objective.search_metric, fidelity)[0])
-            return value, cost
-        n = self._n_outcomes(fidelity)
-        d = min(int(u * n), n - 1)
-        key = (arch, fidelity, d)
-        value = cache.get(key)
-        if value is None:
-            value = cache[key] = float(self.benchmark.query_draws(
-                [arch], self.objective.search_metric, fidelity, np.array([(d + 0.5) / n]))[0])
+        else:
+            n = self._n_outcomes(fidelity)
+            d = min(int(u * n), n - 1)
+            key = (arch, fidelity, d)
+            value = cache.get(key)
+            if value is None:
+                value = cache[key] = float(self.benchmark.query_draws(
+                    [arch], self.objective.search_metric, fidelity, np.array([(d + 0.5) / n]))[0])
+        # the value first: a live-training benchmark then times the run the draw just trained, if it is the one
+        # its cost reads
+        cost = cache.get((arch, fidelity))
+        if cost is None:
+            cost = cache[(arch, fidelity)] = float(self._cost_of([arch], fidelity)[0][0])
         return value, cost
 
     def _n_outcomes(self, fidelity) -> int:
@@ -259,6 +269,10 @@ class Task:
         if self.noise == "mean":
             return {"mode": "mean", "about": "every evaluation returns the mean over training outcomes"}
         per_fid = {str(f): self.benchmark.noise(self.objective.search_metric, f) for f in self.fidelities}
+        for f, n in getattr(self, "_n_mean_only", {}).items():
+            if n:
+                per_fid[str(f)]["n_archs_drawing_the_mean"] = n
+                per_fid[str(f)]["why_mean"] = "the source has no per-seed value for these archs, only the mean"
         return {"mode": "draw", "per_fidelity": per_fid,
                 "stream": "uniform k of the run's noise stream picks the outcome of the k-th started evaluation; "
                           "the stream is spawned from the run's seed, the same for every strategy"}

@@ -428,8 +428,17 @@ def _strata(std: float) -> np.ndarray:
 
 
 def _n_members(model) -> int:
+    """Ensemble members a draw picks from; a model fitted without members (n_members=0) counts as one:
+    its mean prediction."""
     forest = getattr(model, "forest_", None)
-    return forest.n_models - 1 if forest is not None else len(model.weights_)
+    return max(1, forest.n_models - 1 if forest is not None else len(model.weights_))
+
+
+def _member_predictions(model, X) -> np.ndarray:
+    """Every member's prediction, float64 (n, n_members); the mean model's alone when there are no members."""
+    if _n_members(model) == 1 and getattr(model, "forest_", None) is not None and model.forest_.n_models < 2:
+        return np.asarray(model.predict(X), dtype=np.float64)[:, None]
+    return np.asarray(model.predict_members(X), dtype=np.float64).T
 
 
 class SurrogateBenchmark(Benchmark):
@@ -558,7 +567,7 @@ class SurrogateBenchmark(Benchmark):
     def _outcomes(self, entry, archs) -> np.ndarray:
         """Every outcome of every arch: float64 (n, n_members * strata); see :meth:`query_draws`."""
         X, _ = entry.encoding.encode(archs)
-        members = np.asarray(entry.model.predict_members(X), dtype=np.float64).T  # (n, n_members)
+        members = _member_predictions(entry.model, X)
         z = _strata(self._noise_std(entry))
         return (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
 
@@ -657,7 +666,7 @@ class EnumerableSurrogateBenchmark(SurrogateBenchmark, EnumerableBenchmark):
             enc = entry.encoding
             class_ids = getattr(enc, "class_ids", None)
             X = enc.class_table if class_ids is not None else enc.table
-            members = np.asarray(entry.model.predict_members(X), dtype=np.float64).T
+            members = _member_predictions(entry.model, X)
             z = _strata(self._noise_std(entry))
             table = (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
             table = np.ascontiguousarray(table[class_ids] if class_ids is not None else table)

@@ -45,6 +45,10 @@ def add_arguments(parser):
     parser.add_argument("--hv-reference", default=None, metavar="ACC,COST",
                         help="hypervolume reference point (default: median feasible accuracy, and the "
                              "constraint's bound or the largest cost)")
+    parser.add_argument("--no-equal-cost", action="store_true",
+                        help="keep --budget as an evaluation count even when multi-fidelity strategies take part "
+                             "(default: they all get the same simulated time, --budget x the median cost of one "
+                             "evaluation at the search fidelity)")
     parser.add_argument("--noise", default=None, choices=("draw", "mean"),
                         help="draw (default): each evaluation returns one training outcome (a table seed, a "
                              "surrogate noise sample, a training run), the same draws for every strategy; "
@@ -98,7 +102,7 @@ def run(args) -> int:
     overrides = {"benchmark": args.name, "strategies": strategies, "n_seeds": args.seeds, "seed": args.seed,
                  "max_evals": args.budget, "n_workers": args.workers, "constraint": args.constraint,
                  "objectives": args.objectives, "hv_reference": _reference(args.hv_reference),
-                 "noise": args.noise}
+                 "noise": args.noise, "equal_cost": False if args.no_equal_cost else None}
     if args.time_budget is not None:
         overrides["max_time_s"] = args.time_budget
         if args.budget is None:
@@ -149,8 +153,13 @@ def _run(args, config, run_compare):
     if args.executor == "ray":
         from strategies.executors import make_executor
 
+        from nasbench.benchmarks.registry import parse_name
+
+        # live training: each (strategy, seed) run is a Ray task that trains its archs, on a GPU of its own
+        # where the cluster has GPUs
+        gpus = "auto" if parse_name(config.benchmark)[2] == "train" else 0
         with make_executor("ray", n_jobs=n_processes(args.jobs, args.oversubscribe, default=1),
-                           address=args.address) as executor:
+                           address=args.address, gpus_per_task=gpus) as executor:
             return run_compare(config, progress=progress, executor=executor)
     if args.address is not None:
         from nasbench.errors import NasbenchError

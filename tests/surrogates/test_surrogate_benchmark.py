@@ -151,7 +151,7 @@ def test_cli_fit_and_eval(nb201_data_root, capsys, tmp_path):
     assert main(["surrogate", "eval", "nb201/cifar100", "--params", "[1]"]) != 0
     assert "--params takes a JSON object" in capsys.readouterr().err
     assert main(["surrogate", "fit", "nb201/cifar10", "--train-fraction", "1.5"]) == 2
-    assert "strictly between 0 and 1" in capsys.readouterr().err
+    assert "expected a share of the archs in (0, 1)" in capsys.readouterr().err
     import shutil
 
     shutil.rmtree(surrogate_dir("nb201", "cifar100"), ignore_errors=True)
@@ -248,7 +248,7 @@ def test_check_compares_strategies_on_table_and_surrogate(nb201_data_root, capsy
                             budget=30, params={"n_estimators": 30})
     assert again == report
     assert main(["surrogate", "check", "nb201/cifar10", "--train-fraction", "0"]) == 2
-    assert "strictly between 0 and 1" in capsys.readouterr().err
+    assert "expected a share of the archs in (0, 1)" in capsys.readouterr().err
 
 
 def test_class_dedup_batch_equals_row_by_row(fitted):
