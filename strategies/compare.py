@@ -819,7 +819,8 @@ def _report_markdown(result: CompareResult, lines: list) -> str:
     predicted_by = task.describe().get("report_predicted_by")
     better = "higher" if task._report_higher else "lower"
     lines += [
-        f"No optimum is known ({task.space.name} is too large to list), so strategies are ranked on the "
+        f"No optimum is known ({task.benchmark.name} answers arch by arch, with no value for every arch of "
+        f"{task.space.name}), so strategies are ranked on the "
         f"{rm} of the incumbent (best {sm} at fidelity {task.search_fidelity} among the run's evaluations)"
         + (f", predicted by {predicted_by}" if predicted_by else "") + f"; {better} is better. "
         f"Anytime = mean of the incumbent's {rm} over the budget. Mean [95% t-interval] over seeds; sorted by "

@@ -300,7 +300,7 @@ class Task:
                        regret=f"{self.best_report!r} - {rm} of the incumbent (incumbent = best {sm} among "
                               "evaluations at the highest fidelity evaluated so far)")
         else:
-            out["score"] = (f"no optimum is known ({self.benchmark.space.name} is too large to list): strategies "
+            out["score"] = (f"no optimum is known ({self.benchmark.name} has no value for every arch): strategies "
                             f"are ranked on the mean {rm} of the incumbent (best {sm} among evaluations at the "
                             "highest fidelity evaluated so far)")
         return out
