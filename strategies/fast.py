@@ -74,7 +74,8 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
     kind = FAST_STRATEGIES[name]
     ops_table, index_of_code, n_ops = _space_arrays()
     fidelity = task.search_fidelity
-    draws = np.ascontiguousarray(task.draws[fidelity], dtype=np.float64)
+    sign = getattr(task, "search_sign", 1.0)  # the kernels maximise: a lower-is-better metric goes in negated
+    draws = np.ascontiguousarray(task.draws[fidelity] * sign, dtype=np.float64)
     costs = np.ascontiguousarray(task.costs[fidelity], dtype=np.float64)
     n_edges = ops_table.shape[1]
     rows = max_evals if max_evals is not None else int(
@@ -114,7 +115,7 @@ def run_fast(name: str, task, seeds, *, params: dict | None = None, n_workers: i
                     continue
                 idx = o_idx[r, :d].copy()
                 out[s] = History(idx, np.full(d, FIDELITY_NONE if fidelity is None else fidelity, dtype=np.int64),
-                                 o_w[r, :d].copy(), o_s[r, :d].copy(), o_e[r, :d].copy(), o_v[r, :d].copy())
+                                 o_w[r, :d].copy(), o_s[r, :d].copy(), o_e[r, :d].copy(), o_v[r, :d] * sign)
         todo = retry
         n_uniforms *= 2
         if max_evals is None:

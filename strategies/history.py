@@ -85,13 +85,14 @@ def trajectory(history: History, task) -> dict:
     inc_index = np.empty(n, dtype=np.int64)
     inc_eval = np.empty(n, dtype=np.int64)
     inc_value = np.empty(n, dtype=np.float64)
-    best_rank, best_value, best_index, best_eval = -1, -np.inf, -1, -1
+    sign = getattr(task, "search_sign", 1.0)  # the incumbent is the best in the search metric's direction
+    best_rank, best_score, best_index, best_eval = -1, -np.inf, -1, -1
     for i, (r, v, a) in enumerate(zip(fid_rank.tolist(), history.value.tolist(), history.arch_index.tolist())):
-        if r > best_rank or (r == best_rank and v > best_value):
-            best_rank, best_value, best_index, best_eval = r, v, a, i
+        if r > best_rank or (r == best_rank and sign * v > best_score):
+            best_rank, best_score, best_index, best_eval = r, sign * v, a, i
         inc_index[i] = best_index
         inc_eval[i] = best_eval
-        inc_value[i] = best_value
+        inc_value[i] = sign * best_score
     if history.archs is not None:
         return _trajectory_by_arch(history, task, inc_eval, inc_value)
     inc_report = task.report[inc_index] if n else np.empty(0)

@@ -153,6 +153,7 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     """
     check_budget(n_workers, max_evals, max_time_s)
     strategy.set_fidelities(task.fidelities)
+    sign = getattr(task, "search_sign", 1.0)
     if task.noise == "draw" and noise_seed is None:
         noise_seed = noise_seed_of(strategy.seed)
     evaluate = _evaluator(task, noise_seed)
@@ -162,7 +163,7 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     keep_archs = not task.enumerable
     out_a, out_f, out_w, out_s, out_e, out_v, out_arch = [], [], [], [], [], [], []
     if n_workers == 1:
-        return _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs)
+        return _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign)
     running = [None] * n_workers  # (end, arch, fidelity, index, start, value)
     n_started = 0
 
@@ -188,7 +189,7 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
         end, arch, fidelity, index, begun, value = first
         if end > time_cap:
             break
-        strategy.tell(arch, fidelity, value)
+        strategy.tell(arch, fidelity, value if sign > 0 else -value)
         if keep_archs:
             out_arch.append(arch)
         out_a.append(index)
@@ -209,7 +210,7 @@ def _bad_fidelity(strategy, fidelity, fidelities):
     )
 
 
-def _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs) -> History:
+def _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign=1.0) -> History:
     """The one-worker case of :func:`simulate`, without the worker bookkeeping (same results)."""
     ask, tell = strategy.ask, strategy.tell
     out_a, out_f, out_s, out_e, out_v, out_arch = [], [], [], [], [], []
@@ -224,7 +225,7 @@ def _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs)
         n_started += 1
         if end > time_cap:
             break
-        tell(arch, fidelity, value)
+        tell(arch, fidelity, value if sign > 0 else -value)
         out_a.append(index)
         out_f.append(fidelity)
         out_s.append(now)

@@ -78,8 +78,11 @@ class Task:
     fidelities : tuple of int
         The search metric's fidelities up to the search fidelity, ascending.
     search_fidelity, report_metric, report_fidelity
+    search_sign : float
+        +1 when the search metric is higher-is-better, -1 when lower is better (strategies are told
+        ``search_sign * value`` and maximise it).
     values : dict fidelity -> float64 array of shape (n_archs,)
-        Mean search metric (higher is better); enumerable only.
+        Mean search metric, in its own direction; enumerable only.
     draws : dict fidelity -> float64 array of shape (n_archs, n_outcomes)
         Training outcomes of the search metric (NaN where missing; one column of means with
         ``noise="mean"``); enumerable only.
@@ -112,11 +115,9 @@ class Task:
                 f"an evaluation costs the training time of the searched run, so cost_metric must be 'train_time_s'; "
                 f"got {objective.cost_metric!r}. Drop cost_metric (hardware costs go in objectives/constraint)."
             )
-        if not benchmark.higher_is_better(sm):
-            raise NasbenchError(
-                f"{sm} of {benchmark.name} is lower-is-better; searches maximise their metric. Search on an "
-                "accuracy-like metric (see `nasbench info`)."
-            )
+        # strategies maximise what they are told: a lower-is-better metric is told negated (exact in
+        # floating point), while histories and reports keep the metric's own values
+        self.search_sign = 1.0 if benchmark.higher_is_better(sm) else -1.0
         self.search_fidelity = benchmark.default_fidelity(sm) if objective.search_fidelity is None \
             else objective.search_fidelity
         self.fidelities = self._fidelities_up_to(sm, self.search_fidelity)

@@ -90,3 +90,20 @@ def test_noise_stream_needs_a_usable_seed(noisy):
     with pytest.raises(nasbench.NasbenchError, match="must be a non-negative int or a SeedSequence; got 'x'"):
         noise_seed_of("x")
     assert noise_seed_of(np.random.default_rng(4)).spawn_key == (noise_seed_of(4).spawn_key)
+
+
+def test_a_lower_is_better_search_metric_is_minimised_in_both_paths(digits):
+    """Searching train_loss (nats, lower is better): strategies are told the negated value, histories keep
+    the loss, the incumbent is the lowest loss, and the compiled path equals the Python one."""
+    from strategies.history import trajectory
+    from strategies.task import Objective
+
+    task = Task(digits, Objective(search_metric="train_loss"))
+    assert task.search_sign == -1.0
+    seeds = [np.random.SeedSequence(2, spawn_key=(i,)) for i in range(3)]
+    fast = run_fast("regularized_evolution", task, seeds, max_evals=80)
+    slow = _reference.run_many("regularized_evolution", task, seeds, max_evals=80)
+    assert all(a.equals(b) for a, b in zip(fast, slow))
+    t = trajectory(fast[0], task)
+    np.testing.assert_array_equal(t["incumbent_value"], np.minimum.accumulate(fast[0].value))
+    assert (fast[0].value > 0).all()  # losses, not their negation
