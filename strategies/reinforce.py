@@ -4,7 +4,8 @@ baseline of NAS-Bench-201 (Dong & Yang, ICLR 2020).
 The policy holds one logit vector per decision (NB201: one per edge over its 5 ops), initialised to
 ``1e-3 * N(0, 1)`` as NB201's script does. ``ask`` samples every decision independently from the
 softmax of its logits. ``tell`` with reward ``R`` (the validation value) takes one Adam step
-(learning rate 0.01, the setting of NB201/NATS-Bench's REINFORCE runs) on
+(learning rate 0.01, NATS-Bench's setting; NB201's reproduction list uses 0.5, which
+``configs/nb201-protocol.toml`` sets) on
 ``-(R - b) * log pi(arch)``, whose gradient for decision ``d`` is ``-(R - b) * (onehot(a_d) -
 softmax(theta_d))``; ``b`` is an exponential moving average of past rewards (momentum 0.9,
 initialised with the first reward) used as a variance-reducing baseline.
