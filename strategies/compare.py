@@ -789,15 +789,18 @@ def leaderboard_markdown(result: CompareResult) -> str:
     ]
     if result.setup is not None:
         return _hardware_markdown(result, lines)
-    lines += [
-        "| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals | simulated s |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    # under a time budget (equal cost included) the simulated seconds each strategy used is a budget
+    # column; leaderboard.csv always has it (sim_time_mean_s)
+    timed = c.max_time_s is not None
+    lines += ["| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals |"
+              + (" simulated s |" if timed else ""),
+              "|---|---|---|---|---|---|---|" + ("---|" if timed else "")]
     for k, r in enumerate(result.leaderboard.itertuples(), start=1):
         lines.append(
             f"| {k} | {r.strategy} | {r.final_regret_mean:.3f} [{r.final_regret_ci_low:.3f}, {r.final_regret_ci_high:.3f}] "
             f"| {r.auc_regret_mean:.3f} [{r.auc_regret_ci_low:.3f}, {r.auc_regret_ci_high:.3f}] "
-            f"| {r.mean_rank:.2f} | {r.final_report_mean:.3f} | {r.n_evals_mean:.0f} | {r.sim_time_mean_s:.4g} |"
+            f"| {r.mean_rank:.2f} | {r.final_report_mean:.3f} | {r.n_evals_mean:.0f} |"
+            + (f" {r.sim_time_mean_s:.4g} |" if timed else "")
         )
     _stat_lines(result, lines)
     return "\n".join(lines) + "\n"
