@@ -107,3 +107,26 @@ def test_a_lower_is_better_search_metric_is_minimised_in_both_paths(digits):
     t = trajectory(fast[0], task)
     np.testing.assert_array_equal(t["incumbent_value"], np.minimum.accumulate(fast[0].value))
     assert (fast[0].value > 0).all()  # losses, not their negation
+
+
+# sha256 of the files `nasbench compare nb201/digits --strategies random_search,regularized_evolution,
+# local_search,reinforce --seeds 3 --budget 30 --no-plots` wrote before noisy evaluations existed (commit
+# 836fc3d). Re-record only if the table or a strategy changes on purpose: run that command with the
+# version that introduced the change and `--noise mean`, then `sha256sum` the files.
+GOLDEN_MEAN = {
+    "leaderboard.md": "68d775d6ebd3f118edbf0ffd069152ad0c4ba2ffb993abd5c0e6dc7a08e89969",
+    "leaderboard.csv": "b05eb5f7c616ba93864819c0548792af452aae90877e0bf2d76ec59d4c556e94",
+    "summary.csv": "e84a7b0e73b3298f96802a0a7d47d40db16772125425ea124be0193e47b3c8b8",
+}
+
+
+def test_noise_mean_reproduces_the_files_of_the_noise_free_version(tmp_path):
+    import hashlib
+
+    from nasbench.cli import main
+
+    out = tmp_path / "out"
+    assert main(["compare", "nb201/digits", "--strategies", "random_search,regularized_evolution,local_search,reinforce",
+                 "--seeds", "3", "--budget", "30", "--out", str(out), "--quiet", "--no-plots", "--noise", "mean"]) == 0
+    got = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in GOLDEN_MEAN}
+    assert got == GOLDEN_MEAN
