@@ -18,7 +18,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(manifest, indent=1))
         return 0
-    print(f"{bench.name}  ({bench.kind}, space {manifest['space']}, {manifest['n_archs']} archs)")
+    size = f"{bench.n_archs} archs" if bench.enumerable else "not enumerable: answered arch by arch"
+    print(f"{bench.name}  ({bench.kind}, space {bench.space.name}, {size})")
     for key, value in manifest.get("info", {}).items():
         if isinstance(value, dict):
             for k, v in value.items():
@@ -28,8 +29,14 @@ def run(args) -> int:
     print("metrics:")
     for name, m in bench.metrics.items():
         label = f"predicted by {m.predicted_by}" if m.predicted_by else "measured"
-        print(f"  {name} [{m.unit or '-'}] ({label}): {m.description}")
+        direction = "higher is better" if bench.higher_is_better(name) else "lower is better"
+        print(f"  {name} [{m.unit or '-'}, {direction}] ({label}): {m.description}")
         print(f"    fidelity: {m.fidelity_meaning}; mean over: {m.mean_over}")
+        noise = bench.noise(name)
+        print(f"    noisy evaluations draw: {noise['source']} ({noise['n_outcomes']} outcome"
+              f"{'s' if noise['n_outcomes'] != 1 else ''} per arch)")
+        if not bench.enumerable:
+            continue
         cov = m.coverage
         if len(cov) > 4:
             counts = [c["n_archs_mean"] for c in cov]
