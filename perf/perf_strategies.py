@@ -44,6 +44,7 @@ def main(argv=None):
     from strategies import Task, make_strategy, simulate
     from strategies import _kernels
     from strategies.fast import _space_arrays, run_fast
+    from strategies.simulator import noise_seed_of
 
     task = Task(nasbench.load(args.benchmark))
     seeds = [np.random.SeedSequence(0, spawn_key=(i,)) for i in range(args.seeds)]
@@ -58,14 +59,15 @@ def main(argv=None):
 
     # kernel alone, on pre-drawn uniforms
     ops, code, n_ops = _space_arrays()
-    values = np.ascontiguousarray(task.values[task.search_fidelity])
+    draws = np.ascontiguousarray(task.draws[task.search_fidelity])
     costs = np.ascontiguousarray(task.costs[task.search_fidelity])
     n_u = args.evals * 11 + 64
     u = np.vstack([np.random.default_rng(s).random(n_u) for s in seeds])
+    noise_u = np.vstack([np.random.default_rng(noise_seed_of(s)).random(args.evals + 1) for s in seeds])
     outs = [np.empty((args.seeds, args.evals), dtype=np.int64), np.empty((args.seeds, args.evals), dtype=np.int64),
-            np.empty((args.seeds, args.evals)), np.empty((args.seeds, args.evals)),
+            np.empty((args.seeds, args.evals)), np.empty((args.seeds, args.evals)), np.empty((args.seeds, args.evals)),
             np.empty(args.seeds, dtype=np.int64), np.empty(args.seeds, dtype=np.int64)]
-    t_kernel = best_of(lambda: _kernels.run_many(1, ops, code, n_ops, values, costs, u, 1, args.evals, np.inf,
+    t_kernel = best_of(lambda: _kernels.run_many(1, ops, code, n_ops, draws, costs, u, noise_u, 1, args.evals, np.inf,
                                                  10, 3, *outs), args.repeat)
 
     n_py_seeds = max(1, min(10, args.seeds))
