@@ -70,6 +70,8 @@ class MetricData:
         Keys of the table's sources the values come from.
     predicted_by : str or None
         None for measured values; otherwise the name of the model that predicted them.
+    higher_is_better : bool or None
+        The metric's direction; None leaves it to the unit and name (written to the manifest only when set).
     """
 
     mean: np.ndarray
@@ -81,6 +83,7 @@ class MetricData:
     mean_over: str = "training seeds"
     sources: tuple = ()
     predicted_by: str | None = None
+    higher_is_better: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,9 @@ def _metric_entry(metric: str, data: MetricData, tmp: Path) -> dict:
         files[kind] = {"file": fname, "sha256": sha256_file(tmp / fname), "shape": list(array.shape)}
     mean_cov = _coverage(data.mean, 0)
     seed_cov = _coverage(data.seeds, 0) if data.seeds is not None else [0] * len(data.fidelities)
+    direction = {} if data.higher_is_better is None else {"higher_is_better": bool(data.higher_is_better)}
     return {
+        **direction,
         "unit": data.unit,
         "description": data.description,
         "fidelities": list(data.fidelities),
@@ -310,6 +315,9 @@ def _check_metric(check: _Check, name: str, e, n_archs: int) -> MetricInfo:
     sources = check.type_(e, "sources", where, list, "a list of source names")
     if not all(isinstance(s, str) for s in sources):
         check.fail(f"{where}sources", "a list of source names", sources)
+    direction = e.get("higher_is_better")
+    if direction is not None and not isinstance(direction, bool):
+        check.fail(f"{where}higher_is_better", "true, false or absent", direction)
     return MetricInfo(
         name=name,
         unit=check.str_(e, "unit", where),
@@ -322,6 +330,7 @@ def _check_metric(check: _Check, name: str, e, n_archs: int) -> MetricInfo:
         sources=tuple(sources),
         predicted_by=check.str_(e, "predicted_by", where, optional=True),
         files=files,
+        higher_is_better=direction,
     )
 
 

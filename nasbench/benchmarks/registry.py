@@ -37,6 +37,13 @@ KNOWN_TABLES: dict[str, TableSpec] = {
         TableSpec("nb201/imagenet16-120", _IMPORT_NB201, "NB201 on ImageNet16-120"),
         TableSpec("nb201/digits", "nasbench generate",
                   "every NB201 arch trained on scikit-learn digits, 4 epochs x 2 seeds (embedded, made by nasbench)"),
+        *(TableSpec(f"transnas-micro/{task}", "nasbench data import transnas-micro --from DIR",
+                    f"TransNAS-Bench-101 micro cells on Taskonomy {task} ({metric}, higher is better; NASLib's file)")
+          for task, metric in (("autoencoder", "valid_ssim"), ("class_object", "valid_acc"),
+                               ("class_scene", "valid_acc"), ("jigsaw", "valid_acc"), ("normal", "valid_ssim"),
+                               ("room_layout", "valid_neg_l2_loss"), ("segmentsemantic", "valid_pixel_acc"))),
+        TableSpec("macro/cifar10", "nasbench data import nas-bench-macro --from DIR",
+                  "NAS-Bench-Macro: 6561 MBv2 chains on CIFAR-10, test_acc of 3 seeds (no validation split)"),
     )
 }
 
@@ -131,7 +138,7 @@ def load(name: str):
             )
         raise MissingDataError(
             f"{base} is not imported into {data_root()} (set by $NASBENCH_DATA); run `{spec.how}` with DIR "
-            f"holding the public NB201 files (for example ../shared/data), or point NASBENCH_DATA at the "
+            f"holding the public source files (for example ../shared/data), or point NASBENCH_DATA at the "
             f"folder where it was imported."
         )
     from nasbench.benchmarks.tabular import TabularBenchmark

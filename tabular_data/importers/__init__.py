@@ -1,6 +1,8 @@
 """Importers that read public NAS benchmark files, in their original formats, into tables."""
 
 IMPORTERS = {"nb201": "tabular_data.importers.nb201:import_nb201",
-             "help-latency": "tabular_data.importers.help_latency:import_help_latency"}
+             "help-latency": "tabular_data.importers.help_latency:import_help_latency",
+             "transnas-micro": "tabular_data.importers.transnas_micro:import_transnas_micro",
+             "nas-bench-macro": "tabular_data.importers.nas_bench_macro:import_nas_bench_macro"}
 
 __all__ = ["IMPORTERS"]

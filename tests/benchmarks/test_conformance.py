@@ -194,3 +194,43 @@ def test_every_registered_kind_has_a_conformance_class():
     covered = {cls.kind for cls in (TestTabular, TestEmbedded, TestSurrogateNB201, TestSurrogateNB101,
                                     TestSurrogateDARTS, TestLatency, TestLiveTraining)}
     assert {"tabular", "embedded", *registry._KINDS} <= covered
+
+
+# ---------------------------------------------------------------- issue 14: more benchmark families
+@pytest.fixture(scope="module")
+def grid_tables(tmp_path_factory):
+    """transnas-micro/* and macro/cifar10 imported from the public files into a fresh store."""
+    from tabular_data.importers.nas_bench_macro import import_nas_bench_macro
+    from tabular_data.importers.transnas_micro import import_transnas_micro
+    from tests.conftest import require_shared
+
+    shared = require_shared("transnas101_micro_naslib_zen/all_benchmarks_zen.zip",
+                            "nas_bench_macro/nas-bench-macro_cifar10.json")
+    root = tmp_path_factory.mktemp("grid_tables")
+    import_transnas_micro(shared, root, log=lambda line: None)
+    import_nas_bench_macro(shared, root, log=lambda line: None)
+    return root
+
+
+def _load_from(root, name):
+    import nasbench
+    from tests.conftest import data_root_env
+
+    with data_root_env(root):
+        return nasbench.load(name)
+
+
+class TestTransNASMicro(EnumerableConformance):
+    kind = "tabular"
+
+    @pytest.fixture(scope="class")
+    def bench(self, grid_tables):
+        return _load_from(grid_tables, "transnas-micro/room_layout")  # negated loss: higher is better
+
+
+class TestMacro(EnumerableConformance):
+    kind = "tabular"
+
+    @pytest.fixture(scope="class")
+    def bench(self, grid_tables):
+        return _load_from(grid_tables, "macro/cifar10")  # test_acc with 3 seeds per arch
