@@ -129,6 +129,10 @@ def load(name: str):
             )
         module, _, func = _KINDS[kind].partition(":")
         return getattr(importlib.import_module(module), func)(space, dataset)
+    if space == "graph":  # NAS-Bench-Graph: read from the installed package, no import step
+        from nasbench.benchmarks.graph import load_graph
+
+        return load_graph(dataset)
     found = table_dir(base)
     if found is None:
         spec = KNOWN_TABLES.get(base)
@@ -171,4 +175,8 @@ def list_benchmarks() -> list[dict]:
             location = str(directory)
         rows.append({"name": name, "kind": "tabular", "status": status, "location": location,
                      "about": spec.about if spec else ""})
+    from nasbench.benchmarks.graph import DATASETS, graph_status  # no import step: the package's files
+
+    rows += [{"name": f"graph/{d}", "kind": "tabular", "status": graph_status(d), "location": "",
+              "about": f"NAS-Bench-Graph on {d} (PyPI nas-bench-graph)"} for d in DATASETS]
     return rows

@@ -234,3 +234,14 @@ class TestMacro(EnumerableConformance):
     @pytest.fixture(scope="class")
     def bench(self, grid_tables):
         return _load_from(grid_tables, "macro/cifar10")  # test_acc with 3 seeds per arch
+
+
+class TestGraph(EnumerableConformance):
+    kind = "tabular"
+
+    @pytest.fixture(scope="class")
+    def bench(self):
+        pytest.importorskip("nas_bench_graph", reason="NAS-Bench-Graph needs pip install 'nasbench[graph]'")
+        import nasbench
+
+        return nasbench.load("graph/proteins")  # ROC-AUC in 0-1, its own 5-layer space
