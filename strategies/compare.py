@@ -61,7 +61,7 @@ from nasbench.benchmarks.registry import default_benchmark
 from strategies._json import jsonable
 from strategies import leaderboard as lb
 from strategies.history import trajectory
-from strategies.registry import STRATEGIES, make_strategy
+from strategies.registry import STRATEGIES, ensure_importable, import_root, make_strategy, resolve, strategy_class
 from strategies.task import Objective, Task
 
 __all__ = [
@@ -193,8 +193,8 @@ class CompareConfig:
         if not self.strategies:
             raise NasbenchError(f"give at least one strategy; choose from {choices_text(known)}.")
         for s in self.strategies:
-            if s not in known:
-                raise UnknownNameError(f"unknown strategy {s!r}; expected one of {choices_text(known)}.")
+            if s not in hw.MO_STRATEGIES:  # built-in, entry point, import path or optuna:SAMPLER
+                strategy_class(s)
             if s in hw.MO_STRATEGIES and self.objectives is None:
                 raise NasbenchError(f"{s} optimises accuracy against a cost: give objectives, e.g. "
                                     "objectives = 'test_acc,latency_ms@pixel3' (--objectives).")
@@ -413,10 +413,22 @@ def _setup_for(task: Task, hardware: tuple):
 
 
 def _make(name: str, task: Task, setup, seed, params: dict):
-    """Strategy ``name`` for one run: plain, or constrained / multi-objective through ``setup``."""
+    """Strategy ``name`` (a name or a :func:`~strategies.registry.resolve` spec) for one run: plain, or
+    constrained / multi-objective through ``setup``. Strategies that take a ``cost`` column (Optuna's
+    multi-objective samplers) get the objectives' cost."""
     if setup is None:
         return make_strategy(name, task.space, seed=seed, **params)
+    if setup.cost is not None and "cost" not in params and _takes_cost(name):
+        params = {**params, "cost": setup.cost}
     return setup.make(name, seed, params)
+
+
+def _takes_cost(name: str) -> bool:
+    import inspect
+
+    from strategies.hardware import MO_STRATEGIES
+
+    return name not in MO_STRATEGIES and "cost" in inspect.signature(strategy_class(name)).parameters
 
 
 @dataclass(frozen=True)
@@ -438,6 +450,11 @@ class RunJob:
     max_evals: int | None
     max_time_s: float | None
     noise: str = "draw"
+    # what the worker builds: the strategy's import path or optuna: spec (strategies.registry.resolve), so a
+    # strategy named by an entry point or registered in the parent needs no registry in the worker
+    strategy_path: str | None = None
+    # the sys.path folder of a strategy module that is not installed (Ray workers do not share sys.path)
+    strategy_root: str | None = None
 
 
 def run_job(job: RunJob) -> list:
@@ -446,8 +463,10 @@ def run_job(job: RunJob) -> list:
 
     task = _task_for(job.benchmark, job.objective, job.noise)
     setup = _setup_for(task, job.hardware)
+    name = job.strategy_path or job.strategy
+    ensure_importable(job.strategy_root)
     return [
-        simulate(_make(job.strategy, task, setup, seed_of(job.root_seed, i), job.params), task,
+        simulate(_make(name, task, setup, seed_of(job.root_seed, i), job.params), task,
                  n_workers=job.n_workers, max_evals=job.max_evals, max_time_s=job.max_time_s,
                  noise_seed=noise_seed_of(seed_of(job.root_seed, i)))
         for i in job.seed_ids
@@ -461,10 +480,14 @@ def dispatch_runs(jobs: list, *, n_jobs: int, say, executor=None) -> list:
     ``executor`` (:mod:`strategies.executors`, e.g. Ray) the jobs go to it instead of ``n_jobs``.
     """
     results: list = [None] * len(jobs)
+    advance = getattr(say, "advance", None)  # a progress bar (strategies._progress) counts seeds
     if executor is not None:
         for k, value in enumerate(executor.map(run_job, jobs)):  # in job order, whatever finished first
             results[k] = value
-            say(f"{jobs[k].strategy}: seeds {list(jobs[k].seed_ids)} done")
+            if advance is not None:
+                advance(jobs[k].strategy, len(jobs[k].seed_ids))
+            else:
+                say(f"{jobs[k].strategy}: seeds {list(jobs[k].seed_ids)} done")
         return results
     done_seeds: dict = {}
 
@@ -472,21 +495,34 @@ def dispatch_runs(jobs: list, *, n_jobs: int, say, executor=None) -> list:
         results[k] = value
         job = jobs[k]
         done_seeds[job.strategy] = done_seeds.get(job.strategy, 0) + len(job.seed_ids)
-        say(f"{job.strategy}: {done_seeds[job.strategy]} seeds done")
+        if advance is not None:
+            advance(job.strategy, len(job.seed_ids))
+        else:
+            say(f"{job.strategy}: {done_seeds[job.strategy]} seeds done")
 
     if n_jobs > 1 and len(jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = multiprocessing.get_context("spawn")
+        # the costliest strategies first, so the pool does not end on one long run (order does not change results)
+        order = sorted(range(len(jobs)), key=lambda k: -_relative_cost(jobs[k].strategy_path or jobs[k].strategy))
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(run_job, job): k for k, job in enumerate(jobs)}
+            futures = {pool.submit(run_job, jobs[k]): k for k in order}
             for fut in as_completed(futures):
                 finished(futures[fut], fut.result())
     else:
         for k, job in enumerate(jobs):
             finished(k, run_job(job))
     return results
+
+
+def _relative_cost(name: str) -> float:
+    """Expected cost of one run of strategy ``name`` relative to a plain one (the class's ``relative_cost``)."""
+    try:
+        return float(getattr(strategy_class(name), "relative_cost", 1.0))
+    except NasbenchError:
+        return 1.0
 
 
 def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: bool = True,
@@ -531,6 +567,10 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     histories, paths = {}, {}
     jobs = []
     constrained = setup is not None and setup.constrained
+    if hasattr(say, "plan"):
+        say.plan(list(config.strategies), config.n_seeds)
+    from strategies.hardware import MO_STRATEGIES
+
     for name in config.strategies:
         params = config.params.get(name, {})
         if use_fast and not constrained and supports_fast(name, task):
@@ -539,12 +579,20 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
             histories[name] = run_fast(name, task, seeds, params=params, **budget)
             paths[name] = "numba"
             say(f"{name}: {config.n_seeds} seeds (compiled) in {time.perf_counter() - t:.2f} s")
+            if hasattr(say, "advance"):
+                say.advance(name, config.n_seeds)
         else:
             paths[name] = "python"
-            n_chunks = config.n_seeds if executor is not None else max(1, min(config.n_seeds, 2 * n_jobs))
+            path = None if name in MO_STRATEGIES else resolve(name)
+            root = None if path is None else import_root(name)
+            # small chunks keep the pool balanced and the progress bar moving; one seed each for the costly
+            # strategies and executors (results do not depend on the chunking)
+            per_job = 1 if executor is not None or _relative_cost(path or name) > 1 else 5
+            n_chunks = max(1, min(config.n_seeds, math.ceil(config.n_seeds / per_job)))
             for chunk in np.array_split(np.arange(config.n_seeds), n_chunks):
                 jobs.append(RunJob(config.benchmark, config.objective, hardware, name, params, config.seed,
-                                   tuple(int(i) for i in chunk), **budget, noise=config.noise))
+                                   tuple(int(i) for i in chunk), **budget, noise=config.noise, strategy_path=path,
+                                   strategy_root=root))
     if jobs:
         results = dispatch_runs(jobs, n_jobs=n_jobs, say=say, executor=executor)
         for name in config.strategies:
@@ -563,7 +611,9 @@ def _equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
 
     from strategies.registry import strategy_class
 
-    multi = [s for s in config.strategies if s in STRATEGIES and strategy_class(s).multi_fidelity]
+    from strategies.hardware import MO_STRATEGIES
+
+    multi = [s for s in config.strategies if s not in MO_STRATEGIES and strategy_class(s).multi_fidelity]
     if not (config.equal_cost and multi and config.max_time_s is None and task.enumerable
             and len(task.fidelities) > 1):
         return config
@@ -780,11 +830,12 @@ def leaderboard_markdown(result: CompareResult) -> str:
     ]
     if task.best_report is None:
         return _report_markdown(result, lines)
+    best = f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity})"
+    regret = f"{best} - {task.report_metric} of the incumbent" if task._report_higher else \
+        f"{task.report_metric} of the incumbent - {best}"
     lines += [
-        f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = "
-        f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity}) "
-        f"- {task.report_metric} of the incumbent. Mean [95% t-interval] over seeds; lower is better; "
-        f"sorted by mean rank of final regret.",
+        f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = {regret}. "
+        f"Mean [95% t-interval] over seeds; lower is better; sorted by mean rank of final regret.",
         "",
     ]
     if result.setup is not None:
@@ -792,7 +843,8 @@ def leaderboard_markdown(result: CompareResult) -> str:
     # under a time budget (equal cost included) the simulated seconds each strategy used is a budget
     # column; leaderboard.csv always has it (sim_time_mean_s)
     timed = c.max_time_s is not None
-    lines += ["| # | strategy | final regret | anytime regret (AUC) | mean rank | final test | evals |"
+    final = "final test" if task.report_metric == "test_acc" else f"final {task.report_metric}"
+    lines += [f"| # | strategy | final regret | anytime regret (AUC) | mean rank | {final} | evals |"
               + (" simulated s |" if timed else ""),
               "|---|---|---|---|---|---|---|" + ("---|" if timed else "")]
     for k, r in enumerate(result.leaderboard.itertuples(), start=1):
@@ -1042,7 +1094,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
         "benchmark": _benchmark_checksums(result.task),
         "task": jsonable(result.task.describe()),
         "strategies": {
-            n: {"class": STRATEGIES.get(n) or _mo_class(n),
+            n: {"class": _mo_class(n) if n in _mo_names() else resolve(n),
                 "params": _make(n, result.task, result.setup, 0, result.config.params.get(n, {})).params(),
                 "path": result.paths[n]}
             for n in result.config.strategies
@@ -1056,6 +1108,12 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return written
+
+
+def _mo_names():
+    from strategies.hardware import MO_STRATEGIES
+
+    return MO_STRATEGIES
 
 
 def _mo_class(name: str) -> str:
