@@ -16,8 +16,18 @@ def add_arguments(parser):
     parser.add_argument("--config", default=None, metavar="FILE",
                         help="JSON or TOML file with CompareConfig keys; flags given here override it")
     parser.add_argument("--strategies", default=None, metavar="A,B,...",
-                        help="comma-separated strategy names (default: random_search, regularized_evolution, "
-                             "local_search, reinforce, bohb; `all` for every one)")
+                        help="comma-separated strategies (default: random_search, regularized_evolution, "
+                             "local_search, reinforce, bohb; `all` for every built-in): built-in names, import "
+                             "paths package.module:Class, names of the nasbench.strategies entry-point group, "
+                             "or optuna:SAMPLER (tpe, random, nsgaii, nsgaiii, gp, or a sampler class by path)")
+    parser.add_argument("--strategy-params", action="extend", nargs="+", default=None,
+                        metavar="STRATEGY.PARAM=VALUE",
+                        help="strategy hyper-parameters, e.g. regularized_evolution.population_size=20 "
+                             "optuna:tpe.n_startup_trials=20; values are JSON or TOML literals (bare words are "
+                             "strings); merged over the config file's params table")
+    parser.add_argument("--list-strategies", action="store_true",
+                        help="list every strategy (built-in, entry points, Optuna samplers and those named by "
+                             "--strategies) with its parameters, defaults and reference, then exit")
     parser.add_argument("--seeds",
                         type=int_at_least(2, why="a mean with a 95% interval and paired tests need 2 seeds or more"),
                         default=None, metavar="N",
@@ -81,7 +91,46 @@ def _reference(text):
         raise NasbenchError(f"--hv-reference takes two numbers ACC,COST, e.g. 85,10; got {text!r}.") from None
 
 
+def _list_strategies(args) -> int:
+    import inspect
+
+    from strategies.registry import list_strategies
+
+    extra = [s.strip() for s in (args.strategies or "").split(",") if s.strip() and s.strip() != "all"]
+    for info in list_strategies(extra):
+        params = ", ".join(f"{k}=" + ("(required)" if v is inspect.Parameter.empty else repr(v))
+                           for k, v in info.parameters.items()) or "(none)"
+        print(f"{info.name}  [{info.source}: {info.path}]")
+        print(f"    parameters: {params}")
+        print(f"    reference:  {info.reference}")
+    print("\nSet parameters with --strategy-params STRATEGY.PARAM=VALUE or a [params.STRATEGY] table in --config; "
+          "add your own with --strategies package.module:Class or the nasbench.strategies entry-point group.")
+    return 0
+
+
+def _with_params(config, args):
+    """``config`` with the --strategy-params assignments merged over its params (validated again)."""
+    from strategies.registry import parse_param_assignments
+
+    given = parse_param_assignments(args.strategy_params)
+    if not given:
+        return config
+    merged = {k: dict(v) for k, v in config.params.items()}
+    for name, params in given.items():
+        if name not in config.strategies:
+            from nasbench.errors import NasbenchError
+
+            raise NasbenchError(f"--strategy-params sets {name!r}, which is not among --strategies "
+                                f"{','.join(config.strategies)}; add it there or fix the name.")
+        merged.setdefault(name, {}).update(params)
+    config.params = merged
+    config.__post_init__()
+    return config
+
+
 def run(args) -> int:
+    if args.list_strategies:
+        return _list_strategies(args)
     from strategies.compare import (
         CompareConfig,
         leaderboard_markdown,
@@ -119,6 +168,7 @@ def run(args) -> int:
         if objective:
             given["objective"] = objective
         config = CompareConfig(**given)
+    config = _with_params(config, args)
     if args.out is None and args.overwrite:
         from nasbench.errors import NasbenchError
 
@@ -141,7 +191,10 @@ def run(args) -> int:
 def _run(args, config, run_compare):
     from strategies._limits import estimate_bytes
 
-    progress = None if args.quiet else (lambda line: print(f"compare: {line}", file=sys.stderr, flush=True))
+    from strategies._progress import ProgressBar
+    from strategies.compare import _relative_cost
+
+    progress = None if args.quiet else ProgressBar(sys.stderr, weights=_relative_cost)
     if progress:  # an unknown or missing benchmark is an error before any progress line
         from nasbench import load
 
@@ -160,10 +213,18 @@ def _run(args, config, run_compare):
         gpus = "auto" if parse_name(config.benchmark)[2] == "train" else 0
         with make_executor("ray", n_jobs=n_processes(args.jobs, args.oversubscribe, default=1),
                            address=args.address, gpus_per_task=gpus) as executor:
-            return run_compare(config, progress=progress, executor=executor)
+            try:
+                return run_compare(config, progress=progress, executor=executor)
+            finally:
+                if progress is not None:
+                    progress.close()
     if args.address is not None:
         from nasbench.errors import NasbenchError
 
         raise NasbenchError(f"--address applies to --executor ray only; got --address {args.address} "
                             "with the local executor. Add --executor ray, or drop --address.")
-    return run_compare(config, n_jobs=n_processes(args.jobs, args.oversubscribe), progress=progress)
+    try:
+        return run_compare(config, n_jobs=n_processes(args.jobs, args.oversubscribe), progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
