@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "search": ".search_cmd",
     "latency": ".latency_cmd",
     "generate": ".generate_cmd",
+    "transfer": ".transfer_cmd",
 }
 
 

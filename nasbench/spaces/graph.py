@@ -224,6 +224,24 @@ class GraphSpace(SearchSpace):
                     out.append(GraphArch(key))
         return out
 
+    # categorical view (BOHB, BANANAS, REINFORCE ...): the link pattern, then one layer per node
+    @property
+    def choice_sizes(self) -> tuple:
+        return (len(LINKS),) + (len(self.ops),) * N_NODES
+
+    def to_choices(self, arch: GraphArch) -> tuple:
+        self._check(arch)
+        return (LINKS.index(arch.link),) + tuple(self.ops.index(o) for o in arch.ops)
+
+    def from_choices(self, choices) -> GraphArch:
+        """The arch of a choice tuple. The one combination per link pattern that is no network (every
+        layer ``skip``) is read with its last layer ``fc``, so every choice tuple names an arch."""
+        c = [int(v) for v in choices]
+        ops = [self.ops[v] for v in c[1:]]
+        if all(o == "skip" for o in ops):
+            ops[-1] = "fc"
+        return self.arch(LINKS[c[0]], ops)
+
     def is_valid(self, arch) -> bool:
         return isinstance(arch, GraphArch) and all(o in self.ops for o in arch.ops)
 

@@ -127,3 +127,10 @@ def test_all_ops_and_links_are_reachable(space):
     seen_links = {a.link for a in space.all_archs()}
     assert seen_ops == set(OPS) and seen_links == set(LINKS)
     assert isinstance(next(itertools.islice(space.all_archs(), 1, None)), GraphArch)
+
+
+def test_categorical_view_round_trips(space):
+    for a in space.all_archs()[::53]:
+        assert space.from_choices(space.to_choices(a)) == a
+    assert space.choice_sizes == (9, 9, 9, 9, 9) and graph_space("proteins").choice_sizes == (9, 5, 5, 5, 5)
+    assert space.from_choices((8, 8, 8, 8, 8)) == space.arch([0, 1, 2, 3], ["skip", "skip", "skip", "fc"])
