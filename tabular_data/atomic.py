@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nasbench.errors import NasbenchError
 
-__all__ = ["FolderExistsError", "lock", "write_folder", "recover", "clean_leftovers", "is_leftover",
+__all__ = ["FolderExistsError", "lock", "write_folder", "recover", "repair", "clean_leftovers", "is_leftover",
            "fsync_file"]
 
 # Hidden names this module creates, and the two shapes older nasbench versions left behind
@@ -196,6 +196,22 @@ def recover(directory) -> None:
             leftovers.remove(previous[0])
     for path in leftovers:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def repair(directory) -> None:
+    """Put back ``directory`` when a killed writer left it set aside (missing, with a previous version
+    beside it), so readers need not wait for the next writer; best effort, and a no-op unless such a
+    leftover exists (nothing is created in a store that has none). A live writer's lock is respected."""
+    directory = Path(directory)
+    if os.path.lexists(directory) or not any(_OLD.match(p.name) or _LEGACY_OLD.match(p.name)
+                                             for p in _leftovers(directory)):
+        return
+    try:
+        with lock(directory, blocking=False) as held:
+            if held:
+                recover(directory)
+    except OSError:
+        pass  # a store this user cannot write: the owner's next command repairs it
 
 
 def is_leftover(name: str) -> bool:

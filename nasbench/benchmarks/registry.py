@@ -81,8 +81,16 @@ def parse_name(name) -> tuple[str, str, str]:
 
 
 def table_dir(name: str) -> tuple[Path, str] | None:
-    """Where the table ``SPACE/DATASET`` lives and how to repair it, or None when absent."""
+    """Where the table ``SPACE/DATASET`` lives and how to repair it, or None when absent.
+
+    The shipped (embedded) table takes precedence over one of the same name in the data store, so a
+    name always means the published data; a table killed between the two renames of a replacement
+    is put back first (:func:`tabular_data.atomic.repair`)."""
+    from tabular_data.atomic import repair
+
     embedded = embedded_root() / name
+    for folder in (embedded, data_root() / name):
+        repair(folder)
     if (embedded / "manifest.json").is_file():
         return embedded, "reinstall nasbench (the embedded table is damaged)"
     imported = data_root() / name
