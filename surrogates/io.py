@@ -92,21 +92,29 @@ def write_metadata(directory, doc: dict) -> None:
     (directory / METADATA_SHA256).write_text(f"{hashlib.sha256(blob).hexdigest()}  {METADATA}\n")
 
 
-def save_model(model, directory, metadata: dict | None = None) -> Path:
+def save_model(model, directory, metadata: dict | None = None, arrays: dict | None = None) -> Path:
     """Write ``model`` (a :class:`BaggedXGBSurrogate` or :class:`surrogates.mlp.MLPSurrogate`) into
     ``directory`` (replaced in one step if it exists, kill-safe and locked: :mod:`tabular_data.atomic`);
-    returns the folder."""
+    returns the folder. ``arrays`` (``{"NAME.npy": ndarray}``, e.g. the training split) are saved in
+    the same step, without pickles, their sha256 sealed in the metadata under ``"arrays"``."""
+    import numpy as np
+
     directory = Path(directory)
     if isinstance(model, BaggedXGBSurrogate):
         check_is_fitted(model)
 
     def fill(tmp: Path) -> None:
+        digests = {}
+        for name, array in (arrays or {}).items():
+            np.save(tmp / name, np.asarray(array), allow_pickle=False)
+            digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
         write_metadata(tmp, {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "model": _model_files(model, tmp),
             "versions": _versions(),
             **(metadata or {}),
+            **({"arrays": digests} if digests else {}),
         })
 
     return write_folder(directory, fill, what="the surrogate model")

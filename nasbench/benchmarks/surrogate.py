@@ -57,6 +57,8 @@ __all__ = [
     "fill_curves",
     "save_filled",
     "load_filled",
+    "read_stored_array",
+    "load_train_indices",
 ]
 
 KIND = "surrogate"
@@ -372,9 +374,27 @@ def save_surrogate(result: FitResult, root=None) -> Path:
 
     meta = result.metadata
     folder = surrogate_dir(meta["space"], meta["dataset"], root) / f"{meta['metric']}@{_fid_key(meta['fidelity'])}"
-    save_model(result.model, folder, meta)
-    np.save(folder / "train_indices.npy", result.train_indices)
+    save_model(result.model, folder, meta, arrays={"train_indices.npy": np.asarray(result.train_indices, np.int64)})
     return folder
+
+
+def load_train_indices(folder, n_archs: int) -> np.ndarray:
+    """The archs a saved surrogate was fit on (``train_indices.npy``), checked against the sealed metadata's
+    sha256 (models saved before it was recorded: shape and range only), int64 of shape (n,)."""
+    from surrogates.io import read_metadata
+
+    folder = Path(folder)
+    fix = "re-fit the surrogate with `nasbench surrogate fit`."
+    arrays = read_metadata(folder).get("arrays")
+    digest = arrays.get("train_indices.npy") if isinstance(arrays, dict) else None
+    path = folder / "train_indices.npy"
+    if digest is not None and (not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest):
+        raise DataIntegrityError(f"{path} does not match its sha256 in metadata.json; {fix}")
+    train = read_stored_array(path, "iu", (None,), fix).astype(np.int64)
+    if train.size and (train.min() < 0 or train.max() >= n_archs):
+        raise DataIntegrityError(f"{path}: expected arch indices in [0, {n_archs}); got values from {train.min()} "
+                                 f"to {train.max()}. {fix}")
+    return train
 
 
 @dataclass
@@ -857,19 +877,57 @@ def save_filled(name: str, metric: str, filled: FilledColumn, root=None) -> Path
     from surrogates.io import _versions
     from tabular_data.store import sha256_file
 
+    from tabular_data.atomic import write_folder
+
     space, dataset, _ = parse_name(name)
     folder = surrogate_dir(space, dataset, root) / f"{metric}@filled"
-    folder.mkdir(parents=True, exist_ok=True)
     values = np.asarray(filled.values, dtype=np.float64).reshape(filled.values.shape[0], -1)
-    np.save(folder / "values.npy", values)
-    np.save(folder / "predicted.npy", np.asarray(filled.predicted, dtype=bool))
-    doc = {"format": FILLED_FORMAT, "format_version": FILLED_FORMAT_VERSION, "benchmark": name, "metric": metric,
-           "fidelities": list(filled.fidelities), "n_predicted": int(filled.predicted.sum()),
-           "n_measured": int((~filled.predicted).sum()), "predicted_by": filled.predicted_by,
-           "validation": filled.scores, "versions": _versions(),
-           "files": {f: sha256_file(folder / f) for f in ("values.npy", "predicted.npy")}}
-    (folder / "manifest.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return folder
+
+    def fill(tmp: Path) -> None:  # written aside and moved into place whole: a kill keeps the previous one
+        np.save(tmp / "values.npy", values, allow_pickle=False)
+        np.save(tmp / "predicted.npy", np.asarray(filled.predicted, dtype=bool), allow_pickle=False)
+        doc = {"format": FILLED_FORMAT, "format_version": FILLED_FORMAT_VERSION, "benchmark": name, "metric": metric,
+               "fidelities": list(filled.fidelities), "n_predicted": int(filled.predicted.sum()),
+               "n_measured": int((~filled.predicted).sum()), "predicted_by": filled.predicted_by,
+               "validation": filled.scores, "versions": _versions(),
+               "files": {f: sha256_file(tmp / f) for f in _FILLED_FILES}}
+        (tmp / "manifest.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    return write_folder(folder, fill, what="the filled metric")
+
+
+_FILLED_FILES = ("values.npy", "predicted.npy")
+
+
+def read_stored_array(path, kind: str, shape: tuple, fix: str) -> np.ndarray:
+    """Read a ``.npy`` file nasbench wrote, refusing anything but a plain array of the expected kind
+    and shape (pickled object arrays are never loaded).
+
+    Parameters
+    ----------
+    path : path
+    kind : str
+        Accepted ``dtype.kind`` letters, e.g. ``"f"``, ``"b"``, ``"iu"``.
+    shape : tuple
+        Expected shape; ``None`` entries accept any length on that axis.
+    fix : str
+        What the user should do, ending the error message.
+    """
+    path = Path(path)
+    try:
+        array = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataIntegrityError(f"{path} is missing; {fix}") from None
+    except (ValueError, OSError, EOFError) as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise DataIntegrityError(f"{path}: expected a plain numpy array (.npy without pickled objects); got a file "
+                                 f"numpy refuses ({reason}). {fix}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in kind or array.ndim != len(shape) \
+            or any(want is not None and got != want for got, want in zip(array.shape, shape)):
+        want = "(" + ", ".join("n" if w is None else str(w) for w in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise DataIntegrityError(f"{path}: expected an array of dtype kind {kind!r} and shape {want}; got "
+                                 f"{getattr(array, 'dtype', type(array).__name__)} {getattr(array, 'shape', '')}. {fix}")
+    return array
 
 
 def load_filled(name: str, metric: str, root=None) -> FilledColumn:
@@ -885,21 +943,33 @@ def load_filled(name: str, metric: str, root=None) -> FilledColumn:
         raise MissingDataError(
             f"no filled {metric} for {name} in {folder}; create it with `nasbench surrogate fill {name} --metric {metric}`."
         )
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("format") != FILLED_FORMAT or not isinstance(doc.get("format_version"), int) \
-            or doc["format_version"] > FILLED_FORMAT_VERSION:
+    fix = f"re-create it with `nasbench surrogate fill {name} --metric {metric}`."
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise DataIntegrityError(f"{path}: expected a JSON manifest; got unreadable JSON "
+                                 f"({' '.join(str(exc).split())[:80]}); {fix}") from None
+    if not isinstance(doc, dict) or doc.get("format") != FILLED_FORMAT \
+            or not isinstance(doc.get("format_version"), int) or doc["format_version"] > FILLED_FORMAT_VERSION:
+        doc = doc if isinstance(doc, dict) else {}
         raise DataIntegrityError(
             f"{path} has format {doc.get('format')!r} version {doc.get('format_version')!r}; this nasbench reads "
             f"{FILLED_FORMAT!r} up to version {FILLED_FORMAT_VERSION}. Upgrade nasbench or re-create it."
         )
-    for fname, digest in doc["files"].items():
-        if sha256_file(folder / fname) != digest:
-            raise DataIntegrityError(f"{folder / fname} does not match its sha256; re-create it with "
-                                     f"`nasbench surrogate fill {name} --metric {metric}`.")
-    values = np.load(folder / "values.npy")
-    fids = tuple(doc["fidelities"])
-    return FilledColumn(values[:, 0] if len(fids) == 1 else values, np.load(folder / "predicted.npy"),
-                        doc["predicted_by"], fids, doc["validation"])
+    files, fids = doc.get("files"), doc.get("fidelities")
+    if not isinstance(files, dict) or sorted(files) != sorted(_FILLED_FILES) \
+            or not all(isinstance(v, str) for v in files.values()) or not isinstance(fids, list) or not fids \
+            or not isinstance(doc.get("predicted_by"), str) or not isinstance(doc.get("validation"), dict):
+        raise DataIntegrityError(f"{path}: expected the keys files (sha256 of {' and '.join(_FILLED_FILES)}), "
+                                 f"fidelities (a non-empty list), predicted_by and validation; got a manifest "
+                                 f"without them or with other types; {fix}")
+    for fname, digest in files.items():
+        if not (folder / fname).is_file() or sha256_file(folder / fname) != digest:
+            raise DataIntegrityError(f"{folder / fname} does not match its sha256; {fix}")
+    values = read_stored_array(folder / "values.npy", "f", (None, len(fids)), fix)
+    predicted = read_stored_array(folder / "predicted.npy", "b", (values.shape[0],), fix)
+    return FilledColumn(values[:, 0] if len(fids) == 1 else values, predicted, doc["predicted_by"], tuple(fids),
+                        doc["validation"])
 
 
 def surrogate_from_results(results) -> SurrogateBenchmark:

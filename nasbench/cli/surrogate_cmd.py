@@ -268,7 +268,9 @@ def _eval_saved(args) -> int:
     entry = sur._entry(args.metric, args.fidelity)
     fid = entry.metadata["fidelity"]
     truth = np.asarray(table.column(args.metric, fid))
-    train = np.load(entry.folder / "train_indices.npy")
+    from nasbench.benchmarks.surrogate import load_train_indices
+
+    train = load_train_indices(entry.folder, truth.shape[0])
     test = np.setdiff1d(np.flatnonzero(np.isfinite(truth)), train)
     result = scores(truth[test], sur.query(test, args.metric, fid))
     if args.json:

@@ -229,6 +229,59 @@ def test_generate_chunk_with_a_payload_is_refused(tmp_path):
     assert not marker.exists()
 
 
+def test_filled_metric_arrays_with_a_payload_are_refused(tmp_path):
+    from nasbench.benchmarks.surrogate import FilledColumn, load_filled, save_filled
+    from tabular_data.store import sha256_file
+
+    filled = FilledColumn(np.arange(4.0), np.array([False, True, True, False]), "test", (200,), {})
+    folder = save_filled("nb201/cifar10", "train_time_s", filled, root=tmp_path)
+    assert np.array_equal(load_filled("nb201/cifar10", "train_time_s", root=tmp_path).values, np.arange(4.0))
+    marker = tmp_path / "marker"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in ("values.npy", "predicted.npy"):
+        good = (folder / name).read_bytes()
+        (folder / name).write_bytes(_object_npy(marker))
+        (folder / "manifest.json").write_text(json.dumps({**manifest, "files": {
+            **manifest["files"], name: sha256_file(folder / name)}}))  # forged consistently
+        with pytest.raises(DataIntegrityError, match="expected a plain numpy array .*without pickled objects.* "
+                                                     "re-create it with `nasbench surrogate fill"):
+            load_filled("nb201/cifar10", "train_time_s", root=tmp_path)
+        (folder / name).write_bytes(good)
+    assert not marker.exists()
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "files": {}}))  # unchecked arrays are refused
+    with pytest.raises(DataIntegrityError, match="expected the keys files .*values.npy and predicted.npy"):
+        load_filled("nb201/cifar10", "train_time_s", root=tmp_path)
+    (folder / "manifest.json").write_text("[")
+    with pytest.raises(DataIntegrityError, match="expected a JSON manifest; got unreadable JSON"):
+        load_filled("nb201/cifar10", "train_time_s", root=tmp_path)
+
+
+def test_saved_train_indices_with_a_payload_are_refused(tmp_path):
+    pytest.importorskip("xgboost")
+    from nasbench.benchmarks.surrogate import load_train_indices
+    from surrogates.io import read_metadata, save_model, write_metadata
+    from surrogates.xgb import BaggedXGBSurrogate
+
+    x = np.random.default_rng(0).random((40, 3)).astype(np.float32)
+    model = BaggedXGBSurrogate({"n_estimators": 2, "max_depth": 2}, n_members=0, seed=0).fit(x, x[:, 0])
+    folder = save_model(model, tmp_path / "m", {}, arrays={"train_indices.npy": np.array([3, 1, 2])})
+    assert load_train_indices(folder, 10).tolist() == [3, 1, 2]
+    with pytest.raises(DataIntegrityError, match=r"expected arch indices in \[0, 3\); got values from 1 to 3"):
+        load_train_indices(folder, 3)
+    marker = tmp_path / "marker"
+    (folder / "train_indices.npy").write_bytes(_object_npy(marker))
+    with pytest.raises(DataIntegrityError, match="train_indices.npy does not match its sha256 in metadata.json"):
+        load_train_indices(folder, 10)
+    meta = read_metadata(folder)
+    write_metadata(folder, {**meta, "arrays": {}})  # re-sealed without the digest: the content check remains
+    with pytest.raises(DataIntegrityError, match="expected a plain numpy array .*re-fit the surrogate"):
+        load_train_indices(folder, 10)
+    np.save(folder / "train_indices.npy", np.zeros((2, 2)))
+    with pytest.raises(DataIntegrityError, match=r"expected an array of dtype kind 'iu' and shape \(n,\); got float64"):
+        load_train_indices(folder, 10)
+    assert not marker.exists()
+
+
 def test_mlp_weights_with_a_payload_are_refused(tmp_path):
     pytest.importorskip("torch")
     from surrogates.io import load_model, save_model, write_metadata
