@@ -630,11 +630,39 @@ def _equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
 
 # ---------------------------------------------------------------- scoring
 def _score(result: CompareResult) -> None:
+    """Fill ``result``'s trajectories, summary (one row per run), leaderboard, statistics and curves.
+
+    The score is regret where the optimum is known (enumerable benchmarks); otherwise the incumbent's
+    report value, negated when higher is better, so that lower is better for ranks and tests alike.
+    """
     import pandas as pd
 
     config, task, setup = result.config, result.task, result.setup
     names = list(config.strategies)
-    for name in names:
+    _check_nonempty(result)
+    result.trajectories = {n: [trajectory(h, task) for h in result.histories[n]] for n in names}
+    known = task.best_report is not None
+    sign = 1.0 if (known or not task._report_higher) else -1.0
+    runs = _score_runs(result, known, sign)
+    board = [_board_row(result, j, runs, known, sign) for j in range(len(names))]
+    if setup is not None and setup.multi_objective:
+        hv_ranks = lb.rank_matrix(-runs["hv"])
+        for j, row in enumerate(board):
+            row["hypervolume_mean_rank"] = float(hv_ranks[:, j].mean())
+        board.sort(key=lambda r: (r["hypervolume_mean_rank"], -r["hypervolume_mean"], r["strategy"]))
+    else:
+        board.sort(key=lambda r: (r["mean_rank"], r["final_regret_mean"], r["strategy"]))
+    result.leaderboard = pd.DataFrame(board)
+    result.summary = pd.DataFrame(runs["rows"])
+    result.stats = _statistics(result, runs, known, sign)
+    result.curves = runs["curves"]
+    if setup is not None and setup.cost is not None:
+        result.curves["fronts"] = _fronts(result, names)
+
+
+def _check_nonempty(result: CompareResult) -> None:
+    task = result.task
+    for name in result.config.strategies:
         for i, h in enumerate(result.histories[name]):
             if len(h) == 0:
                 shortest = (f" (one evaluation on {task.benchmark.name} takes "
@@ -642,97 +670,99 @@ def _score(result: CompareResult) -> None:
                 raise NasbenchError(
                     f"{name} finished no evaluation within the budget on seed {i}; raise max_time_s{shortest}."
                 )
-    trajs = {n: [trajectory(h, task) for h in result.histories[n]] for n in names}
-    result.trajectories = trajs
-    # The score is regret where the optimum is known (enumerable spaces); otherwise the incumbent's
-    # report value, negated so that lower is better for ranks and tests like regret.
-    known = task.best_report is not None
-    sign = 1.0 if (known or not task._report_higher) else -1.0
-    loss = {n: [t["regret"] if known else sign * t["incumbent_report"] for t in trajs[n]] for n in names}
-    time_axis = config.max_time_s is not None
-    t_end = config.max_time_s if time_axis else max(float(t["end_s"][-1]) for n in names for t in trajs[n])
-    # the time axis starts when every run has a result, so each band covers all seeds
-    t_first = max(float(t["end_s"][0]) for n in names for t in trajs[n])
-    log_grid = np.geomspace(t_first, max(t_end, t_first * 1.0001), _N_TIME_GRID)
-    lin_grid = np.linspace(0.0, t_end, _N_TIME_GRID + 1)[1:]
-    n_eval_grid = config.max_evals if config.max_evals is not None else max(len(t["eval"]) for n in names for t in trajs[n])
-    eval_grid = np.arange(1, n_eval_grid + 1)
-    rows, final, auc = [], np.empty((config.n_seeds, len(names))), np.empty((config.n_seeds, len(names)))
-    final_report, final_search = np.empty_like(final), np.empty_like(final)
-    hv = np.full_like(final, np.nan)
-    curves = {"evals": eval_grid, "time_s": log_grid, "by_evals": {}, "by_time": {}}
+
+
+def _grids(config: CompareConfig, trajs: dict) -> dict:
+    """Evaluation grid, log time grid (from when every run has a result) and linear time grid."""
+    every = [t for runs in trajs.values() for t in runs]
+    t_end = config.max_time_s if config.max_time_s is not None else max(float(t["end_s"][-1]) for t in every)
+    t_first = max(float(t["end_s"][0]) for t in every)  # so each band covers all seeds
+    n_eval = config.max_evals if config.max_evals is not None else max(len(t["eval"]) for t in every)
+    return {"n_eval": n_eval, "log": np.geomspace(t_first, max(t_end, t_first * 1.0001), _N_TIME_GRID),
+            "lin": np.linspace(0.0, t_end, _N_TIME_GRID + 1)[1:]}
+
+
+def _score_runs(result: CompareResult, known: bool, sign: float) -> dict:
+    """Per run: the summary row, final score, anytime score (AUC), final report, and the curves' bands."""
+    config, setup = result.config, result.setup
+    names, trajs = list(config.strategies), result.trajectories
+    grid = _grids(config, trajs)
+    shape = (config.n_seeds, len(names))
+    out = {"rows": [], "final": np.empty(shape), "auc": np.empty(shape), "final_report": np.empty(shape),
+           "hv": np.full(shape, np.nan),
+           "curves": {"evals": np.arange(1, grid["n_eval"] + 1), "time_s": grid["log"], "by_evals": {}, "by_time": {}}}
     for j, name in enumerate(names):
         ev, tm = [], []
         for i, t in enumerate(trajs[name]):
-            series = loss[name][i]
-            e_curve = lb.regret_on_eval_grid(series, n_eval_grid)
+            series = t["regret"] if known else sign * t["incumbent_report"]
+            e_curve = lb.regret_on_eval_grid(series, grid["n_eval"])
             ev.append(e_curve * sign)
-            tm.append(lb.regret_on_time_grid(t["end_s"], series, log_grid) * sign)
-            a = lb.normalized_auc(lb.regret_on_time_grid(t["end_s"], series, lin_grid)) if time_axis \
-                else lb.normalized_auc(e_curve)
-            final[i, j] = series[-1]
-            final_report[i, j] = t["incumbent_report"][-1]
-            auc[i, j] = a
-            rows.append({"strategy": name, "seed": i, "n_evals": int(t["eval"][-1]),
-                         "sim_time_s": float(t["end_s"][-1]), "final_regret": float(t["regret"][-1]),
-                         "final_report": float(t["incumbent_report"][-1]),
-                         "final_incumbent_index": int(t["incumbent_index"][-1]),
-                         "auc_regret": float(a) if known else math.nan})
+            tm.append(lb.regret_on_time_grid(t["end_s"], series, grid["log"]) * sign)
+            a = lb.normalized_auc(lb.regret_on_time_grid(t["end_s"], series, grid["lin"])) \
+                if config.max_time_s is not None else lb.normalized_auc(e_curve)
+            out["final"][i, j], out["auc"][i, j], out["final_report"][i, j] = series[-1], a, t["incumbent_report"][-1]
+            row = {"strategy": name, "seed": i, "n_evals": int(t["eval"][-1]),
+                   "sim_time_s": float(t["end_s"][-1]), "final_regret": float(t["regret"][-1]),
+                   "final_report": float(t["incumbent_report"][-1]),
+                   "final_incumbent_index": int(t["incumbent_index"][-1]),
+                   "auc_regret": float(a) if known else math.nan}
             if not known:
-                rows[-1].update(final_incumbent_arch=str(t["arch"][t["incumbent_eval"][-1] - 1]),
-                                auc_report=float(a * sign))
+                row.update(final_incumbent_arch=str(t["arch"][t["incumbent_eval"][-1] - 1]), auc_report=float(a * sign))
             if setup is not None:
-                rows[-1].update(setup.score(result.histories[name][i], t))
-        curves["by_evals"][name] = _band(np.vstack(ev))
-        curves["by_time"][name] = _band(np.vstack(tm))
-    ranks = lb.rank_matrix(final)
-    board = []
-    for j, name in enumerate(names):
-        f, a = lb.mean_ci(final[:, j]), lb.mean_ci(auc[:, j])
-        board.append({
-            "strategy": name, "n_seeds": config.n_seeds,
-            "final_regret_mean": f[0], "final_regret_ci_low": f[1], "final_regret_ci_high": f[2],
-            "auc_regret_mean": a[0], "auc_regret_ci_low": a[1], "auc_regret_ci_high": a[2],
-            "mean_rank": float(ranks[:, j].mean()),
-            "final_report_mean": float(np.mean([r["final_report"] for r in rows if r["strategy"] == name])),
-            "n_evals_mean": float(np.mean([r["n_evals"] for r in rows if r["strategy"] == name])),
-            "sim_time_mean_s": float(np.mean([r["sim_time_s"] for r in rows if r["strategy"] == name])),
-        })
-        if not known:  # report values instead of regret (sign restores the metric's own direction)
-            rep = lb.mean_ci(final_report[:, j])
-            anytime = sorted((sign * a[1], sign * a[2]))
-            board[-1].update({k: math.nan for k in list(board[-1]) if k.startswith(("final_regret", "auc_regret"))})
-            board[-1].update({"final_report_ci_low": rep[1], "final_report_ci_high": rep[2],
-                              "auc_report_mean": sign * a[0], "auc_report_ci_low": anytime[0],
-                              "auc_report_ci_high": anytime[1]})
-        if setup is not None:
-            mine = [r for r in rows if r["strategy"] == name]
-            s = lb.mean_ci([r["final_search"] for r in mine])
-            board[-1].update({"final_search_mean": s[0], "final_search_ci_low": s[1], "final_search_ci_high": s[2],
-                              "final_report_ci_low": lb.mean_ci(final_report[:, j])[1],
-                              "final_report_ci_high": lb.mean_ci(final_report[:, j])[2],
-                              "infeasible_evals": int(sum(r["infeasible_evals"] for r in mine))})
-            if setup.cost is not None:
-                hv[:, j] = [r["hypervolume"] for r in mine]
-                h = lb.mean_ci(hv[:, j])
-                board[-1].update({"hypervolume_mean": h[0], "hypervolume_ci_low": h[1], "hypervolume_ci_high": h[2]})
-    mo = setup is not None and setup.multi_objective
-    if mo:
-        hv_ranks = lb.rank_matrix(-hv)
-        for j, row in enumerate(board):
-            row["hypervolume_mean_rank"] = float(hv_ranks[:, j].mean())
-        board.sort(key=lambda r: (r["hypervolume_mean_rank"], -r["hypervolume_mean"], r["strategy"]))
-    else:
-        board.sort(key=lambda r: (r["mean_rank"], r["final_regret_mean"], r["strategy"]))
-    result.leaderboard = pd.DataFrame(board)
-    result.summary = pd.DataFrame(rows)
+                row.update(setup.score(result.histories[name][i], t))
+                if setup.cost is not None:
+                    out["hv"][i, j] = row["hypervolume"]
+            out["rows"].append(row)
+        out["curves"]["by_evals"][name] = _band(np.vstack(ev))
+        out["curves"]["by_time"][name] = _band(np.vstack(tm))
+    out["ranks"] = lb.rank_matrix(out["final"])
+    return out
+
+
+def _board_row(result: CompareResult, j: int, runs: dict, known: bool, sign: float) -> dict:
+    """The leaderboard row of strategy ``j``: means and 95% intervals over seeds, mean rank."""
+    name = result.config.strategies[j]
+    mine = [r for r in runs["rows"] if r["strategy"] == name]
+    f, a = lb.mean_ci(runs["final"][:, j]), lb.mean_ci(runs["auc"][:, j])
+    row = {
+        "strategy": name, "n_seeds": result.config.n_seeds,
+        "final_regret_mean": f[0], "final_regret_ci_low": f[1], "final_regret_ci_high": f[2],
+        "auc_regret_mean": a[0], "auc_regret_ci_low": a[1], "auc_regret_ci_high": a[2],
+        "mean_rank": float(runs["ranks"][:, j].mean()),
+        "final_report_mean": float(np.mean([r["final_report"] for r in mine])),
+        "n_evals_mean": float(np.mean([r["n_evals"] for r in mine])),
+        "sim_time_mean_s": float(np.mean([r["sim_time_s"] for r in mine])),
+    }
+    rep = lb.mean_ci(runs["final_report"][:, j])
+    if not known:  # report values instead of regret (sign restores the metric's own direction)
+        anytime = sorted((sign * a[1], sign * a[2]))
+        row.update({k: math.nan for k in list(row) if k.startswith(("final_regret", "auc_regret"))})
+        row.update({"final_report_ci_low": rep[1], "final_report_ci_high": rep[2], "auc_report_mean": sign * a[0],
+                    "auc_report_ci_low": anytime[0], "auc_report_ci_high": anytime[1]})
+    setup = result.setup
+    if setup is not None:
+        s = lb.mean_ci([r["final_search"] for r in mine])
+        row.update({"final_search_mean": s[0], "final_search_ci_low": s[1], "final_search_ci_high": s[2],
+                    "final_report_ci_low": rep[1], "final_report_ci_high": rep[2],
+                    "infeasible_evals": int(sum(r["infeasible_evals"] for r in mine))})
+        if setup.cost is not None:
+            h = lb.mean_ci(runs["hv"][:, j])
+            row.update({"hypervolume_mean": h[0], "hypervolume_ci_low": h[1], "hypervolume_ci_high": h[2]})
+    return row
+
+
+def _statistics(result: CompareResult, runs: dict, known: bool, sign: float) -> dict:
+    """Friedman test, Nemenyi critical difference and Holm-adjusted pairwise Wilcoxon tests."""
+    config, task, setup = result.config, result.task, result.setup
+    names, final = list(config.strategies), runs["final"]
     cd = lb.critical_difference(config.n_seeds, len(names))
-    mean_ranks = {n: float(ranks[:, j].mean()) for j, n in enumerate(names)}
-    result.stats = {
+    mean_ranks = {n: float(runs["ranks"][:, j].mean()) for j, n in enumerate(names)}
+    stats = {
         "score": "final_regret" if known else (
             f"final {task.report_metric} of the incumbent (no optimum is known; tests use "
             f"{'its negation' if sign < 0 else 'it'}, lower is better)"),
-        "auc_axis": "simulated time (linear, 0..max_time_s)" if time_axis else "evaluations 1..max_evals",
+        "auc_axis": "simulated time (linear, 0..max_time_s)" if config.max_time_s is not None
+        else "evaluations 1..max_evals",
         "friedman": lb.friedman(final),
         "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": mean_ranks,
                                         "not_significantly_different": _cliques(mean_ranks, cd)},
@@ -741,27 +771,27 @@ def _score(result: CompareResult) -> None:
              "note": f"mean difference of final {task.report_metric} (a - b)"}
             for p in lb.pairwise_wilcoxon(final, names)],
     }
-    if setup is not None:
-        for j, name in enumerate(names):
-            final_search[:, j] = [r["final_search"] for r in rows if r["strategy"] == name]
-        # higher search value is better: test its negation, so mean_difference is a - b of the negation
-        result.stats["pairwise_wilcoxon_final_search"] = [
-            {**p, "mean_difference": -p["mean_difference"], "note": "mean difference of final search values (a - b)"}
-            for p in lb.pairwise_wilcoxon(-final_search, names)]
-        result.stats["hardware"] = setup.describe()
-        if setup.cost is not None:
-            hv_ranks = lb.rank_matrix(-hv)
-            hv_mean_ranks = {n: float(hv_ranks[:, j].mean()) for j, n in enumerate(names)}
-            result.stats["hypervolume"] = {
-                "score": "relative hypervolume (higher is better; tests use its negation)",
-                "friedman": lb.friedman(-hv),
-                "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": hv_mean_ranks,
-                                                "not_significantly_different": _cliques(hv_mean_ranks, cd)},
-                "pairwise_wilcoxon": [{**p, "mean_difference": -p["mean_difference"]}
-                                      for p in lb.pairwise_wilcoxon(-hv, names)],
-            }
-            curves["fronts"] = _fronts(result, names)
-    result.curves = curves
+    if setup is None:
+        return stats
+    final_search = np.array([[r["final_search"] for r in runs["rows"] if r["strategy"] == name] for name in names]).T
+    # higher search value is better: test its negation, so mean_difference is a - b of the negation
+    stats["pairwise_wilcoxon_final_search"] = [
+        {**p, "mean_difference": -p["mean_difference"], "note": "mean difference of final search values (a - b)"}
+        for p in lb.pairwise_wilcoxon(-final_search, names)]
+    stats["hardware"] = setup.describe()
+    if setup.cost is not None:
+        hv = runs["hv"]
+        hv_ranks = lb.rank_matrix(-hv)
+        hv_mean_ranks = {n: float(hv_ranks[:, j].mean()) for j, n in enumerate(names)}
+        stats["hypervolume"] = {
+            "score": "relative hypervolume (higher is better; tests use its negation)",
+            "friedman": lb.friedman(-hv),
+            "nemenyi_critical_difference": {"alpha": 0.05, "cd": cd, "mean_ranks": hv_mean_ranks,
+                                            "not_significantly_different": _cliques(hv_mean_ranks, cd)},
+            "pairwise_wilcoxon": [{**p, "mean_difference": -p["mean_difference"]}
+                                  for p in lb.pairwise_wilcoxon(-hv, names)],
+        }
+    return stats
 
 
 def _fronts(result: CompareResult, names) -> dict:
