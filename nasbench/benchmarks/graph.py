@@ -137,6 +137,7 @@ class _MemoryTable:
     def __init__(self, name, space, dataset, n_archs, metrics, arrays, manifest):
         self.name, self.space, self.dataset, self.n_archs = name, space, dataset, n_archs
         self.metrics, self._arrays, self.manifest = metrics, arrays, manifest
+        self.directory = None  # nothing on disk: the source file and its sha256 are in manifest["sources"]
 
     def metric(self, name):
         try:
