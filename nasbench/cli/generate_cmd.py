@@ -78,6 +78,23 @@ def _default_build(args, gen):
     return own
 
 
+def _shadow_note(table) -> None:
+    """Say, on stderr, when the destination is a data-store table of a name the package ships: the shipped
+    table keeps that name (a name always means the published data), so this one needs a name of its own."""
+    from pathlib import Path
+
+    from nasbench.paths import data_root, embedded_root
+
+    table = Path(table).resolve()
+    if not table.is_relative_to(data_root().resolve()) or table.parent.parent != data_root().resolve():
+        return
+    name = f"{table.parent.name}/{table.name}"
+    if (embedded_root() / name / "manifest.json").is_file():
+        print(f"note: {table} is not what nasbench.load({name!r}) serves: the shipped {name} keeps its name. "
+              f"Write to --table {table}-NEW (or rename the folder so) and load it as '{name}-NEW'.",
+              file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
     from nasbench.training import generate as gen
     from nasbench.training.pilot import DIGITS_PILOT
@@ -91,9 +108,13 @@ def run(args) -> int:
         print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0
     if args.assemble:
-        print(gen.assemble(build, args.table, command=command, extra_info=extra, overwrite=args.overwrite))
+        written = gen.assemble(build, args.table, command=command, extra_info=extra, overwrite=args.overwrite)
+        print(written)
+        _shadow_note(written)
         return 0
     table = args.table or str(gen.default_table())
+    gen.check_destination(table, args.overwrite)  # refused first: a refusal stays one line
+    _shadow_note(table)
     out = gen.generate(build, job, workers=args.workers, table=table, command=command, extra_info=extra,
                        log=lambda s: print(s, flush=True), overwrite=args.overwrite)
     print(json.dumps({k: out[k] for k in ("done", "total", "interrupted", "assembled")}), flush=True)

@@ -67,13 +67,21 @@ def test_no_command_overwrites_the_shipped_table_without_the_flag(store, capsys,
 @pytest.mark.skipif(not (gen.shipped_build() / "config.json").exists(), reason="no build record in this checkout")
 def test_assemble_reads_the_record_and_writes_the_store_then_refuses_a_second_time(store, capsys):
     before = _fingerprint(SHIPPED), _fingerprint(gen.shipped_build())
-    status, out, _ = run_main(["generate", "--assemble"], capsys)
+    status, out, err = run_main(["generate", "--assemble"], capsys)
     assert status == 0 and out.strip() == str(store / "nb201" / "digits")
+    # the shipped table keeps its name; the note says so and how to serve this one
+    assert err.count("\n") == 1 and "is not what nasbench.load('nb201/digits') serves" in err
+    assert "load it as 'nb201/digits-NEW'" in err
     ours, shipped = Table(store / "nb201" / "digits"), Table(SHIPPED)
     for metric in shipped.metrics:
         np.testing.assert_array_equal(ours.array(metric), shipped.array(metric))
     status, _, err = run_main(["generate", "--assemble"], capsys)
-    assert status == 2 and "already exists and is kept" in err and "--overwrite" in err
+    assert status == 2 and err.count("\n") == 1 and "already exists and is kept" in err and "--overwrite" in err
+    import nasbench
+
+    (store / "nb201" / "digits").rename(store / "nb201" / "digits-NEW")
+    assert nasbench.load("nb201/digits-NEW").table.directory == store / "nb201" / "digits-NEW"
+    assert nasbench.load("nb201/digits").kind == "embedded"
     assert (_fingerprint(SHIPPED), _fingerprint(gen.shipped_build())) == before
 
 
