@@ -10,7 +10,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError
 
-__all__ = ["one_hot", "live_edges", "degenerate_mask", "pairwise", "check_ops"]
+__all__ = ["one_hot", "live_edges", "degenerate_mask", "pairwise", "check_ops", "cell_features", "twin_pairs"]
 
 
 def check_ops(ops, n_ops: int, n_edges: int | None = None) -> np.ndarray:
@@ -102,3 +102,83 @@ def pairwise(x: np.ndarray, block: int = 1) -> np.ndarray:
     rows, cols = np.triu_indices(x.shape[1], 1)
     keep = rows // block != cols // block
     return x[:, rows[keep]] * x[:, cols[keep]]
+
+
+def cell_features(ops, edges, n_ops: int, none_op: int = 0) -> np.ndarray:
+    """Features of a cell that carry across hardware, for the hierarchical latency model.
+
+    Columns, in order (``k = n_ops - 1`` non-``none`` ops, ``E`` edges, ``V`` intermediate and output nodes):
+
+    * 1 constant (the network skeleton: stem, reductions, head);
+    * ``E * k`` one-hot of the op on each edge (what a runtime that executes every op pays);
+    * ``E * k`` the same, on live edges only (on an input-to-output path; what a compiler that
+      removes dead code pays);
+    * for each node, one indicator per count ``c >= 1`` of live edges entering it (the element-wise
+      sums, and the memory traffic of the feature maps they read).
+
+    Where every cell of the network is the same (NB201), the per-stage op counts, FLOPs, parameters
+    and memory traffic of the whole network are linear in the live op counts, so the columns span them.
+
+    Parameters
+    ----------
+    ops : int array of shape (n_archs, n_edges)
+    edges : sequence of (source, target)
+    n_ops : int
+    none_op : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_archs, 1 + 2 * E * k + sum over nodes of their in-degree)
+    """
+    ops = check_ops(ops, n_ops, len(edges))
+    n = ops.shape[0]
+    keep = np.arange(len(edges) * n_ops) % n_ops != none_op
+    x = one_hot(ops, n_ops)
+    live = live_edges(ops, edges, none_op)
+    cols = [np.ones((n, 1)), x[:, keep], (x * np.repeat(live, n_ops, axis=1))[:, keep]]
+    for node in sorted({t for _, t in edges}):
+        into = [e for e, (_, t) in enumerate(edges) if t == node]
+        degree = live[:, into].sum(axis=1)
+        cols.extend((degree == c)[:, None].astype(np.float64) for c in range(1, len(into) + 1))
+    return np.hstack(cols)
+
+
+def twin_pairs(ops, edges, none_op: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows whose cells run exactly the same computation (relabelled intermediate nodes).
+
+    Permuting the intermediate nodes maps a cell onto another row when every non-``none`` edge lands on
+    an edge of the DAG (NB201: nodes 1 and 2 swap when the edge 1->2 is ``none``). Both rows then
+    execute the same ops on the same tensors, so their measured latencies differ only by measurement
+    noise: the spread between twins measures that noise.
+
+    Returns
+    -------
+    (first, second) : int64 arrays of shape (n_pairs,), row indices with ``first < second``.
+    """
+    from itertools import permutations
+
+    ops = np.asarray(ops)
+    edges = [tuple(e) for e in edges]
+    n_nodes = max(max(e) for e in edges) + 1
+    inner = list(range(1, n_nodes - 1))
+    row_of = {tuple(r): i for i, r in enumerate(ops.tolist())}
+    first, second = [], []
+    for perm in permutations(inner):
+        if list(perm) == inner:
+            continue
+        relabel = dict(zip(inner, perm)) | {0: 0, n_nodes - 1: n_nodes - 1}
+        target = [(relabel[s], relabel[t]) for s, t in edges]
+        where = [edges.index(e) if e in edges else -1 for e in target]
+        for i, row in enumerate(ops.tolist()):
+            if any(where[e] < 0 and op != none_op for e, op in enumerate(row)):
+                continue
+            mapped = [none_op] * len(edges)
+            for e, op in enumerate(row):
+                if where[e] >= 0:
+                    mapped[where[e]] = op
+            j = row_of.get(tuple(mapped))
+            if j is not None and i < j:
+                first.append(i)
+                second.append(j)
+    pairs = np.unique(np.array([first, second], dtype=np.int64).reshape(2, -1), axis=1)
+    return pairs[0], pairs[1]

@@ -22,8 +22,10 @@ def _kinds() -> dict:
     from surrogates.latency.adapt import CrossDeviceLatencyModel
     from surrogates.latency.additive import AdditiveLatencyModel
     from surrogates.latency.interaction import InteractionLatencyModel
+    from surrogates.latency.prior import HierarchicalLatencyModel
 
-    return {cls.kind: cls for cls in (AdditiveLatencyModel, InteractionLatencyModel, CrossDeviceLatencyModel)}
+    return {cls.kind: cls for cls in (AdditiveLatencyModel, InteractionLatencyModel, CrossDeviceLatencyModel,
+                                      HierarchicalLatencyModel)}
 
 
 def save_latency_model(model, directory, metadata: dict | None = None) -> Path:

@@ -1,0 +1,233 @@
+"""Honest few-shot evaluation: leave out a whole hardware family, adapt from a few measured archs.
+
+A *family* is every configuration of one piece of hardware (all batch sizes) together with its
+near-duplicates: the same chip in another product, or the same core in another SKU. Holding out a
+single column while its siblings stay in the prior measures how well a model copies a sibling, not how
+it does on a device never seen. :data:`HELP_FAMILIES` defines the families of HELP's 27 columns:
+
+* ``pascal``: GTX 1080 Ti, Titan Xp and Titan X (Pascal): one GP102 chip in three products (the
+  batch-256 columns of the three correlate at 0.998 in log latency), batch 1, 32 and 256;
+* ``turing``: RTX 2080 Ti and Titan RTX, one TU102 chip, batch 1, 32 and 256;
+* ``xeon``: Gold 6226, Gold 6240, Silver 4210R (Cascade Lake) and Silver 4114 (Skylake-SP): one core
+  micro-architecture in four SKUs;
+* ``snapdragon835``: Pixel 2 and Essential PH-1, both Snapdragon 835 phones;
+* one family each for Samsung A50 (Exynos 9610), Samsung S7, Pixel 3 and Raspberry Pi 4 (TFLite,
+  from HW-NAS-Bench), Eyeriss (ASIC simulator) and the FPGA (estimated).
+
+Groups: ``edge`` (phones, Raspberry Pi, FPGA, Eyeriss) and ``server`` (GPUs, Xeon CPUs).
+
+What no model can beat is measured too (:func:`twin_ceiling`, :func:`resolution_ceiling`,
+:func:`self_ceiling`): twin cells run the same computation, so their disagreement is measurement
+noise; whole-millisecond readings bound the relative error of small latencies; and a model fit on
+half of the device's own archs shows what the features can express.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy.stats import rankdata, spearmanr
+
+from nasbench.errors import InvalidArchError
+
+__all__ = ["HELP_FAMILIES", "family_of", "scores", "twin_ceiling", "resolution_ceiling", "self_ceiling",
+           "family_holdout", "summarise_families", "SHOTS", "MODELS", "METHODS"]
+
+HELP_FAMILIES = {
+    **{f"{gpu}_{b}": ("pascal", "server") for gpu in ("1080ti", "titanxp", "titanx") for b in (1, 32, 256)},
+    **{f"{gpu}_{b}": ("turing", "server") for gpu in ("2080ti", "titan_rtx") for b in (1, 32, 256)},
+    **{cpu: ("xeon", "server") for cpu in ("gold_6226", "gold_6240", "silver_4114", "silver_4210r")},
+    "pixel2": ("snapdragon835", "edge"), "essential_ph_1": ("snapdragon835", "edge"),
+    "samsung_a50": ("samsung_a50", "edge"), "samsung_s7": ("samsung_s7", "edge"),
+    "pixel3": ("pixel3", "edge"), "raspi4": ("raspi4", "edge"), "eyeriss": ("eyeriss", "edge"),
+    "fpga": ("fpga", "edge"),
+}
+SHOTS = (10, 20, 50)
+MODELS = ("hierarchical", "cross_device", "additive")
+METHODS = ("plan", "random")
+
+
+def family_of(device: str, kind: str = "unknown") -> tuple[str, str]:
+    """(family, group) of a device: HELP's from :data:`HELP_FAMILIES`, others their own family."""
+    if device in HELP_FAMILIES:
+        return HELP_FAMILIES[device]
+    return device, "server" if kind in ("gpu", "cpu") else "edge"
+
+
+def scores(y_true, y_pred, tol: float = 0.1, *, true_ranks=None) -> dict:
+    """``within`` (share with relative error <= tol), ``spearman``, ``mare`` (median absolute relative error).
+
+    ``true_ranks`` (the average ranks of ``y_true``, ties shared) may be passed to save re-ranking.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    rel = np.abs(y_pred - y_true) / y_true
+    if true_ranks is None:
+        rho = float(spearmanr(y_true, y_pred).statistic)
+    else:
+        rho = float(np.corrcoef(true_ranks, rankdata(y_pred))[0, 1])
+    return {"within": float(np.mean(rel <= tol)), "spearman": rho, "mare": float(np.median(rel))}
+
+
+def twin_ceiling(y, first, second, tol: float = 0.1) -> float:
+    """Share within +-tol a perfect model of the expected latency would reach, estimated from twins.
+
+    Twins run the same computation, so ``log(y_first / y_second)`` is the difference of two noise
+    draws. For noise symmetric and Gaussian in log space, ``P(|noise| <= log(1 + tol))`` equals the
+    share of twin pairs with ``|log ratio| <= sqrt(2) log(1 + tol)``; that share is returned.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    ratio = np.abs(np.log(y[first] / y[second]))
+    return float(np.mean(ratio <= np.sqrt(2.0) * np.log1p(tol)))
+
+
+def resolution_ceiling(y, resolution_ms: float, tol: float = 0.1) -> float:
+    """Share within +-tol of exact predictions when readings are rounded to ``resolution_ms``.
+
+    A reading ``r`` stands for a true value uniform in ``[r - res/2, r + res/2]``; an exact prediction
+    is within ``tol * r`` of ``r`` with probability ``min(1, 2 tol r / res)``; the mean over archs.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if not resolution_ms:
+        return 1.0
+    return float(np.mean(np.minimum(1.0, 2.0 * tol * y / resolution_ms)))
+
+
+def self_ceiling(x, y, rng) -> float:
+    """Share within +-10 % when features ``x`` (n, p) are fit on a random half of the device's own archs ``y``."""
+    half = rng.permutation(y.shape[0])
+    train, test = half[: y.shape[0] // 2], half[y.shape[0] // 2:]
+    a = x[train] / y[train, None]
+    w = np.linalg.solve(a.T @ a + 1e-9 * np.eye(a.shape[1]), a.T @ np.ones(train.shape[0]))
+    return scores(y[test], x[test] @ w)["within"]
+
+
+def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution, n_ops, none_op):
+    """Predictions (ms) for every arch after adapting ``model_name`` to ``y`` on the archs ``table_rows``."""
+    if model_name == "hierarchical":
+        return features @ prior.adapt(ops[table_rows], y, resolution_ms=resolution).coef_
+    if model_name == "cross_device":
+        return cross.adapt(table_rows, y).predict(np.arange(ops.shape[0]))
+    from surrogates.latency.additive import AdditiveLatencyModel
+
+    return AdditiveLatencyModel(n_ops, reference_op=none_op).fit(ops[table_rows], y).predict(ops)
+
+
+def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: int, none_op: int = 0,
+                   resolutions=None, shots=SHOTS, models=MODELS, n_repeats: int = 3, seed: int = 0,
+                   progress=None) -> dict:
+    """Leave out each family in turn: prior from the others, adapt from K planned or random archs.
+
+    Parameters
+    ----------
+    ops : int array of shape (n_archs, n_edges)
+    table : float array of shape (n_archs, n_devices)
+        Latency (ms) of every arch on every device.
+    devices, families : sequence of str, length n_devices
+    meaningful : bool array of shape (n_archs,)
+        Archs whose latency means something (plans, random draws and scores use only these).
+    resolutions : sequence of float, optional
+        Reading resolution (ms) of each device, 0 when fine.
+    shots : sequence of int
+        K, the numbers of measured archs.
+    models : sequence of str
+        Among :data:`MODELS`.
+    n_repeats : int
+        Random draws of K archs per device (the plan is deterministic: one run).
+    progress : callable, optional
+        Receives one line per family.
+
+    Returns
+    -------
+    dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures, and ``devices``:
+    one per device with its family and ceilings.
+    """
+    from surrogates.latency.adapt import CrossDeviceLatencyModel
+    from surrogates.latency.features import twin_pairs
+    from surrogates.latency.prior import HierarchicalLatencyModel
+
+    table = np.asarray(table, dtype=np.float64)
+    meaningful = np.asarray(meaningful, dtype=bool)
+    families = list(families)
+    if len(families) != table.shape[1] or len(devices) != table.shape[1]:
+        raise InvalidArchError(f"devices and families must have one entry per column ({table.shape[1]}).")
+    if len(set(families)) < 2:
+        raise InvalidArchError("leaving a family out needs at least 2 families.")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise InvalidArchError(f"unknown models {unknown}; expected among {list(MODELS)}.")
+    resolutions = [0.0] * table.shape[1] if resolutions is None else [float(r or 0.0) for r in resolutions]
+    rows_ok = np.flatnonzero(meaningful)
+    cand_ops = ops[rows_ok]
+    first, second = twin_pairs(cand_ops, edges, none_op)
+    features = HierarchicalLatencyModel(n_ops, edges, none_op).features(ops)  # computed once for every fit
+    # each device's weights do not depend on which family is held out: fit them once
+    all_coef = HierarchicalLatencyModel(n_ops, edges, none_op).fit(ops, table, families, meaningful).device_coef_
+    out_rows, out_devices = [], []
+    names = sorted(set(families), key=families.index)
+    for f_i, family in enumerate(names):
+        start = time.perf_counter()
+        test = [j for j in range(table.shape[1]) if families[j] == family]
+        train = [j for j in range(table.shape[1]) if families[j] != family]
+        prior = HierarchicalLatencyModel(n_ops, edges, none_op).fit(
+            ops, table[:, train], [families[j] for j in train], meaningful, device_coef=all_coef[train])
+        cross = CrossDeviceLatencyModel().fit(table[:, train]) if "cross_device" in models else None
+        plan = rows_ok[prior.plan(cand_ops, max(shots))]
+        for j in test:
+            y = table[:, j]
+            y_ok = y[rows_ok]
+            out_devices.append({
+                "device": devices[j], "family": family, "resolution_ms": resolutions[j],
+                "twin_ceiling": twin_ceiling(y_ok, first, second),
+                "resolution_ceiling": resolution_ceiling(y_ok, resolutions[j]),
+                "self_ceiling": self_ceiling(features[rows_ok], y_ok, np.random.default_rng([seed, j])),
+            })
+            for k in shots:
+                draws = {"plan": [plan[:k]],
+                         "random": [np.random.default_rng([seed, j, k, r]).choice(rows_ok, k, replace=False)
+                                    for r in range(n_repeats)]}
+                for method, sets in draws.items():
+                    for model in models:
+                        runs = []
+                        for chosen in sets:
+                            pred = _adapted(model, prior, cross, ops, features, chosen, y[chosen], resolutions[j],
+                                            n_ops, none_op)
+                            rest = meaningful.copy()
+                            rest[chosen] = False
+                            runs.append(scores(y[rest], pred[rest], true_ranks=rankdata(y[rest])))
+                        out_rows.append({"device": devices[j], "family": family, "n_shots": k, "method": method,
+                                         "model": model, **{m: float(np.mean([r[m] for r in runs]))
+                                                            for m in runs[0]}})
+        if progress is not None:
+            progress(f"[{f_i + 1}/{len(names)}] held out {family} ({len(test)} device"
+                     f"{'s' if len(test) > 1 else ''}): {time.perf_counter() - start:.1f} s")
+    return {"rows": out_rows, "devices": out_devices}
+
+
+def summarise_families(result: dict, groups: dict, *, n_shots: int = 20, method: str = "plan",
+                       model: str = "hierarchical") -> dict:
+    """Per-family means of one (K, method, model) cell; median and worst family; edge devices apart.
+
+    Parameters
+    ----------
+    groups : dict
+        ``device -> "edge" | "server"``.
+
+    Returns
+    -------
+    dict with ``families`` (family -> mean within over its devices), ``median``, ``worst`` (name, value),
+    ``edge`` (device -> within) and ``server_median``.
+    """
+    cell = [r for r in result["rows"] if r["n_shots"] == n_shots and r["method"] == method and r["model"] == model]
+    if not cell:
+        raise InvalidArchError(f"no rows for K={n_shots}, method={method!r}, model={model!r}.")
+    fams: dict[str, list] = {}
+    for r in cell:
+        fams.setdefault(r["family"], []).append(r["within"])
+    means = {f: float(np.mean(v)) for f, v in fams.items()}
+    worst = min(means, key=means.get)
+    server = [r["within"] for r in cell if groups.get(r["device"]) == "server"]
+    return {"families": means, "median": float(np.median(list(means.values()))), "worst": (worst, means[worst]),
+            "edge": {r["device"]: r["within"] for r in cell if groups.get(r["device"]) == "edge"},
+            "server_median": float(np.median(server)) if server else float("nan")}
