@@ -8,11 +8,15 @@ writing; Python-path runs measured 123 bytes. :data:`BYTES_PER_EVAL` rounds the 
 
 from __future__ import annotations
 
+import math
 import os
+
+import numpy as np
 
 from nasbench.errors import NasbenchError
 
-__all__ = ["BYTES_PER_EVAL", "available_memory", "check_fits", "estimate_bytes"]
+__all__ = ["BYTES_PER_EVAL", "available_memory", "check_fits", "check_time_budget", "estimate_bytes",
+           "evaluations_bound", "run_eval_limit"]
 
 BYTES_PER_EVAL = 400
 # share of the available memory one comparison may plan to use (the rest: the process, the OS, others)
@@ -69,6 +73,71 @@ def check_fits(n_strategies: int, n_seeds: int, max_evals: int, *, available: in
             f"{_size(have)} are available and one run may plan {_SHARE:.0%} of it. Split the work: {split}, or "
             "fewer strategies per run, on this machine.")
     return need
+
+
+def evaluations_bound(task, n_workers: int, max_evals: int | None, max_time_s: float | None) -> int | None:
+    """The most evaluations one run can complete: ``max_evals``, or under a time budget ``T`` on a table,
+    ``n_workers * (ceil(T / c) + 1)`` with ``c`` the cheapest evaluation (every evaluation is charged its
+    full cost). None when the costs are not known before the run (surrogates, live training).
+
+    Raises
+    ------
+    NasbenchError
+        A time budget alone on a table where some evaluation costs nothing (nothing bounds the run).
+    """
+    if max_time_s is None or not getattr(task, "enumerable", False):
+        return max_evals
+    cheapest = _cheapest(task)
+    if cheapest <= 0.0:
+        if max_evals is not None:
+            return max_evals
+        raise NasbenchError(f"a time budget alone (--time-budget {max_time_s:g}) cannot bound a run here: some "
+                            "evaluations cost 0 simulated seconds; add an evaluation budget (--budget N).")
+    bound = n_workers * (math.ceil(max_time_s / cheapest) + 1)
+    return bound if max_evals is None else min(bound, max_evals)
+
+
+def _cheapest(task) -> float:
+    """Simulated seconds of the cheapest evaluation of an enumerable task, at any fidelity."""
+    costs = np.concatenate([np.asarray(c, dtype=np.float64).ravel() for c in task.costs.values()])
+    costs = costs[np.isfinite(costs)]
+    return float(costs.min()) if costs.size else 0.0
+
+
+def check_time_budget(task, n_strategies: int, n_seeds: int, n_workers: int, max_evals, max_time_s, *,
+                      available: int | None = None) -> int | None:
+    """Size a comparison with a time budget once its task (the costs) is known, before any run starts;
+    raise like :func:`check_fits`, naming ``--time-budget``. Returns the bound on evaluations per run."""
+    bound = evaluations_bound(task, n_workers, max_evals, max_time_s)
+    if max_time_s is None or bound is None:
+        return bound
+    try:
+        check_fits(n_strategies, n_seeds, bound, available=available)
+    except NasbenchError:
+        have = available_memory() if available is None else available
+        per_run = _SHARE * have / (BYTES_PER_EVAL * n_strategies * n_seeds)  # evaluations one run may keep
+        fit = _cheapest(task) * max(per_run / n_workers - 2, 0.0)  # then n_workers * (ceil(T/c) + 1) <= per_run
+        if fit > 0:  # shown to 3 digits, rounded down so that the advice fits
+            step = 10.0 ** (math.floor(math.log10(fit)) - 2)
+            fit = math.floor(fit / step) * step
+        raise NasbenchError(
+            f"a time budget of {max_time_s:g} simulated s lets each run complete up to {bound:.3g} evaluations "
+            f"(its cheapest evaluation costs {_cheapest(task):.3g} s, "
+            f"{n_workers} worker(s)); {n_strategies} strategies x {n_seeds} seeds of that need about "
+            f"{_size(estimate_bytes(n_strategies * n_seeds * bound))} of memory, but {_size(have)} are available "
+            f"and one run may plan {_SHARE:.0%} of it. Split the work: a time budget (max_time_s, --time-budget) "
+            f"of at most {fit:.3g} s, an evaluation budget as well (max_evals, --budget), or fewer seeds or "
+            "strategies per run.") from None
+    return bound
+
+
+def run_eval_limit(n_jobs: int = 1) -> int:
+    """Evaluations one run whose costs are not known in advance may complete before it is stopped with an
+    error (its history must fit in its share of the memory); at least 10^5."""
+    have = available_memory()
+    if have is None:
+        return 10**7
+    return max(10**5, int(_SHARE * have / (BYTES_PER_EVAL * max(1, n_jobs))))
 
 
 def _size(n: float) -> str:

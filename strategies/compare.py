@@ -563,6 +563,10 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     if n_jobs is None:
         n_jobs = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     config = _equal_cost(config, task, say)
+    from strategies._limits import check_time_budget  # a time budget is sized once the costs are known
+
+    check_time_budget(task, len(config.strategies), config.n_seeds, config.n_workers, config.max_evals,
+                      config.max_time_s)
     budget = dict(n_workers=config.n_workers, max_evals=config.max_evals, max_time_s=config.max_time_s)
     histories, paths = {}, {}
     jobs = []

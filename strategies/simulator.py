@@ -159,11 +159,33 @@ def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None
     evaluate = _evaluator(task, noise_seed)
     evals_cap = max_evals if max_evals is not None else math.inf
     time_cap = max_time_s if max_time_s is not None else math.inf
+    guard = None
+    if max_evals is None and not task.enumerable:  # costs unknown before the run: stop before memory runs out
+        from strategies._limits import run_eval_limit
+
+        guard = evals_cap = run_eval_limit()
     fidelities = set(task.fidelities)
     keep_archs = not task.enumerable
-    out_a, out_f, out_w, out_s, out_e, out_v, out_arch = [], [], [], [], [], [], []
     if n_workers == 1:
-        return _sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign)
+        return _guarded(_sequential(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign), guard,
+                        max_time_s)
+    return _guarded(_parallel(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign, n_workers),
+                    guard, max_time_s)
+
+
+def _guarded(history: History, guard, max_time_s) -> History:
+    """``history``, unless the run stopped at the memory guard rather than at its time budget."""
+    if guard is not None and len(history) >= guard:
+        raise NasbenchError(
+            f"a run with a time budget of {max_time_s:g} simulated s reached {guard} evaluations, the most this "
+            "machine's memory holds for one run (its evaluations cost less than the budget expected); give an "
+            "evaluation budget as well (max_evals, --budget) or a smaller time budget (--time-budget).")
+    return history
+
+
+def _parallel(strategy, evaluate, fidelities, evals_cap, time_cap, keep_archs, sign, n_workers) -> History:
+    """The several-worker case of :func:`simulate`: asynchronous workers on the simulated clock."""
+    out_a, out_f, out_w, out_s, out_e, out_v, out_arch = [], [], [], [], [], [], []
     running = [None] * n_workers  # (end, arch, fidelity, index, start, value)
     n_started = 0
 
