@@ -1160,15 +1160,21 @@ def _benchmark_checksums(task: Task) -> dict:
     bench = task.benchmark
     info = {"name": bench.name}
     table = getattr(bench, "table", None)
-    if table is not None:
-        path = Path(table.directory) / "manifest.json"
-        info["manifest_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        used = {task.objective.search_metric, task.report_metric, task.objective.cost_metric}
-        info["files_sha256"] = {
-            f"{m}.{kind}": entry["sha256"]
-            for m in sorted(used) if m in table.metrics
-            for kind, entry in sorted(table.metrics[m].files.items())
-        }
+    if table is None or getattr(table, "directory", None) is None:  # no table folder: the sources it read
+        described = bench.describe()
+        for key in ("sources", "models"):
+            if described.get(key):
+                info[f"{key}_sha256"] = hashlib.sha256(
+                    json.dumps(jsonable(described[key]), sort_keys=True, default=str).encode()).hexdigest()
+        return info
+    path = Path(table.directory) / "manifest.json"
+    info["manifest_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    used = {task.objective.search_metric, task.report_metric, task.objective.cost_metric}
+    info["files_sha256"] = {
+        f"{m}.{kind}": entry["sha256"]
+        for m in sorted(used) if m in table.metrics
+        for kind, entry in sorted(table.metrics[m].files.items())
+    }
     return info
 
 

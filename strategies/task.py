@@ -24,7 +24,7 @@ A :class:`Task` resolves an :class:`Objective` against any benchmark (the contra
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -41,7 +41,9 @@ class Objective:
 
     Parameters
     ----------
-    search_metric : str, default "valid_acc"
+    search_metric : str or None
+        None means the benchmark's validation metric (``valid_acc``, else its ``valid_*`` metric;
+        :meth:`~nasbench.benchmarks.base.Benchmark.default_search_metric`).
     search_fidelity : int or None
         None means the search metric's highest fidelity.
     report_metric : str or None
@@ -52,7 +54,7 @@ class Objective:
         The benchmark's training-time metric (see :mod:`nasbench.benchmarks._cost`).
     """
 
-    search_metric: str = "valid_acc"
+    search_metric: str | None = None
     search_fidelity: int | None = None
     report_metric: str | None = None
     report_fidelity: int | None = None
@@ -101,6 +103,15 @@ class Task:
             raise UnknownNameError(f"noise must be one of {choices_text(NOISE_MODES)}; got {noise!r}.")
         self.benchmark, self.space, self.noise = benchmark, benchmark.space, noise
         self.enumerable = bool(getattr(benchmark, "enumerable", False))
+        if objective.search_metric is None:
+            sm = benchmark.default_search_metric()
+            if sm is None:
+                raise NasbenchError(
+                    f"{benchmark.name} has no validation metric to search on (metrics: "
+                    f"{choices_text(benchmark.metrics)}); choose one with --search-metric (search_metric). A test "
+                    "metric works, but then the search sees the test set and its result is no unbiased estimate."
+                )
+            objective = replace(objective, search_metric=sm)
         sm = objective.search_metric
         rm = objective.report_metric or ("test_acc" if "test_acc" in benchmark.metrics else sm)
         self.objective = objective

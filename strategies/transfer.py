@@ -29,8 +29,9 @@ __all__ = ["search_metric_of", "correlation_matrices", "top_archs", "warm_start_
 def search_metric_of(bench) -> str:
     """The metric a search on ``bench`` uses by default: ``valid_acc`` where present, else the first
     higher-is-better metric of the table (TNB: the task's validation metric)."""
-    if "valid_acc" in bench.metrics:
-        return "valid_acc"
+    default = bench.default_search_metric()
+    if default is not None:
+        return default
     for name in bench.metrics:
         if bench.higher_is_better(name):
             return name

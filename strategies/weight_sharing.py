@@ -411,6 +411,8 @@ def lookup(result: SearchResult, benchmark: str | None = None, objective: dict |
     benchmark = benchmark or default_benchmark()
     obj = Objective(**(objective or {}))
     bench = nasbench.load(benchmark)
+    if obj.search_metric is None:  # as Task does: the benchmark's validation metric
+        obj = Objective(**{**obj.to_dict(), "search_metric": bench.default_search_metric() or "valid_acc"})
     sf = obj.search_fidelity if obj.search_fidelity is not None else bench.default_fidelity(obj.search_metric)
     rm = obj.report_metric or ("test_acc" if "test_acc" in bench.metrics else obj.search_metric)  # as Task does
     rf = obj.report_fidelity if obj.report_fidelity is not None else bench.default_fidelity(rm)

@@ -65,7 +65,7 @@ def test_list_info_verify(nb201_data_root, capsys):
     assert {r["name"] for r in json.loads(capsys.readouterr().out)} >= {"nb201/cifar10", "nb201/cifar100"}
     assert main(["info", "nb201/cifar10"]) == 0
     out = capsys.readouterr().out
-    assert "valid_acc [%]" in out and "cifar10-valid" in out and "sha256" in out
+    assert "valid_acc [%, higher is better]" in out and "cifar10-valid" in out and "sha256" in out
     assert main(["info", "nb201/cifar10", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "nb201/cifar10"
     assert main(["data", "verify", "nb201/cifar100"]) == 0

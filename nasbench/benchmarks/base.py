@@ -114,6 +114,14 @@ class Benchmark(ABC):
         """True when larger values of ``metric`` are better (accuracy), False otherwise (loss, time)."""
         return higher_is_better(self.metric_info(metric))
 
+    def default_search_metric(self) -> str | None:
+        """The metric a search uses unless told otherwise: ``valid_acc``, else the benchmark's other
+        validation metric (``valid_*``: TNB's per-task metrics, NAS-Bench-Graph's ROC-AUC); None when
+        it has none (then the caller must choose, knowingly, e.g. a test metric)."""
+        if "valid_acc" in self.metrics:
+            return "valid_acc"
+        return next((m for m in self.metrics if m.startswith("valid_")), None)
+
     @abstractmethod
     def fidelities(self, metric: str) -> tuple:
         """The fidelities at which ``metric`` is available, ascending (``(None,)`` for a static metric)."""

@@ -24,7 +24,7 @@ def run(args) -> int:
     import nasbench
 
     bench = nasbench.load(args.name)
-    archs = [_arch(a) for a in args.archs]
+    archs = [_arch(a, bench.space) for a in args.archs]
     if args.device is not None or args.metric == "latency_ms":  # per-device latency: nasbench.cli.latency_cmd
         from nasbench.cli.latency_cmd import print_query
 
@@ -42,8 +42,18 @@ def run(args) -> int:
     return 0
 
 
-def _arch(text: str):
-    """An ARCH argument: an index when written in ASCII digits, else an arch string (checked by the space)."""
+def _arch(text: str, space=None):
+    """An ARCH argument: an arch string where the space reads it as one (NAS-Bench-Macro's are digits,
+    e.g. 02012100), else an index when written in ASCII digits, else an arch string (checked by the space)."""
+    from nasbench.errors import NasbenchError
+
+    parse = getattr(space, "from_string", None)
+    if parse is not None:
+        try:
+            parse(text)
+            return text
+        except (NasbenchError, ValueError, TypeError):
+            pass
     value = ascii_int(text)
     return text if value is None else value
 
