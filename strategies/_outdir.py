@@ -39,6 +39,7 @@ from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 __all__ = [
     "COMPARE_EXTRAS",
     "OutputFolder",
+    "amended_run",
     "check_destination",
     "finished_compare_run",
     "folder_lock",
@@ -340,6 +341,38 @@ class OutputFolder:
                 shutil.rmtree(self.stage, ignore_errors=True)
             self._stack.close()
         return False
+
+
+@contextlib.contextmanager
+def amended_run(path, *, flag: str = "--merge-into"):
+    """Add files to the finished compare run ``path`` whole: yield a staged copy of the run to write
+    into; on a clean exit the copy replaces the run in one step (as :class:`OutputFolder` does), so a
+    kill leaves the run as it was or with every added file, never some of them.
+
+    The run is locked (re-entrant when the caller holds :func:`folder_lock`) and checked to be one
+    finished run first. Files are copied, not linked: rewriting a staged file never touches the run.
+    """
+    dest = Path(os.path.abspath(Path(path).expanduser()))
+    with folder_lock(dest, flag=flag):
+        _recover(dest)
+        finished_compare_run(dest, what=flag)
+        stage = dest.parent / f".{dest.name}{_TMP_TAG}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            try:
+                shutil.copytree(dest, stage, symlinks=True)
+            except OSError as exc:
+                raise NasbenchError(f"{flag} {path}: cannot stage a copy of the run beside it ({_reason(exc)}); "
+                                    "free some space or choose a run you can write to.") from None
+            yield stage
+            try:
+                _fsync_tree(stage)
+                _move_into_place(stage, dest)
+            except OSError as err:
+                raise NasbenchError(f"{flag} {path}: could not move the amended run into place ({_reason(err)}); "
+                                    "the run is unchanged.") from None
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
 
 
 def _recover(dest: Path) -> None:

@@ -524,17 +524,21 @@ def merge_into_run(run_dir, results, *, write: bool = True):
     merged = pd.concat([board, extra], ignore_index=True)
     merged = merged.sort_values(["final_regret_mean", "strategy"], kind="mergesort").reset_index(drop=True)
     if write:
-        merged.to_csv(run / "leaderboard_weight_sharing.csv", index=False, float_format="%.6f", lineterminator="\n")
-        (run / "leaderboard_weight_sharing.md").write_text(_markdown(merged, bench_name, task))
+        from strategies._outdir import amended_run
+
         rows = []
         for r in results:
             t = r.trajectory()
             for i in range(len(t["eval"])):
                 rows.append({"strategy": r.method, "seed": r.seed, **{k: v[i].item() for k, v in t.items()}})
-        pd.DataFrame(rows).to_csv(run / "weight_sharing_trajectories.csv", index=False, float_format="%.6f",
-                                  lineterminator="\n")
-        (run / "weight_sharing.json").write_text(
-            json.dumps([jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
+        with amended_run(run, flag="--merge-into") as stage:  # a kill leaves none or all of the four files
+            merged.to_csv(stage / "leaderboard_weight_sharing.csv", index=False, float_format="%.6f",
+                          lineterminator="\n")
+            (stage / "leaderboard_weight_sharing.md").write_text(_markdown(merged, bench_name, task))
+            pd.DataFrame(rows).to_csv(stage / "weight_sharing_trajectories.csv", index=False, float_format="%.6f",
+                                      lineterminator="\n")
+            (stage / "weight_sharing.json").write_text(
+                json.dumps([jsonable(r.to_dict()) for r in results], indent=1, sort_keys=True) + "\n")
     return merged
 
 

@@ -262,6 +262,51 @@ def test_kill_9_of_the_cli_leaves_the_previous_or_the_new_run(tmp_path, two_resu
     assert _leftovers(tmp_path) == []
 
 
+def _amend(run, kill_at):
+    """In a forked child: merge (no results) into ``run`` through :func:`amended_run`, killed at a step."""
+    import pathlib
+
+    import pandas as pd
+
+    import strategies._outdir as outdir
+    from strategies.weight_sharing import merge_into_run
+
+    die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+    if kill_at == "second-file":  # two of the four files written
+        real, calls = pd.DataFrame.to_csv, []
+        pd.DataFrame.to_csv = lambda *a, **k: (calls.append(1), real(*a, **k), die() if len(calls) == 2 else None)
+    elif kill_at == "last-file":
+        pathlib.Path.write_text = die
+    elif kill_at == "before-move":
+        outdir._move_into_place = die
+    elif kill_at == "after-move":  # the amended run in place, the previous one not yet deleted
+        real_move = outdir._move_into_place
+        outdir._move_into_place = lambda a, b: (real_move(a, b), die())
+    merge_into_run(run, [])
+
+
+@pytest.mark.parametrize("kill_at", ["second-file", "last-file", "before-move", "after-move"])
+def test_kill_9_while_merging_into_a_run_leaves_it_whole(tmp_path, two_results, kill_at):
+    """``search --merge-into`` adds four files to a finished run: a kill leaves none or all of them."""
+    from strategies.weight_sharing import merge_into_run
+
+    run = tmp_path / "run"
+    write_outputs(two_results[0], run, plots=False)
+    before = _digest(run)
+    child = multiprocessing.get_context("fork").Process(target=_amend, args=(run, kill_at))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    finished_compare_run(run)
+    added = set(_digest(run)) - set(before)
+    assert added == (set() if kill_at != "after-move" else
+                     {"leaderboard_weight_sharing.md", "leaderboard_weight_sharing.csv",
+                      "weight_sharing_trajectories.csv", "weight_sharing.json"})
+    assert {k: v for k, v in _digest(run).items() if k in before} == before  # the run's own files untouched
+    merge_into_run(run, [])  # the next writer cleans what the killed one left
+    assert _leftovers(tmp_path) == [] and len(_digest(run)) == len(before) + 4
+
+
 # ---------------------------------------------------------------- the staging folder itself
 def test_output_folder_discards_a_failed_write(tmp_path):
     dest = tmp_path / "out"
