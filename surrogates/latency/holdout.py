@@ -103,6 +103,22 @@ def self_ceiling(x, y, rng) -> float:
     return scores(y[test], x[test] @ w)["within"]
 
 
+def one_blas_thread():
+    """A context that limits BLAS to one thread where threadpoolctl is installed (else does nothing).
+
+    The evaluation runs thousands of small products ((15625, 55) by (55,)): BLAS threads cost more to
+    wake than they save, and on a shared machine they spin against other people's jobs (10-25x slower
+    measured under load).
+    """
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: only speed depends on it
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution, n_ops, none_op):
     """Predictions (ms) for every arch after adapting ``model_name`` to ``y`` on the archs ``table_rows``."""
     if model_name == "hierarchical":
@@ -143,6 +159,14 @@ def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: i
     dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures, and ``devices``:
     one per device with its family and ceilings.
     """
+    with one_blas_thread():
+        return _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions,
+                               shots, models, n_repeats, seed, progress)
+
+
+def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions, shots, models,
+                    n_repeats, seed, progress) -> dict:
+    """The loop of :func:`family_holdout`."""
     from surrogates.latency.adapt import CrossDeviceLatencyModel
     from surrogates.latency.features import twin_pairs
     from surrogates.latency.prior import HierarchicalLatencyModel

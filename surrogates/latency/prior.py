@@ -239,9 +239,11 @@ class HierarchicalLatencyModel:
         xs = x / m[:, None]  # relative units: a 10 % error weighs the same on fast and slow archs
         target = xs.T @ xs / xs.shape[0]
         # Keep u = xs @ cov and v = u @ target up to date with rank-one updates: O(n p) per step.
+        from scipy.linalg.blas import dger  # in-place rank-one updates: no (n, p) temporaries per step
+
         cov = self.cov_.copy()
-        u = xs @ cov
-        v = u @ target
+        u = np.asfortranarray(xs @ cov)
+        v = np.asfortranarray(u @ target)
         taken = np.zeros(x.shape[0], dtype=bool)
         chosen = []
         for step, i in enumerate(list(measured.tolist()) + [None] * n):
@@ -255,8 +257,8 @@ class HierarchicalLatencyModel:
             den = float(xs[i] @ c) + sigma ** 2
             xc = xs @ c
             cov -= np.outer(c, c) / den
-            u -= np.outer(xc, c) / den
-            v -= np.outer(xc, target @ c) / den
+            u = dger(-1.0 / den, xc, c, a=u, overwrite_a=True)
+            v = dger(-1.0 / den, xc, target @ c, a=v, overwrite_a=True)
         return np.array(chosen, dtype=np.int64)
 
     def get_state(self) -> tuple[dict, dict]:
