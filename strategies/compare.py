@@ -59,6 +59,7 @@ from nasbench.errors import (
 )
 from nasbench.benchmarks.registry import default_benchmark
 from strategies._json import jsonable
+from strategies.report_html import render_report
 from strategies import leaderboard as lb
 from strategies.history import trajectory
 from strategies.registry import STRATEGIES, ensure_importable, import_root, make_strategy, resolve, strategy_class
@@ -1079,6 +1080,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
             buf = io.BytesIO()
             pq.write_table(table, buf, compression="zstd")
             put("trajectories.parquet", buf.getvalue())
+    pngs: list = []
     if plots:
         try:
             from strategies import report
@@ -1102,7 +1104,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
             cd = result.stats["nemenyi_critical_difference"]
             report.plot_critical_difference(out / "critical_difference.png", cd["mean_ranks"], cd["cd"],
                                             title=f"mean rank of final regret, {c.n_seeds} seeds (Nemenyi, alpha 0.05)")
-            pngs = ["regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png"]
+            pngs += ["regret_vs_evals.png", "regret_vs_time.png", "critical_difference.png"]
             if "fronts" in result.curves:
                 setup = result.setup
                 o = setup.describe()["objectives"]
@@ -1115,10 +1117,29 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
                 pngs.append("pareto_fronts.png")
             for f in pngs:
                 written[f] = hashlib.sha256((out / f).read_bytes()).hexdigest()
+    facts = _provenance(result)
+    # which path ran (compiled or Python) gives the same numbers, so the page leaves it to the manifest
+    shown = {**facts, "strategies": {n: {k: v for k, v in d.items() if k != "path"}
+                                     for n, d in facts["strategies"].items()}}
+    put("report.html", render_report(leaderboard_markdown(result), pngs, out, shown))
     manifest = {
         "format": "nasbench-compare",
         "format_version": 1,
         "nasbench_version": __version__,
+        **facts,
+        "outputs": dict(sorted(written.items())),
+        "skipped": skipped,
+        "run": {"created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "wall_time_s": round(result.wall_time_s, 3)},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return written
+
+
+def _provenance(result: CompareResult) -> dict:
+    """What a reader needs to trust the numbers (manifest and report.html): versions, config, seeds,
+    benchmark checksums, the resolved task and every strategy's parameters. No timestamps."""
+    return {
         "versions": _versions(),
         "config": result.config.to_dict(),
         **({"equal_cost_from": result.config.equal_cost_from} if hasattr(result.config, "equal_cost_from") else {}),
@@ -1133,15 +1154,9 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
                 "path": result.paths[n]}
             for n in result.config.strategies
         },
-        "outputs": dict(sorted(written.items())),
-        "skipped": skipped,
         **({"hardware": {**jsonable(result.setup.describe()), "latency_tables_sha256": result.setup.latency_checksums()}}
            if result.setup is not None else {}),
-        "run": {"created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "wall_time_s": round(result.wall_time_s, 3)},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return written
 
 
 def _mo_names():
