@@ -44,6 +44,9 @@ KNOWN_TABLES: dict[str, TableSpec] = {
                                ("room_layout", "valid_neg_l2_loss"), ("segmentsemantic", "valid_pixel_acc"))),
         TableSpec("macro/cifar10", "nasbench data import nas-bench-macro --from DIR",
                   "NAS-Bench-Macro: 6561 MBv2 chains on CIFAR-10, test_acc of 3 seeds (no validation split)"),
+        # an imported surrogate, not a table: listed here for `nasbench list`, loaded by its kind
+        TableSpec("darts/cifar10@yahpo", "nasbench data import yahpo-nb301 --from DIR",
+                  "YAHPO Gym's NB301 surrogate (ONNX, v2): DARTS space, valid_acc and runtime at epoch 1..98"),
     )
 }
 
@@ -64,6 +67,7 @@ def register_kind(kind: str, loader: str) -> None:
 register_kind("surrogate", "nasbench.benchmarks.surrogate:load_surrogate")
 register_kind("latency", "nasbench.benchmarks.latency:load_latency_benchmark")
 register_kind("train", "nasbench.benchmarks.training:load_training")
+register_kind("yahpo", "nasbench.benchmarks.yahpo:load_yahpo")
 
 
 def parse_name(name) -> tuple[str, str, str]:
@@ -181,7 +185,7 @@ def list_benchmarks() -> list[dict]:
             directory, _ = found
             status = "embedded" if directory.is_relative_to(embedded_root()) else "imported"
             location = str(directory)
-        rows.append({"name": name, "kind": "tabular", "status": status, "location": location,
+        rows.append({"name": name, "kind": parse_name(name)[2], "status": status, "location": location,
                      "about": spec.about if spec else ""})
     from nasbench.benchmarks.graph import DATASETS, graph_status  # no import step: the package's files
 
