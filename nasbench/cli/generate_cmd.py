@@ -5,6 +5,14 @@ interrupt to continue; the table is assembled when the last chunk is written (or
 ``--assemble``). By default it trains in ``$NASBENCH_DATA/_build/nb201-digits`` and writes
 ``$NASBENCH_DATA/nb201/digits``; an existing table is refused unless ``--overwrite`` is given. The defaults are the setup chosen by the pilot
 (:data:`nasbench.training.pilot.DIGITS_TRAIN_KWARGS`, :data:`~nasbench.training.pilot.DIGITS_SPLIT`).
+
+``--space darts --part PART`` trains DARTS genotypes instead (:mod:`nasbench.training.darts_generate`):
+PART ``heldout``, ``uniform-s01`` or ``uniform-s0`` are the uniform parts of ``darts/digits``
+(:func:`~nasbench.training.darts_generate.uniform_jobs`), or any name with ``--archs-file`` (a JSON
+list of 32-digit arch codes) and ``--proposed-by``. Defaults: build
+``$NASBENCH_DATA/_build/darts-digits/PART``, runs written to ``$NASBENCH_DATA/darts/digits-runs/PART``,
+recipe :data:`nasbench.training.darts_pilot.DARTS_TRAIN_KWARGS`. A started build folder is resumed
+with ``nasbench generate --space darts --build DIR`` (its settings are read from it).
 """
 
 from __future__ import annotations
@@ -12,8 +20,10 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from pathlib import Path
 
-HELP = "train every NB201 isomorphism class on digits (resumable, chunked) and write the nb201/digits table"
+HELP = ("train every NB201 isomorphism class (or listed DARTS genotypes, --space darts) on digits (resumable, "
+        "chunked) and write the nb201/digits table (or the DARTS runs)")
 
 
 def add_arguments(parser) -> None:
@@ -41,6 +51,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bn-recalibration", type=int, default=None)
     parser.add_argument("--split", type=int, nargs=3, default=None, metavar=("TRAIN", "VALID", "TEST"))
     parser.add_argument("--latency-repeats", type=int, default=None)
+    parser.add_argument("--space", choices=("nb201", "darts"), default=None,
+                        help="search space to train (default nb201; a started build folder keeps its own)")
+    parser.add_argument("--part", default=None,
+                        help="DARTS: which part of darts/digits (heldout, uniform-s01, uniform-s0, or a name for "
+                             "--archs-file); names the default build folder")
+    parser.add_argument("--archs-file", default=None, help="DARTS: JSON list of 32-digit arch codes to train")
+    parser.add_argument("--proposed-by", default=None, help="DARTS: who proposed --archs-file's archs (a strategy)")
+    parser.add_argument("--n-archs", type=int, default=None, help="DARTS: train only the first N archs (trials, tests)")
 
 
 def _job(args, build):
@@ -50,6 +68,15 @@ def _job(args, build):
     from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
 
     stored = read_job(build) if (Path(build) / "config.json").exists() else None
+    if stored is not None and args.space is not None and stored.space != args.space:
+        raise UsageError(f"--space {args.space} was given, but the build folder {build} holds a {stored.space} job; "
+                         f"drop --space or use another --build.")
+    if (stored.space if stored is not None else args.space) == "darts":
+        return _darts_job(args, stored)
+    for flag in ("part", "archs_file", "proposed_by", "n_archs"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag.replace('_', '-')} is a DARTS option; got it for an NB201 job. Add --space "
+                             "darts or drop it.")
     base = stored.to_dict() if stored is not None else {
         "train": dict(DIGITS_TRAIN_KWARGS), "split": list(DIGITS_SPLIT), "split_seed": 0, "seeds": [0, 1],
         "chunk_size": 16, "n_classes": None, "latency_repeats": 10}
@@ -63,6 +90,66 @@ def _job(args, build):
         value = getattr(args, field)
         if value is not None:
             base[field] = value
+    return JobConfig.from_dict(base)
+
+
+class UsageError(Exception):
+    """A CLI flag combination that cannot work (turned into a NasbenchError by the caller)."""
+
+
+def _overrides(args, train: dict, base: dict) -> None:
+    for field in ("epochs", "C", "N", "batch_size", "lr", "warmup_steps", "grad_clip", "bn_recalibration"):
+        value = getattr(args, field)
+        if value is not None:
+            train[field] = value
+    for field in ("seeds", "chunk_size", "split", "latency_repeats"):
+        value = getattr(args, field)
+        if value is not None:
+            base[field] = value
+
+
+def _darts_job(args, stored):
+    """The DARTS job: the stored one (with any flags applied, so a mismatch is refused), or a new
+    one for --part (a uniform part, or --archs-file with --proposed-by)."""
+    import json
+
+    from nasbench.training.darts_generate import uniform_jobs
+    from nasbench.training.darts_pilot import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from nasbench.training.generate import JobConfig
+
+    if args.n_classes is not None:
+        raise UsageError("--n-classes is an NB201 option; for DARTS use --n-archs N (the first N archs).")
+    if stored is not None:
+        base = stored.to_dict()
+    else:
+        train, fields = dict(DARTS_TRAIN_KWARGS), {"split": list(DARTS_SPLIT)}
+        _overrides(args, train, fields)
+        if args.archs_file is not None:
+            if not args.proposed_by or not args.part:
+                raise UsageError("--archs-file needs --proposed-by STRATEGY and --part NAME; got "
+                                 f"--proposed-by {args.proposed_by!r}, --part {args.part!r}.")
+            try:
+                codes = json.loads(open(args.archs_file).read())
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"--archs-file {args.archs_file}: expected a readable JSON list of arch codes; "
+                                 f"got {' '.join(str(exc).split())}.") from None
+            base = JobConfig(train=train, split=fields["split"], space="darts", archs=codes,
+                             proposed_by=args.proposed_by, arch_source=f"--archs-file {args.archs_file}").to_dict()
+        else:
+            parts = uniform_jobs(train, fields["split"])
+            if args.part not in parts:
+                raise UsageError(f"--part must be one of {', '.join(parts)} (or a name with --archs-file) for a new "
+                                 f"DARTS build; got {args.part!r}.")
+            base = parts[args.part].to_dict()
+        base.update({k: v for k, v in fields.items() if k != "split"})
+    if args.n_archs is not None and stored is None:
+        if not 1 <= args.n_archs <= len(base["archs"]):
+            raise UsageError(f"--n-archs must be in [1, {len(base['archs'])}]; got {args.n_archs}.")
+        base["archs"] = base["archs"][:args.n_archs]
+        base["arch_source"] = f"{base['arch_source']}[:{args.n_archs}]"
+    train = dict(base["train"])
+    _overrides(args, train, base)
+    base["train"] = train
     return JobConfig.from_dict(base)
 
 
@@ -95,15 +182,47 @@ def _shadow_note(table) -> None:
               file=sys.stderr, flush=True)
 
 
+def _darts_build(args) -> str:
+    from nasbench.training import darts_generate as dg
+    from nasbench.training.generate import shipped_build
+
+    if not args.part:
+        raise UsageError("a DARTS job needs --build DIR (to resume) or --part NAME (heldout, uniform-s01, "
+                         "uniform-s0, or a name with --archs-file); got neither.")
+    own = dg.default_build(args.part)
+    shipped = shipped_build().parent / "darts-digits" / args.part
+    if (args.status or args.assemble) and not (own / "config.json").exists() and (shipped / "config.json").exists():
+        return str(shipped)
+    return str(own)
+
+
 def run(args) -> int:
+    from nasbench.errors import NasbenchError
+
+    try:
+        return _run(args)
+    except UsageError as exc:
+        raise NasbenchError(str(exc)) from None
+
+
+def _run(args) -> int:
     from nasbench.training import generate as gen
     from nasbench.training.pilot import DIGITS_PILOT
 
-    build = args.build or str(_default_build(args, gen))
+    darts = args.space == "darts" or (args.build is None and args.part is not None)
+    build = args.build or (_darts_build(args) if darts else str(_default_build(args, gen)))
     job = _job(args, build)
     command = "nasbench generate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 \
         else "nasbench generate"
-    extra = {"pilot": DIGITS_PILOT}
+    if job.space == "darts":
+        from nasbench.training.darts_generate import default_samples
+        from nasbench.training.darts_pilot import DARTS_PILOT
+
+        extra = {"pilot": DARTS_PILOT}
+        if args.table is None:
+            args.table = str(default_samples(Path(build).name))
+    else:
+        extra = {"pilot": DIGITS_PILOT}
     if args.status:
         print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0

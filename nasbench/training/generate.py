@@ -50,6 +50,7 @@ __all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "assemble"
            "train_chunk", "finished_summary", "class_to_members", "load_chunks", "read_job"]
 
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")
+SPACES = ("nb201", "darts")
 
 
 def _repo_embedded() -> Path:
@@ -120,6 +121,21 @@ class JobConfig:
         Train only class ids ``0 .. n_classes - 1`` (for tests and trials); None means all 6466.
     latency_repeats : int
         Timed batch-1 forward passes per class (median reported), after 3 untimed ones.
+    space : {"nb201", "darts"}
+        The search space. ``"darts"`` trains the genotypes listed in ``archs`` with
+        :func:`nasbench.training.darts_model.build_darts_network` (``C``, ``N`` of ``train``).
+    archs : tuple of str or None
+        DARTS only: the genotypes to train, as 32-digit codes
+        (:func:`nasbench.training.darts_archs.arch_code`); chunk ``k`` trains entries
+        ``k * chunk_size ..``. None for NB201 (its classes are listed by the space).
+    proposed_by : str or None
+        DARTS only: who proposed the archs (``"uniform"`` or a search strategy's name), recorded
+        with every run.
+    arch_source : str or None
+        DARTS only: how the list was made (e.g. the sampler and its seed), for the record.
+
+    The NB201 job's dict (:meth:`to_dict`) leaves the DARTS fields out, so build folders made
+    before they existed are read and resumed unchanged.
     """
 
     train: dict
@@ -129,6 +145,10 @@ class JobConfig:
     chunk_size: int = 16
     n_classes: int | None = None
     latency_repeats: int = 10
+    space: str = "nb201"
+    archs: tuple | None = None
+    proposed_by: str | None = None
+    arch_source: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "split", tuple(int(v) for v in self.split))
@@ -137,10 +157,43 @@ class JobConfig:
             raise NasbenchError(f"seeds must be distinct non-negative ints; got {self.seeds!r}.")
         if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise NasbenchError(f"chunk_size must be an int >= 1; got {self.chunk_size!r}.")
-        total = _n_all_classes()
-        if self.n_classes is not None and not (1 <= int(self.n_classes) <= total):
-            raise NasbenchError(f"n_classes must be None or an int in [1, {total}]; got {self.n_classes!r}.")
+        if self.space not in SPACES:
+            raise NasbenchError(f"space must be one of {', '.join(SPACES)}; got {self.space!r}. Pass --space nb201 "
+                                "or --space darts.")
+        if self.space == "darts":
+            self._check_darts()
+        else:
+            if self.archs is not None or self.proposed_by is not None or self.arch_source is not None:
+                raise NasbenchError("archs, proposed_by and arch_source are DARTS fields; got them with space "
+                                    "'nb201', whose classes the space lists. Drop them or use space='darts'.")
+            total = _n_all_classes()
+            if self.n_classes is not None and not (1 <= int(self.n_classes) <= total):
+                raise NasbenchError(f"n_classes must be None or an int in [1, {total}]; got {self.n_classes!r}.")
         self.train_config()  # validates the training fields
+
+    def _check_darts(self) -> None:
+        from nasbench.errors import InvalidArchError
+        from nasbench.training.darts_archs import arch_from_code
+
+        if self.n_classes is not None:
+            raise NasbenchError(f"n_classes is an NB201 field; got {self.n_classes!r} with space 'darts'. List the "
+                                "genotypes to train in archs instead.")
+        if not self.archs or isinstance(self.archs, str):
+            raise NasbenchError(f"a DARTS job needs a non-empty list of arch codes in archs; got {self.archs!r}.")
+        object.__setattr__(self, "archs", tuple(self.archs))
+        keys = set()
+        for i, code in enumerate(self.archs):
+            try:
+                key = arch_from_code(code).key
+            except InvalidArchError as exc:
+                raise NasbenchError(f"archs[{i}] is not a DARTS arch code: {exc}") from None
+            if key in keys:
+                raise NasbenchError(f"archs[{i}] ({code}) repeats an earlier genotype (same canonical key); expected "
+                                    "distinct genotypes.")
+            keys.add(key)
+        if not isinstance(self.proposed_by, str) or not self.proposed_by:
+            raise NasbenchError(f"a DARTS job needs proposed_by (e.g. 'uniform' or a strategy name); got "
+                                f"{self.proposed_by!r}.")
 
     def train_config(self, latency_repeats: int | None = None):
         """The :class:`TrainConfig` of one run (CPU, one thread)."""
@@ -156,8 +209,15 @@ class JobConfig:
 
     @property
     def classes(self) -> np.ndarray:
-        """Class ids to train, int64 of shape (n,)."""
+        """Class ids (NB201) or positions in ``archs`` (DARTS) to train, int64 of shape (n,)."""
+        if self.space == "darts":
+            return np.arange(len(self.archs), dtype=np.int64)
         return np.arange(self.n_classes if self.n_classes is not None else _n_all_classes(), dtype=np.int64)
+
+    @property
+    def id_key(self) -> str:
+        """The chunk array that numbers the trained items: ``class_id`` (NB201) or ``arch_id`` (DARTS)."""
+        return "arch_id" if self.space == "darts" else "class_id"
 
     @property
     def n_chunks(self) -> int:
@@ -169,6 +229,11 @@ class JobConfig:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["split"], out["seeds"] = list(self.split), list(self.seeds)
+        if self.space == "nb201":  # the NB201 record predates the DARTS fields: keep its dict as it was
+            for key in ("space", "archs", "proposed_by", "arch_source"):
+                del out[key]
+        else:
+            out["archs"] = list(self.archs)
         return out
 
     @classmethod
@@ -200,6 +265,10 @@ def _load_data(job: JobConfig):
 
 def train_chunk(job: JobConfig, k: int, data=None, log=None) -> dict:
     """Train chunk ``k``'s classes with every seed; returns the chunk's arrays (see module doc)."""
+    if job.space == "darts":
+        from nasbench.training.darts_generate import train_darts_chunk
+
+        return train_darts_chunk(job, k, _load_data(job) if data is None else data, log)
     from nasbench.spaces.nb201 import class_representatives
     from nasbench.training.trainer import train_arch
 
@@ -416,8 +485,9 @@ def load_chunks(build, job: JobConfig) -> dict:
     parts = [_read_chunk(chunk_path(build, k)) for k in range(job.n_chunks)]
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
     out["seeds"] = parts[0]["seeds"]
-    if not np.array_equal(out["class_id"], job.classes):
-        raise NasbenchError(f"the chunks of {build} do not cover class ids 0..{len(job.classes) - 1} in order; "
+    if job.id_key not in out or not np.array_equal(out[job.id_key], job.classes):
+        what = job.id_key.replace("_", " ")
+        raise NasbenchError(f"the chunks of {build} do not cover {what}s 0..{len(job.classes) - 1} in order; "
                             "they come from another job: delete the chunk files and run `nasbench generate` again.")
     return out
 
@@ -510,6 +580,10 @@ def assemble(build, table=None, *, command: str = "", extra_info=None, overwrite
 
     build = Path(build)
     job = read_job(build)
+    if job.space == "darts":
+        from nasbench.training.darts_generate import assemble_darts
+
+        return assemble_darts(build, job, table, command=command, extra_info=extra_info, overwrite=overwrite)
     table = default_table() if table is None else Path(table)
     check_destination(table, overwrite)
     c = load_chunks(build, job)

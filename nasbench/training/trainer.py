@@ -324,7 +324,8 @@ def measure_latency_ms(model, input_shape, device, *, warmup: int = 5, repeats: 
     return float(np.median(times) * 1e3)
 
 
-def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed: int = 0) -> TrainResult:
+def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed: int = 0, *,
+               build=None) -> TrainResult:
     """Train the NB201 network of ``arch`` on ``data`` and measure it.
 
     Parameters
@@ -336,6 +337,10 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
     config : TrainConfig
     seed : int, default 0
         Seeds the initial parameters and the mini-batch order (two independent streams).
+    build : callable or None
+        Model builder with :func:`~nasbench.training.model.build_network`'s signature; None builds
+        NB201 networks, :func:`nasbench.training.darts_model.build_darts_network` DARTS ones
+        (``arch_index`` is then -1).
 
     Returns
     -------
@@ -359,7 +364,7 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
     with _run_settings(config.n_threads):
         # channels-last tensors run the small convolutions and BatchNorms ~25% faster on CPU
         fmt = torch.channels_last
-        model = build_network(arch, C=config.C, N=config.N, in_channels=input_shape[0],
+        model = (build_network if build is None else build)(arch, C=config.C, N=config.N, in_channels=input_shape[0],
                               n_classes=data.n_classes, seed=init_seed).to(device, memory_format=fmt)
         params_m = count_params(model) / 1e6
         flops_m = count_flops(model, input_shape) / 1e6
@@ -433,7 +438,7 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
                                         repeats=config.latency_repeats)
         n_threads = torch.get_num_threads()
 
-    arch_index = model.arch.index
+    arch_index = getattr(model.arch, "index", -1)  # spaces without an index (DARTS): -1
     return TrainResult(arch_index, int(seed), curves["train_loss"], curves["train_acc"], curves["valid_acc"],
                        curves["test_acc"], train_time, eval_time, params_m, flops_m, latency_ms, str(device),
                        n_threads)
