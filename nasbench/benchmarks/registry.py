@@ -191,4 +191,32 @@ def list_benchmarks() -> list[dict]:
 
     rows += [{"name": f"graph/{d}", "kind": "tabular", "status": graph_status(d), "location": "",
               "about": f"NAS-Bench-Graph on {d} (PyPI nas-bench-graph)"} for d in DATASETS]
+    return rows + _other_kinds()
+
+
+def _other_kinds() -> list[dict]:
+    """The surrogates fitted into the store, the latency benchmarks and live training, with readiness."""
+    import importlib.util
+
+    root = data_root()
+    rows = []
+    for folder in sorted(root.glob("*/*@surrogate")) if root.is_dir() else ():
+        fitted = sorted(p.parent.name for p in folder.glob("*/metadata.json"))
+        if fitted:
+            rows.append({"name": f"{folder.parent.name}/{folder.name}", "kind": "surrogate",
+                         "status": f"fitted: {', '.join(fitted)}", "location": str(folder),
+                         "about": "fitted by `nasbench surrogate fit`; every value predicted by a named model"})
+    from nasbench.benchmarks.latency import LATENCY_DATASETS, latency_dir
+
+    for space, datasets in LATENCY_DATASETS.items():
+        ready = (latency_dir(space, "help") / "manifest.json").is_file()
+        rows += [{"name": f"{space}/{d}@latency", "kind": "latency",
+                  "status": "imported" if ready else "not imported: run `nasbench data import help-latency --from DIR`",
+                  "location": str(latency_dir(space, "help")) if ready else "",
+                  "about": "per-device latency tables (metrics latency_ms@DEVICE)"} for d in datasets]
+    torch = importlib.util.find_spec("torch") is not None
+    rows.append({"name": "nb201/digits@train", "kind": "train",
+                 "status": "ready: trains asked archs on demand (cached)" if torch else
+                 "needs torch: see the README's install commands (the train extra)",
+                 "location": "", "about": "live training with the nb201/digits recipe"})
     return rows
