@@ -552,6 +552,8 @@ def _report(args) -> int:
     from nasbench.errors import UnknownNameError
 
     family = args.holdout == "family"
+    if any(v < 3 or v >= 15625 for v in args.sizes):
+        raise UnknownNameError(f"--sizes values must be in [3, 15624]; got {args.sizes}.")
     args.shots = args.shots or ([10, 20, 50] if family else [10, 20])
     allowed = _ADAPT_MODELS if family else _FIT_MODELS
     args.models = args.models or list(allowed)

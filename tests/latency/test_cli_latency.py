@@ -75,7 +75,7 @@ def test_adapt_from_a_measurement_file(own_store, help_csv, tmp_path, capsys):
     arch = np.random.default_rng(0).choice(15625, 20, replace=False)
     path = tmp_path / "pixel3_20.csv"
     path.write_text("arch,latency_ms\n" + "".join(f"{a},{float(values[a, devices.index('pixel3')])!r}\n" for a in arch))
-    assert main(["latency", "adapt", "--measurements", str(path), "--exclude", "pixel3", "--json",
+    assert main(["latency", "adapt", "--measurements", str(path), "--exclude", "pixel3", "--model", "cross_device", "--json",
                  "--out", str(tmp_path / "pred.csv"), "--save-as", "pixel3_fewshot"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_measured"] == 20 and "pixel3" not in out["basis_devices"] and len(out["basis_devices"]) == 26
@@ -97,7 +97,7 @@ def test_adapt_from_a_measurement_file(own_store, help_csv, tmp_path, capsys):
 
 
 def test_report_prints_the_figures(latency_root, tmp_path, capsys):
-    assert main(["latency", "report", "--sizes", "100", "--shots", "20", "--repeats", "1", "--models", "additive",
+    assert main(["latency", "report", "--holdout", "device", "--sizes", "100", "--shots", "20", "--repeats", "1", "--models", "additive",
                  "--per-device", "--json", str(tmp_path / "r.json")]) == 0
     out = capsys.readouterr().out
     assert "median within" in out and "leave-one-hardware-out" in out and "pixel3" in out
