@@ -128,11 +128,11 @@ class YahpoBenchmark(Benchmark):
     kind = KIND
 
     def __init__(self, graph, codes, manifest: dict, directory: Path, engine: str = "numpy"):
-        from nasbench.spaces import get_space
+        from nasbench.encodings.darts_yahpo import DARTSChoiceSpace
 
         if engine not in ENGINES:
             raise UnknownNameError(f"engine must be one of {choices_text(ENGINES)}; got {engine!r}.")
-        self.space = get_space("darts")
+        self.space = DARTSChoiceSpace()  # the DARTS space, with a categorical view for BOHB and the like
         self.dataset = "cifar10"
         self.name = f"darts/cifar10@{KIND}"
         self.n_archs = None

@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench.errors import DataIntegrityError, InvalidArchError, choices_text
-from nasbench.spaces.darts import N_NODES, OPS, DARTSArch
+from nasbench.spaces.darts import N_NODES, OPS, DARTSArch, DARTSSpace
 
 __all__ = ["PREFIX", "CELLS", "EDGE_OFFSETS", "N_EDGES", "CAT_NAMES", "NA", "edge_name", "inputs_name",
-           "arch_to_config", "config_to_arch", "YahpoCodes"]
+           "arch_to_config", "config_to_arch", "YahpoCodes", "DARTSChoiceSpace"]
 
 PREFIX = "NetworkSelectorDatasetInfo_COLON_darts_COLON_"
 CELLS = ("normal", "reduce")
@@ -198,3 +198,52 @@ class YahpoCodes:
         parameter is ``"#na#"``), after :func:`config_to_arch` has checked it: int32 (34,)."""
         config_to_arch(config)
         return np.array([self._by_name[name][config.get(name, NA)] for name in CAT_NAMES], dtype=np.int32)
+
+
+def _pairs_of(node: int) -> list:
+    return [(a, b) for a in range(node) for b in range(a + 1, node)]
+
+
+class DARTSChoiceSpace(DARTSSpace):
+    """The DARTS space with a categorical view for model-based strategies (BOHB, BANANAS, REINFORCE).
+
+    The view follows YAHPO's parameters without their conditions, so every tuple of choices is a
+    valid genotype: per cell (normal, then reduce), node 2 gives the ops on its edges from nodes 0
+    and 1; nodes 3, 4, 5 each give their input pair (index into ``0_1, 0_2, ...`` as YAHPO orders
+    them: 3, 6, 10 options) and the ops on the edges from the lower and the higher input. That makes
+    22 decisions with sizes ``(7, 7, 3, 7, 7, 6, 7, 7, 10, 7, 7)`` per cell. Sampling, mutation and
+    neighbours are :class:`~nasbench.spaces.darts.DARTSSpace`'s.
+    """
+
+    choice_sizes = tuple((len(OPS),) * 2 + sum(((len(_pairs_of(k)), len(OPS), len(OPS)) for k in (3, 4, 5)), ())) * 2
+
+    def to_choices(self, arch) -> tuple:
+        """Choice indices of ``arch`` (22 ints; the order of a node's two pairs does not matter)."""
+        self._check(arch)
+        out = []
+        for pairs in arch.cells():
+            for k in range(N_NODES):
+                (lo, op_lo), (hi, op_hi) = sorted(pairs[2 * k:2 * k + 2])
+                if k:
+                    out.append(_pairs_of(2 + k).index((lo, hi)))
+                out += [op_lo, op_hi]
+        return tuple(out)
+
+    def from_choices(self, choices) -> DARTSArch:
+        """The genotype of 22 choice indices (see :attr:`choice_sizes`)."""
+        try:
+            values = [int(c) for c in choices]
+        except (TypeError, ValueError):
+            raise InvalidArchError(f"DARTS choices are {len(self.choice_sizes)} ints; got {choices!r}.") from None
+        if len(values) != len(self.choice_sizes) or any(not 0 <= v < s for v, s in zip(values, self.choice_sizes)):
+            raise InvalidArchError(f"DARTS choices are {len(self.choice_sizes)} ints below {self.choice_sizes}; "
+                                   f"got {values}.")
+        it = iter(values)
+        cells = []
+        for _ in CELLS:
+            pairs = []
+            for k in range(N_NODES):
+                lo, hi = _pairs_of(2 + k)[next(it)] if k else (0, 1)
+                pairs += [(lo, next(it)), (hi, next(it))]
+            cells.append(pairs)
+        return DARTSArch(*cells)

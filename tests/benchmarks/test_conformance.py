@@ -192,7 +192,7 @@ def test_every_registered_kind_has_a_conformance_class():
     from nasbench.benchmarks import registry
 
     covered = {cls.kind for cls in (TestTabular, TestEmbedded, TestSurrogateNB201, TestSurrogateNB101,
-                                    TestSurrogateDARTS, TestLatency, TestLiveTraining)}
+                                    TestSurrogateDARTS, TestLatency, TestLiveTraining, TestYahpo)}
     assert {"tabular", "embedded", *registry._KINDS} <= covered
 
 
@@ -245,3 +245,17 @@ class TestGraph(EnumerableConformance):
         import nasbench
 
         return nasbench.load("graph/proteins")  # ROC-AUC in 0-1, its own 5-layer space
+
+
+class TestYahpo(BenchmarkConformance):
+    kind = "yahpo"
+
+    @pytest.fixture(scope="class")
+    def bench(self, tmp_path_factory):
+        from tabular_data.importers.yahpo_nb301 import import_yahpo_nb301
+        from tests.conftest import require_shared
+
+        shared = require_shared("yahpo_nb301/model_v2.onnx")
+        root = tmp_path_factory.mktemp("yahpo")
+        import_yahpo_nb301(shared, root, log=lambda line: None)
+        return _load_from(root, "darts/cifar10@yahpo")  # deterministic: one outcome per arch and epoch
