@@ -145,3 +145,21 @@ def test_encoding_files_are_checked(codes):
         YahpoCodes(broken)
     with pytest.raises(InvalidArchError, match="expected DARTSArch values"):
         YahpoCodes(raw).encode(["not an arch"])
+
+
+def test_categorical_view_is_a_bijection_on_valid_choices():
+    from nasbench.encodings.darts_yahpo import DARTSChoiceSpace
+
+    space = DARTSChoiceSpace()
+    assert space.name == "darts" and len(space.choice_sizes) == 22
+    for arch in _archs(500, seed=4):
+        assert space.from_choices(space.to_choices(arch)) == arch
+    rng = np.random.default_rng(5)
+    for choices in np.floor(rng.random((500, 22)) * np.array(space.choice_sizes)).astype(int).tolist():
+        assert space.to_choices(space.from_choices(choices)) == tuple(choices)  # every tuple is an arch
+    with pytest.raises(InvalidArchError, match=r"22 ints below \(7, 7, 3"):
+        space.from_choices([0] * 21)
+    with pytest.raises(InvalidArchError, match="22 ints below"):
+        space.from_choices([0, 0, 3] + [0] * 19)
+    with pytest.raises(InvalidArchError, match="DARTS choices are 22 ints; got 'abc'"):
+        space.from_choices("abc")
