@@ -306,11 +306,18 @@ class CompareConfig:
         """
         path = Path(path)
         try:
-            size = path.stat().st_size
-            if size > _MAX_CONFIG_BYTES:
-                raise NasbenchError(f"the config file {path} has {size} bytes; a compare config is a few lines "
-                                    f"(at most {_MAX_CONFIG_BYTES} bytes). Check that --config names the right file.")
-            text = path.read_bytes().decode("utf-8")
+            import stat
+
+            mode = path.stat().st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a device or pipe may never end (/dev/zero)
+                raise NasbenchError(f"the config file {path} is not a regular file (a device, pipe or socket); "
+                                    "expected a JSON or TOML file. Check that --config names the right file.")
+            with open(path, "rb") as fh:  # read at most the limit: the size on disk may change meanwhile
+                blob = fh.read(_MAX_CONFIG_BYTES + 1)
+            if len(blob) > _MAX_CONFIG_BYTES:
+                raise NasbenchError(f"the config file {path} has more than {_MAX_CONFIG_BYTES} bytes; a compare "
+                                    f"config is a few lines. Check that --config names the right file.")
+            text = blob.decode("utf-8")
         except OSError as exc:
             raise NasbenchError(f"cannot read the config file {path}: {exc.strerror}.") from None
         except UnicodeDecodeError as exc:

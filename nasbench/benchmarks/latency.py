@@ -515,6 +515,26 @@ def load_latency_benchmark(space: str, dataset: str) -> LatencyBenchmark:
     return LatencyBenchmark(space, dataset)
 
 
+def _check_measure_memory(batch_size: int, input_size: int, C: int) -> None:
+    """Refuse a measurement whose activations cannot fit in memory, before allocating them.
+
+    An NB201 network keeps at most about ``3 + 8 * C`` float32 channels per input pixel alive during
+    inference (the stem's and a cell's feature maps at full resolution; later stages are smaller), so
+    the peak is about ``batch_size * input_size**2 * 4 * (3 + 8 * C)`` bytes.
+    """
+    need = batch_size * input_size**2 * 4 * (3 + 8 * max(int(C), 1))
+    try:  # Linux MemAvailable; elsewhere unknown, and nothing is refused
+        with open("/proc/meminfo") as fh:
+            have = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:")), None)
+    except (OSError, ValueError, IndexError):
+        have = None
+    if have is not None and need > 0.8 * have:
+        raise UnknownNameError(
+            f"measuring batch {batch_size} at input size {input_size} needs about {need / 2**30:.1f} GiB of "
+            f"activations, but {have / 2**30:.1f} GiB of memory are available; expected a smaller --batch-size or "
+            "--input-size.")
+
+
 def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: int = 10, repeats: int = 30,
                     C: int = 16, N: int = 5, input_size: int = 32, n_classes: int = 10, threads: int | None = 1,
                     log=None) -> dict:
@@ -567,6 +587,9 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
                              ("input_size", input_size, 4)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UnknownNameError(f"{name} must be an int >= {low}; got {value!r}.")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise UnknownNameError(f"threads (--threads) must be an int >= 1; got {threads!r}.")
+    _check_measure_memory(batch_size, input_size, C)
     indices, _ = get_space("nb201").to_indices(archs)
     if device == "cpu" and threads is not None:
         torch.set_num_threads(int(threads))

@@ -35,7 +35,11 @@ def add_arguments(parser) -> None:
                              "table unless named here together with --overwrite)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing table at the destination (default: refuse, before any training)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes, 1 torch thread each (default 2)")
+    from nasbench.cli._args import int_at_least
+
+    parser.add_argument("--workers", type=int_at_least(0, why="0 trains in this process"), default=2,
+                        help="worker processes, 1 torch thread each (default 2; 0: in this process); capped at "
+                             "the CPUs available")
     parser.add_argument("--assemble", action="store_true", help="only assemble the table from a finished build")
     parser.add_argument("--status", action="store_true", help="only print how many chunks are done, with the seed agreement and spread over them")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (default 0 1)")
@@ -224,6 +228,9 @@ def _run(args) -> int:
     else:
         extra = {"pilot": DIGITS_PILOT}
     if args.status:
+        if not (Path(build) / "config.json").is_file():  # a mistyped --build must not read as "0 chunks done"
+            raise UsageError(f"--build {build} holds no generate job (no config.json); expected the folder a "
+                             f"`nasbench generate --build DIR` run writes its chunks to. Check the path.")
         print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0
     if args.assemble:
@@ -232,9 +239,17 @@ def _run(args) -> int:
         _shadow_note(written)
         return 0
     table = args.table or str(gen.default_table())
-    gen.check_destination(table, args.overwrite)  # refused first: a refusal stays one line
-    _shadow_note(table)
-    out = gen.generate(build, job, workers=args.workers, table=table, command=command, extra_info=extra,
-                       log=lambda s: print(s, flush=True), overwrite=args.overwrite)
+    from nasbench.cli._args import n_processes
+
+    workers = n_processes(args.workers, False, flag="--workers") if args.workers else 0
+    noted = []
+
+    def log(line: str) -> None:  # the note comes with the first progress line: after every check passed
+        if not noted:
+            noted.append(_shadow_note(table))
+        print(line, flush=True)
+
+    out = gen.generate(build, job, workers=workers, table=table, command=command, extra_info=extra,
+                       log=log, overwrite=args.overwrite)
     print(json.dumps({k: out[k] for k in ("done", "total", "interrupted", "assembled")}), flush=True)
     return 130 if out["interrupted"] else 0

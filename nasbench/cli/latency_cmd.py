@@ -52,7 +52,11 @@ def add_arguments(parser):
     mea.add_argument("--batch-size", type=int, nargs="+", default=[1], help="one or more batch sizes")
     mea.add_argument("--warmup", type=int, default=10)
     mea.add_argument("--repeats", type=int, default=30)
-    mea.add_argument("--threads", type=int, default=1, help="CPU threads (torch.set_num_threads)")
+    from nasbench.cli._args import available_cpus, int_at_least
+
+    mea.add_argument("--threads", type=int_at_least(1, available_cpus(), "the CPUs available here: more threads "
+                                                    "than CPUs measure contention, not the model"), default=1,
+                     help="CPU threads (torch.set_num_threads), at most the CPUs available")
     mea.add_argument("--input-size", type=int, default=32)
     mea.add_argument("--name", default=None, help="device name prefix (default local_<device>); _b<batch> is appended")
     mea.add_argument("--no-save", action="store_true", help="print only, store nothing")

@@ -106,6 +106,14 @@ def _cases(f):
         ["surrogate", "fit", BENCH, "--train-fraction", "2"], ["surrogate", "fit", BENCH, "--members", "-1"],
         ["surrogate", "evaluate", BENCH, "--train-fractions", "0.1,x"], ["surrogate", "evaluate", BENCH, "--seeds", ""],
         ["surrogate", "check", BENCH, "--budget", "0"],
+        # found by the audit: endless or special config files, time budgets, process and thread counts, sizes
+        ["compare", "--config", "/dev/zero", "--quiet"],
+        ["compare", BENCH, "--strategies", "random_search", "--seeds", "2", "--time-budget", "1e13", "--quiet"],
+        ["generate", "--workers", "-1"], ["generate", "--status", "--build", str(f["folder"] / "missing")],
+        ["latency", "measure", "--archs", "1", "--threads", "0", "--no-save"],
+        ["latency", "measure", "--archs", "1", "--threads", "100000", "--no-save"],
+        ["latency", "measure", "--archs", "1", "--input-size", "100000", "--no-save"],
+        ["latency", "measure", "--archs", "1", "--batch-size", "100000000", "--no-save"],
     ]
 
 
