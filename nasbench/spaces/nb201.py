@@ -368,6 +368,9 @@ def archs_to_indices(archs) -> tuple[np.ndarray, bool]:
                 "Pass archs.ravel() if you mean every entry."
             )
         if archs.dtype.kind in "iu":
+            if archs.dtype.kind == "u" and archs.size and archs.max() >= N_ARCHS:  # int64 would wrap it negative
+                raise InvalidArchError(f"an NB201 index must be an int in [0, {N_ARCHS - 1}]; got {archs.max()} "
+                                       f"(dtype {archs.dtype}). The NB201 space has {N_ARCHS} archs.")
             return np.ascontiguousarray(archs.reshape(-1), dtype=np.int64), archs.ndim == 0
         if archs.dtype.kind not in "OU":
             raise InvalidArchError(

@@ -96,3 +96,11 @@ def test_a_constraint_on_the_chosen_report_metric_is_refused():
 def test_a_constraint_on_a_cost_metric_is_accepted():
     config = small_config(constraint="params_m < 1")
     assert config.constraint == "params_m < 1"
+
+
+@pytest.mark.parametrize("value, dtype", [(2**63, np.uint64), (2**64 - 1, np.uint64), (15625, np.uint16)])
+def test_unsigned_indices_are_reported_as_given(bench, value, dtype):
+    """A uint64 index above int64's range is refused with the value given, not the wrapped negative one."""
+    with pytest.raises(InvalidArchError, match=rf"must be an int in \[0, 15624\]; got {value} \(dtype {np.dtype(dtype)}\)"):
+        bench.query(np.array([0, value], dtype=dtype), "test_acc")
+    assert bench.query(np.array([6111], dtype=np.uint64), "test_acc")[0] == bench.query(6111, "test_acc")
