@@ -424,11 +424,24 @@ def _read_measurements(path):
     from nasbench.errors import DataIntegrityError, MissingDataError
     from nasbench.spaces import get_space
 
+    import os
+    import stat
+
+    limit = 64 << 20  # far above one latency per NB201 arch; a device file or pipe may never end
     try:
-        with open(path, newline="") as fh:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            got = f"a file of {info.st_size} bytes" if stat.S_ISREG(info.st_mode) else "a folder, device or pipe"
+            raise DataIntegrityError(f"--measurements {path}: expected a CSV file below {limit >> 20} MiB; got {got}. "
+                                     "Pass the CSV of measured latencies.")
+        with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except FileNotFoundError:
         raise MissingDataError(f"--measurements file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else " ".join(str(exc).split())[:100]
+        raise DataIntegrityError(f"--measurements {path}: expected a UTF-8 CSV file; cannot read it ({reason}). "
+                                 "Pass the CSV of measured latencies.") from None
     if not rows or not {"arch", "latency_ms"} <= set(rows[0]):
         raise DataIntegrityError(
             f"{path} must be a CSV with a header holding the columns 'arch' (NB201 index or arch string) and "
