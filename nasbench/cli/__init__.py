@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "latency": ".latency_cmd",
     "generate": ".generate_cmd",
     "transfer": ".transfer_cmd",
+    "zc": ".zc_cmd",
 }
 
 

@@ -1,0 +1,150 @@
+"""``nasbench zc``: zero-cost proxies - full tables, how good they are, agreement with NASLib.
+
+* ``nasbench zc compute BENCH --proxies P ... [--workers N]``: score every NB201 isomorphism class
+  (chunked, resumable, kill-safe; :mod:`nasbench.training.proxies_job`) and add ``zc_<proxy>`` and
+  ``zc_<proxy>_time_s`` to the benchmark's table. Chunks go to ``--build`` (default
+  ``$NASBENCH_DATA/_build/zc-SPACE-DATASET``); the table shipped inside the package is written only
+  when named with ``--table``.
+* ``nasbench zc status BENCH``: chunks done and seconds per arch so far.
+* ``nasbench zc report BENCH``: Spearman, Kendall and top-10% precision of each proxy with the
+  benchmark's accuracy, compute cost, and a plot (:mod:`nasbench.training.proxies_report`).
+* ``nasbench zc naslib --from DIR``: rank agreement with NASLib's published NB201 scores
+  (:mod:`nasbench.training.proxies_naslib`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HELP = "zero-cost proxies: compute full tables (resumable), report their quality, check them against NASLib"
+
+
+def _job_flags(p) -> None:
+    p.add_argument("bench", metavar="BENCH", help="nb201/digits, nb201/cifar10, nb201/cifar100 or nb201/imagenet16-120")
+    p.add_argument("--proxies", nargs="+", default=["all"], help="proxy names or 'all' (default all)")
+    p.add_argument("--inputs", choices=("digits", "noise", "none"), default=None,
+                   help="the batch of the data-dependent proxies (default: digits images for nb201/digits, none "
+                        "(data-free proxies only) for the CIFAR-shaped tables)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per batch (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="initialisation and noise seed (default 0)")
+    p.add_argument("--chunk-size", type=int, default=32, help="classes per chunk file (default 32)")
+    p.add_argument("--n-classes", type=int, default=None, help="score only class ids 0..N-1 (trials, tests)")
+    p.add_argument("--build", default=None, help="build folder of chunk files (default $NASBENCH_DATA/_build/zc-...)")
+
+
+def add_arguments(parser) -> None:
+    sub = parser.add_subparsers(dest="zc_action", metavar="ACTION", required=True)
+    c = sub.add_parser("compute", help="score every arch class with the proxies and add zc_* metrics to the table")
+    _job_flags(c)
+    c.add_argument("--workers", type=int, default=1, help="worker processes, 1 torch thread each (0: in this process)")
+    c.add_argument("--table", default=None,
+                   help="where the table with zc_* metrics is written (default: the imported table itself; required "
+                        "for the table shipped with the package, which is never written unless named here)")
+    c.add_argument("--no-merge", action="store_true", help="only compute the chunks")
+    s = sub.add_parser("status", help="chunks done and seconds per arch of each proxy so far")
+    _job_flags(s)
+    r = sub.add_parser("report", help="how well each zc_* metric of BENCH ranks its accuracy, with a plot")
+    r.add_argument("bench", metavar="BENCH")
+    r.add_argument("--metric", default=None, help="accuracy metric to rank (default valid_acc, else test_acc)")
+    r.add_argument("--fidelity", type=float, default=None, help="its fidelity (default: the metric's default)")
+    r.add_argument("--plot", default=None, help="PNG path of the plot (default zc-report-SPACE-DATASET.png)")
+    r.add_argument("--json", action="store_true", help="print the rows as JSON")
+    n = sub.add_parser("naslib", help="rank agreement with NASLib's NB201 zero-cost scores at the CIFAR shape")
+    n.add_argument("--from", dest="source", required=True, help="folder holding zc_nasbench201.json")
+    n.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
+    n.add_argument("--proxies", nargs="+", default=["all"])
+    n.add_argument("--n-archs", type=int, default=None, help="only the first N archs of the file")
+    n.add_argument("--seed", type=int, default=0)
+    n.add_argument("--out", default=None, help="write the rows and our scores to this JSON file")
+
+
+def _job(args):
+    from nasbench.training.proxies_job import job_for
+
+    return job_for(args.bench, args.proxies, inputs=args.inputs, batch_size=args.batch_size, seed=args.seed,
+                   chunk_size=args.chunk_size, n_arch_classes=args.n_classes)
+
+
+def _destination(args, job):
+    """(source table folder, destination folder), refused before any scoring when not allowed."""
+    from nasbench.benchmarks.registry import table_dir
+    from nasbench.errors import MissingDataError, NasbenchError
+    from nasbench.paths import embedded_root
+
+    found = table_dir(job.bench)
+    if found is None:
+        raise MissingDataError(f"{job.bench} is not imported; run `nasbench data import nb201 --from DIR` first, then "
+                               "`nasbench zc compute` again.")
+    source = found[0]
+    if args.table is not None:
+        return source, Path(args.table)
+    if Path(source).resolve().is_relative_to(Path(embedded_root()).resolve()):
+        raise NasbenchError(f"{job.bench} is the table shipped inside the package ({source}); nasbench writes there "
+                            f"only when named: pass --table {source} (a source checkout), or --no-merge.")
+    return source, Path(source)
+
+
+def _compute(args) -> int:
+    from nasbench.training import proxies_job as zj
+
+    job = _job(args)
+    build = Path(args.build) if args.build else zj.default_build(job)
+    source, dest = (None, None) if args.no_merge else _destination(args, job)
+    out = zj.run_job(build, job, workers=args.workers, log=lambda s: print(s, flush=True))
+    if out["done"] == out["total"] and not out["interrupted"] and not args.no_merge:
+        out["table"] = str(zj.merge_into_table(build, job, source, dest))
+    elif not out["interrupted"] and out["done"] < out["total"]:
+        out["note"] = "chunks are missing; run the same command again"
+    print(json.dumps(out), flush=True)
+    return 130 if out["interrupted"] else 0
+
+
+def _report(args) -> int:
+    from nasbench.training.proxies_report import format_rows, plot_report, proxy_report
+
+    rep = proxy_report(args.bench, metric=args.metric, fidelity=args.fidelity)
+    plot = args.plot or f"zc-report-{args.bench.replace('/', '-').replace('@', '-')}.png"
+    plot_report(rep, plot)
+    if args.json:
+        print(json.dumps({k: v for k, v in rep.items() if k != "arrays"}, indent=1))
+    else:
+        print(format_rows(rep))
+    print(f"plot: {plot}", file=sys.stderr)
+    return 0
+
+
+def _naslib(args) -> int:
+    from nasbench.training.proxies import check_proxies
+    from nasbench.training.proxies_naslib import naslib_agreement
+
+    rep = naslib_agreement(args.source, args.dataset, check_proxies(args.proxies), n_archs=args.n_archs,
+                           seed=args.seed, log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(f"{'proxy':<10} {'data-free':>9} {'spearman':>9} {'kendall':>8} {'ours~val':>9} {'naslib~val':>10} "
+          f"{'our s/arch':>10}")
+    for r in rep["rows"]:
+        print(f"{r['proxy']:<10} {str(r['data_free']):>9} {r.get('spearman', float('nan')):>9.3f} "
+              f"{r.get('kendall', float('nan')):>8.3f} {r['ours_vs_val']:>9.3f} "
+              f"{r.get('naslib_vs_val', float('nan')):>10.3f} {r['our_s_per_arch']:>10.3f}")
+    print(f"{rep['n_archs']} archs of NASLib's {rep['dataset']} sample; data-dependent proxies on {rep['inputs']}")
+    if args.out:
+        doc = {k: v for k, v in rep.items() if k not in ("scores", "index")}
+        doc["index"] = rep["index"].tolist()
+        doc["scores"] = {p: [None if v != v else v for v in s.tolist()] for p, s in rep["scores"].items()}
+        Path(args.out).write_text(json.dumps(doc, indent=1, default=str).replace("-Infinity", "null"))
+    return 0
+
+
+def run(args) -> int:
+    if args.zc_action == "compute":
+        return _compute(args)
+    if args.zc_action == "status":
+        from nasbench.training import proxies_job as zj
+
+        job = _job(args)
+        print(json.dumps(zj.status(Path(args.build) if args.build else zj.default_build(job), job), indent=1))
+        return 0
+    if args.zc_action == "report":
+        return _report(args)
+    return _naslib(args)

@@ -1,0 +1,455 @@
+"""Full zero-cost proxy tables: chunked, resumable, kill-safe (``nasbench zc compute``).
+
+Like ``nasbench generate`` (:mod:`nasbench.training.generate`), the job scores the representative
+of each of the 6466 NB201 isomorphism classes once and maps its scores to all members: isomorphic
+cells build the same network up to the order of their parameters. A build folder holds
+
+* ``config.json``: the :class:`ZcJob` (benchmark, proxies, network shape, batch, seed, chunk size);
+  a restart must ask for the same job;
+* ``chunk-KKKKK.npz``: one finished chunk (temporary name, then renamed: complete or absent) with
+  ``class_id``, ``arch_index`` (n,) and per proxy ``score_<proxy>``, ``time_<proxy>`` (n,) float64.
+
+When every chunk exists, :func:`merge_into_table` adds metrics ``zc_<proxy>`` and
+``zc_<proxy>_time_s`` to the benchmark's table: the table's existing files are copied byte for byte
+(their sha256 checked), the new arrays and an extended manifest (metrics, a ``zc`` source and an
+``info.zero_cost`` block saying how the scores were computed) are written beside them, and the
+folder is replaced in one step (:func:`tabular_data.atomic.write_folder`).
+
+Networks and inputs per benchmark (:func:`job_for`):
+
+* ``nb201/digits``: the table's own training network (C, N from its manifest), input 1x8x8, 10
+  classes; the batch is the first ``batch_size`` training images of the table's split.
+* ``nb201/cifar10``, ``nb201/cifar100``, ``nb201/imagenet16-120``: NB201's network (C=16, N=5)
+  at 3x32x32 (3x16x16 for ImageNet16-120) with 10 / 100 / 120 classes. nasbench ships no images of
+  these datasets, so only the data-free proxies are allowed, unless ``inputs="noise"`` scores the
+  others on a standard normal batch (and the metric says so).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError, UnknownNameError, choices_text
+
+__all__ = ["ZcJob", "job_for", "run_job", "pending_chunks", "load_chunks", "merge_into_table", "default_build",
+           "status", "NB201_SHAPES"]
+
+NB201_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100),
+                "imagenet16-120": ((3, 16, 16), 120)}
+SOURCE_KEY = "zc"
+
+
+@dataclasses.dataclass(frozen=True)
+class ZcJob:
+    """Everything that determines the scores.
+
+    Parameters
+    ----------
+    bench : str
+        Benchmark name, e.g. ``"nb201/digits"``.
+    proxies : tuple of str
+    C, N : int
+        Network width and cells per stage.
+    input_shape : (channels, height, width)
+    n_classes : int
+    inputs : {"digits", "noise", "none"}
+        The batch: digits training images, standard normal noise, or none (data-free proxies only;
+        their batch is a noise batch whose values no proxy reads).
+    split : tuple of 3 int or None
+        The digits split (train, valid, test) when ``inputs == "digits"``.
+    split_seed : int
+    batch_size : int
+    seed : int
+        Initialisation seed of every network and zen's noise.
+    chunk_size : int
+        Classes per chunk file.
+    n_arch_classes : int or None
+        Score only class ids ``0 .. n - 1`` (tests, trials); None means all 6466.
+    """
+
+    bench: str
+    proxies: tuple
+    C: int
+    N: int
+    input_shape: tuple
+    n_classes: int
+    inputs: str
+    split: tuple | None = None
+    split_seed: int = 0
+    batch_size: int = 64
+    seed: int = 0
+    chunk_size: int = 32
+    n_arch_classes: int | None = None
+
+    def __post_init__(self):
+        from nasbench.training.proxies import DATA_FREE, check_proxies
+
+        object.__setattr__(self, "proxies", tuple(check_proxies(self.proxies)))
+        object.__setattr__(self, "input_shape", tuple(int(v) for v in self.input_shape))
+        if self.split is not None:
+            object.__setattr__(self, "split", tuple(int(v) for v in self.split))
+        if self.inputs not in ("digits", "noise", "none"):
+            raise NasbenchError(f"inputs must be 'digits', 'noise' or 'none'; got {self.inputs!r}.")
+        needs_data = [p for p in self.proxies if p not in DATA_FREE]
+        if self.inputs == "none" and needs_data:
+            raise NasbenchError(
+                f"{self.bench}: the proxies {', '.join(needs_data)} need a batch of images, and nasbench ships none for "
+                f"this dataset; pass --proxies from {', '.join(DATA_FREE)}, or --inputs noise to score them on "
+                "standard normal noise (the table then says so).")
+        for name in ("chunk_size", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise NasbenchError(f"{name} must be an int >= 1; got {value!r}.")
+        total = _n_all_classes()
+        if self.n_arch_classes is not None and not 1 <= int(self.n_arch_classes) <= total:
+            raise NasbenchError(f"n_arch_classes must be None or an int in [1, {total}]; got {self.n_arch_classes!r}.")
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.arange(self.n_arch_classes or _n_all_classes(), dtype=np.int64)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-len(self.classes) // self.chunk_size)
+
+    def chunk_classes(self, k: int) -> np.ndarray:
+        return self.classes[k * self.chunk_size:(k + 1) * self.chunk_size]
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        for key in ("proxies", "input_shape", "split"):
+            out[key] = None if out[key] is None else list(out[key])
+        return out
+
+    def batch(self):
+        """The :class:`~nasbench.training.proxies.ProxyBatch` of this job."""
+        from nasbench.training.proxies import batch_from_split, noise_batch
+
+        if self.inputs == "digits":
+            from nasbench.training.data import load_digits
+
+            return batch_from_split(load_digits(*self.split, split_seed=self.split_seed), self.batch_size)
+        return noise_batch(self.input_shape, n=self.batch_size, n_classes=self.n_classes, seed=self.seed)
+
+    def build(self, arch: int):
+        from nasbench.training.model import build_network
+
+        return build_network(int(arch), C=self.C, N=self.N, in_channels=self.input_shape[0],
+                             n_classes=self.n_classes, seed=self.seed)
+
+
+def _n_all_classes() -> int:
+    from nasbench.spaces.nb201 import class_representatives
+
+    return len(class_representatives())
+
+
+def job_for(bench: str, proxies, *, inputs: str | None = None, batch_size: int = 64, seed: int = 0,
+            chunk_size: int = 32, n_arch_classes: int | None = None) -> ZcJob:
+    """The job for benchmark ``bench`` (see the module docstring for shapes and inputs).
+
+    ``inputs`` None means the benchmark's default: ``"digits"`` for nb201/digits, ``"none"`` for the
+    CIFAR-shaped tables.
+    """
+    from nasbench.benchmarks.registry import parse_name, table_dir
+    from tabular_data.store import Table
+
+    space, dataset, kind = parse_name(bench)
+    base = f"{space}/{dataset}"
+    supported = ["nb201/digits", *(f"nb201/{d}" for d in NB201_SHAPES)]
+    if kind != "tabular" or base not in supported:
+        raise UnknownNameError(f"nasbench zc compute builds tables for {choices_text(supported)}; got {bench!r}. "
+                               "Score single networks with nasbench.training.proxies.compute.")
+    common = dict(bench=base, proxies=proxies, batch_size=batch_size, seed=seed, chunk_size=chunk_size,
+                  n_arch_classes=n_arch_classes)
+    if dataset == "digits":
+        found = table_dir(base)
+        if found is None:
+            raise MissingDataError("nb201/digits is missing; reinstall nasbench or run `nasbench generate`.")
+        job = Table(found[0], found[1]).manifest["info"].get("job") or {}
+        try:
+            train, split = job["train"], job["split"]
+        except (KeyError, TypeError):
+            raise DataIntegrityError(f"{found[0]}: its manifest has no info.job (the settings of `nasbench generate`); "
+                                     f"{found[1]}.") from None
+        if inputs not in (None, "digits", "noise"):
+            raise NasbenchError(f"--inputs for nb201/digits must be digits or noise; got {inputs!r}.")
+        return ZcJob(C=int(train["C"]), N=int(train["N"]), input_shape=(1, 8, 8), n_classes=10,
+                     inputs=inputs or "digits", split=tuple(split), split_seed=int(job.get("split_seed", 0)), **common)
+    shape, n_classes = NB201_SHAPES[dataset]
+    if inputs not in (None, "none", "noise"):
+        raise NasbenchError(f"--inputs for {base} must be none or noise (nasbench ships no {dataset} images); "
+                            f"got {inputs!r}.")
+    return ZcJob(C=16, N=5, input_shape=shape, n_classes=n_classes, inputs=inputs or "none", **common)
+
+
+def default_build(job: ZcJob) -> Path:
+    """``$NASBENCH_DATA/_build/zc-SPACE-DATASET`` (never inside the package)."""
+    from nasbench.paths import data_root
+
+    return data_root() / "_build" / ("zc-" + job.bench.replace("/", "-"))
+
+
+def chunk_path(build, k: int) -> Path:
+    return Path(build) / f"chunk-{k:05d}.npz"
+
+
+def pending_chunks(build, job: ZcJob) -> list[int]:
+    """Chunk numbers whose file does not exist yet."""
+    return [k for k in range(job.n_chunks) if not chunk_path(build, k).exists()]
+
+
+def score_chunk(job: ZcJob, k: int, batch=None) -> dict:
+    """Score chunk ``k``'s class representatives with every proxy of the job (arrays as in the module doc)."""
+    from nasbench.spaces.nb201 import class_representatives
+    from nasbench.training.proxies import compute
+
+    batch = job.batch() if batch is None else batch
+    classes = job.chunk_classes(k)
+    reps = class_representatives()[classes]
+    out = {"class_id": classes, "arch_index": reps}
+    for p in job.proxies:
+        out[f"score_{p}"] = np.full(len(reps), np.nan)
+        out[f"time_{p}"] = np.full(len(reps), np.nan)
+    for i, arch in enumerate(reps.tolist()):
+        for p, (value, seconds) in compute(lambda: job.build(arch), batch, job.proxies, seed=job.seed,
+                                           device="cpu").items():
+            out[f"score_{p}"][i], out[f"time_{p}"][i] = value, seconds
+    return out
+
+
+def _write_npz(path: Path, arrays: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _check_config(build: Path, job: ZcJob) -> None:
+    path = build / "config.json"
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise DataIntegrityError(f"{path} is not a readable zc build config ({exc}); restore it or use another "
+                                     "--build.") from None
+        if stored.get("job") != job.to_dict():
+            raise NasbenchError(f"the build folder {build} was started with another job: stored {stored.get('job')}, "
+                                f"asked {job.to_dict()}; run with the stored settings to resume, or use another --build.")
+        return
+    build.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".config.json.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(job_dict: dict, build: str, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    import torch
+
+    torch.set_num_threads(1)
+    job = ZcJob(**job_dict)
+    _WORKER.update(job=job, build=build, parent=parent, batch=job.batch())
+
+
+def _worker_run(k: int) -> tuple[int, float]:
+    if os.getppid() != _WORKER["parent"]:  # the parent died: stop rather than work unobserved
+        os._exit(1)
+    start = time.perf_counter()
+    _write_npz(chunk_path(_WORKER["build"], k), score_chunk(_WORKER["job"], k, _WORKER["batch"]))
+    return k, time.perf_counter() - start
+
+
+def run_job(build, job: ZcJob, *, workers: int = 1, log=print) -> dict:
+    """Score every pending chunk of ``job`` into ``build`` (SIGINT / SIGTERM keep finished chunks).
+
+    Parameters
+    ----------
+    workers : int, default 1
+        Worker processes (one torch thread each); 0 scores in this process.
+
+    Returns
+    -------
+    dict
+        ``done``, ``total`` chunks and ``interrupted``.
+    """
+    import torch
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise NasbenchError(f"--workers must be an int >= 0; got {workers!r}.")
+    build = Path(build)
+    _check_config(build, job)
+    for stale in glob.glob(str(build / ".chunk-*.tmp-*")) + glob.glob(str(build / ".config.json.tmp-*")):
+        os.remove(stale)
+    todo = pending_chunks(build, job)
+    log(f"{job.n_chunks - len(todo)}/{job.n_chunks} chunks done; scoring {len(todo)} ({job.chunk_size} classes x "
+        f"{len(job.proxies)} proxies each) with {workers} worker(s)")
+    interrupted = False
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        if workers == 0:
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                batch = job.batch()
+                for k in todo:
+                    start = time.perf_counter()
+                    _write_npz(chunk_path(build, k), score_chunk(job, k, batch))
+                    log(f"chunk {k} done in {time.perf_counter() - start:.1f}s")
+            finally:
+                torch.set_num_threads(threads)
+        elif todo:
+            import multiprocessing as mp
+
+            pool = mp.get_context("spawn").Pool(workers, initializer=_worker_init,
+                                                initargs=(job.to_dict(), str(build), os.getpid()))
+            try:
+                for k, wall in pool.imap_unordered(_worker_run, todo):
+                    log(f"chunk {k} done in {wall:.1f}s ({job.n_chunks - len(pending_chunks(build, job))}"
+                        f"/{job.n_chunks})")
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: finished chunks are kept; run the same command to continue")
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    left = pending_chunks(build, job)
+    return {"done": job.n_chunks - len(left), "total": job.n_chunks, "interrupted": interrupted}
+
+
+def load_chunks(build, job: ZcJob, *, partial: bool = False) -> dict:
+    """The finished chunks' arrays concatenated in class order (all chunks, unless ``partial``)."""
+    left = pending_chunks(build, job)
+    if left and not partial:
+        raise MissingDataError(f"{len(left)} of {job.n_chunks} chunks are missing in {build} (first: {left[0]}); "
+                               "run `nasbench zc compute` with the same settings to finish them.")
+    keys = ["class_id", "arch_index"] + [f"{w}_{p}" for p in job.proxies for w in ("score", "time")]
+    parts = []
+    for k in range(job.n_chunks):
+        if k in left:
+            continue
+        try:
+            with np.load(chunk_path(build, k), allow_pickle=False) as z:
+                part = {key: z[key] for key in keys}
+        except Exception as exc:  # noqa: BLE001 - a bad zip, a missing key, object arrays: the same fix
+            raise DataIntegrityError(f"{chunk_path(build, k)}: not a zc chunk of this job ({' '.join(str(exc).split())[:120]}); "
+                                     "delete it and run `nasbench zc compute` again.") from None
+        if not np.array_equal(part["class_id"], job.chunk_classes(k)):
+            raise DataIntegrityError(f"{chunk_path(build, k)} holds other classes than chunk {k} of this job; delete it "
+                                     "and run `nasbench zc compute` again.")
+        parts.append(part)
+    if not parts:
+        return {key: np.zeros(0) for key in keys}
+    return {key: np.concatenate([p[key] for p in parts]) for key in keys}
+
+
+def status(build, job: ZcJob) -> dict:
+    """Chunks done, and the median seconds per arch of each proxy over the finished chunks."""
+    c = load_chunks(build, job, partial=True)
+    return {"build": str(build), "done": job.n_chunks - len(pending_chunks(build, job)), "total": job.n_chunks,
+            "median_s_per_arch": {p: (float(np.median(c[f"time_{p}"])) if len(c[f"time_{p}"]) else None)
+                                  for p in job.proxies}}
+
+
+def _metrics(job: ZcJob, c: dict, batch_source: str, versions: dict) -> dict:
+    from nasbench.training.generate import class_to_members
+    from nasbench.training.proxies import DATA_FREE, PAPERS
+    from tabular_data.store import MetricData
+
+    shape = "x".join(str(v) for v in job.input_shape)
+    net = (f"untrained NB201 network of the class representative (C={job.C}, N={job.N}, input {shape}, "
+           f"{job.n_classes} classes, PyTorch default initialisation from seed {job.seed}, training mode)")
+    mean_over = "one computation per isomorphism class (its representative), mapped to all members"
+    out = {}
+    for p in job.proxies:
+        data = "no data (only the input shape)" if p in DATA_FREE else batch_source
+        if p == "zen":
+            data = f"standard normal noise of batch {job.batch_size} drawn from seed {job.seed}"
+        unit = {"params": "M", "flops": "M"}.get(p, "score")
+        out[f"zc_{p}"] = MetricData(
+            mean=class_to_members(c[f"score_{p}"][:, None], c["class_id"]), fidelities=(None,), unit=unit,
+            description=f"zero-cost proxy {p} ({PAPERS[p]}) of the {net}, input: {data}; computed by "
+                        f"nasbench.training.proxies (torch {versions.get('torch')}); -inf where undefined",
+            fidelity_meaning="none (static)", mean_over=mean_over, sources=(SOURCE_KEY,), higher_is_better=True)
+        out[f"zc_{p}_time_s"] = MetricData(
+            mean=class_to_members(c[f"time_{p}"][:, None], c["class_id"]), fidelities=(None,), unit="s",
+            description=f"wall-clock seconds to compute zc_{p} for the class representative (1 CPU thread, network "
+                        "copy included, construction excluded), measured on the generating machine",
+            fidelity_meaning="none (static)", mean_over=mean_over, sources=(SOURCE_KEY,), higher_is_better=False)
+    return out
+
+
+def _versions() -> dict:
+    import platform
+
+    import torch
+
+    from nasbench._version import __version__
+
+    return {"nasbench": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def merge_into_table(build, job: ZcJob, table, dest=None) -> Path:
+    """Add the finished job's ``zc_*`` metrics to the table in ``table`` and write it to ``dest``.
+
+    The table's other files are copied unchanged (checked against their recorded sha256); metrics of
+    the same names are replaced. ``dest`` defaults to ``table`` (replaced in one step).
+    """
+    from tabular_data.atomic import write_folder
+    from tabular_data.store import Table, _metric_entry, sha256_file, write_manifest
+
+    table, dest = Path(table), Path(dest or table)
+    src = Table(table, repair_hint="restore the table before adding proxies")
+    if src.name != job.bench:
+        raise NasbenchError(f"the table in {table} is {src.name}, but the job scored {job.bench}; pass --table with "
+                            f"the folder of {job.bench}.")
+    chunks = load_chunks(build, job)
+    versions = _versions()
+    batch = job.batch()
+    metrics = _metrics(job, chunks, batch.source if job.inputs != "none" else "no data", versions)
+    kept = {m: e for m, e in src.manifest["metrics"].items() if m not in metrics}
+
+    def fill(tmp: Path) -> None:
+        for entry in kept.values():
+            for f in entry["files"].values():
+                shutil.copyfile(table / f["file"], tmp / f["file"])
+                if sha256_file(tmp / f["file"]) != f["sha256"]:
+                    raise DataIntegrityError(f"{table / f['file']} does not match its manifest's sha256; restore the "
+                                             "table before adding proxies.")
+        entries = {m: _metric_entry(m, d, tmp) for m, d in metrics.items()}
+        manifest = dict(src.manifest)
+        manifest["metrics"] = {**kept, **entries}
+        manifest["sources"] = {**src.manifest["sources"], SOURCE_KEY: {
+            "path": Path(build).name, "chunks": job.n_chunks, "provenance": "computed by nasbench zc compute"}}
+        manifest["info"] = {**src.manifest["info"], "zero_cost": {
+            "job": job.to_dict(), "batch": batch.source if job.inputs != "none" else "none (data-free proxies)",
+            "versions": versions, "made_by": "nasbench zc compute",
+            "protocol": "each isomorphism class's representative scored once; scores mapped to all members"}}
+        write_manifest(tmp, manifest)
+
+    return write_folder(dest, fill, overwrite=True, what=f"the table {job.bench}")
