@@ -79,6 +79,7 @@ __all__ = [
 
 DEFAULT_STRATEGIES = ("random_search", "regularized_evolution", "local_search", "reinforce", "bohb")
 _N_TIME_GRID = 200
+_EQUAL_COST_SPAWN_KEY = 0x65716C  # "eql": the stream that draws archs to estimate a typical cost
 
 
 # CompareConfig field -> the `nasbench compare` flag that sets it (error messages name both)
@@ -626,10 +627,18 @@ def _equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
     from strategies.hardware import MO_STRATEGIES
 
     multi = [s for s in config.strategies if s not in MO_STRATEGIES and strategy_class(s).multi_fidelity]
-    if not (config.equal_cost and multi and config.max_time_s is None and task.enumerable
-            and len(task.fidelities) > 1):
+    if not (config.equal_cost and multi and config.max_time_s is None and len(task.fidelities) > 1):
         return config
-    median = float(np.median(task.costs[task.search_fidelity]))
+    if task.enumerable:
+        median = float(np.median(task.costs[task.search_fidelity]))
+    elif task.benchmark.live:  # estimating a typical cost would train networks nobody asked for
+        say(f"equal cost is not applied on {task.benchmark.name} (live training): give --time-budget")
+        return config
+    else:  # the median cost of 256 archs drawn on a stream of their own (the runs' streams stay untouched)
+        rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(_EQUAL_COST_SPAWN_KEY,)))
+        archs = [task.space.sample(rng) for _ in range(256)]
+        seconds = task.benchmark.cost(archs, task.search_fidelity, metric=task.objective.search_metric).seconds
+        median = float(np.median(seconds))
     seconds = float(f"{config.max_evals * median:.6g}")
     say(f"equal cost: {', '.join(multi)} evaluate at lower fidelities, so every strategy gets {seconds:g} "
         f"simulated s ({config.max_evals} x the median {median:.4g} s of one evaluation at fidelity "

@@ -3,7 +3,10 @@ Talwalkar, 2016), Hyperband (Li et al., JMLR 2018) and BOHB (Falkner, Klein & Hu
 
 Rungs are the fidelities the task offers for the search metric, ascending (``nb201/cifar10``:
 the 12- and 200-epoch schedules; a benchmark with one fidelity has one rung and the methods reduce
-to their sampling rule). NB201's two schedules are separate training runs, so promoting an arch
+to their sampling rule). Where it offers more than ``eta**2`` fidelities (YAHPO's NB301: epochs
+1..98), the rungs are HpBandSter's geometric ladder instead: ``s_max = floor(log_eta(top / low))``
+and, for ``k = 0..s_max``, the offered fidelity nearest (in log scale) to ``top * eta**(k - s_max)``
+(epochs 1, 4, 11, 33, 98 for eta 3). NB201's two schedules are separate training runs, so promoting an arch
 to 200 epochs costs the full 200-epoch time: nothing is resumed.
 
 A bracket starting at rung ``r0`` with ``n`` archs evaluates them at rung ``r0``, then promotes
@@ -41,6 +44,24 @@ from strategies._categorical import categorical_of
 from strategies.base import Strategy, check_float, check_int
 
 __all__ = ["SuccessiveHalving", "Hyperband", "BOHB"]
+
+
+def rung_ladder(fidelities, eta: int) -> tuple:
+    """Rungs over ``fidelities`` (ascending): all of them when at most ``eta**2``, else the geometric
+    ladder of HpBandSter (see the module docstring), duplicates removed."""
+    fids = tuple(fidelities)
+    if len(fids) <= eta**2 or None in fids:
+        return fids
+    low, top = float(fids[0]), float(fids[-1])
+    s_max = int(math.floor(math.log(top / low) / math.log(eta) + 1e-9))
+    log_fids = np.log(np.asarray(fids, dtype=np.float64))
+    ladder = []
+    for k in range(s_max + 1):
+        target = math.log(top) + (k - s_max) * math.log(eta)
+        nearest = fids[int(np.argmin(np.abs(log_fids - target)))]
+        if nearest not in ladder:
+            ladder.append(nearest)
+    return tuple(ladder)
 
 
 class _Bracket:
@@ -96,7 +117,14 @@ class _BracketStrategy(Strategy):
 
     @property
     def n_rungs(self):
-        return len(self.fidelities)
+        return len(self.rungs)
+
+    @property
+    def rungs(self) -> tuple:
+        """The fidelities brackets use, ascending: all offered ones, or the geometric ladder."""
+        if getattr(self, "_rungs_for", None) != self.fidelities:
+            self._rungs_for, self._rungs = self.fidelities, rung_ladder(self.fidelities, self.eta)
+        return self._rungs
 
     @abstractmethod
     def _plan(self, k: int) -> tuple[int, int]:
@@ -119,10 +147,10 @@ class _BracketStrategy(Strategy):
     def _hand_out(self, bracket, job):
         arch, rung = job
         self.owner.setdefault((arch, rung), deque()).append(bracket)
-        return arch, self.fidelities[rung]
+        return arch, self.rungs[rung]
 
     def _tell(self, arch, fidelity, value):
-        rung = self.fidelities.index(fidelity)
+        rung = self.rungs.index(fidelity)
         self._observe(arch, rung, value)
         waiting = self.owner.get((arch, rung))
         if not waiting:

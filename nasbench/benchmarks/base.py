@@ -89,12 +89,17 @@ class Benchmark(ABC):
     space : nasbench.spaces.SearchSpace
     enumerable : bool
         True for :class:`EnumerableBenchmark` (every arch has a row: ``column``, ``best``, ``n_archs``).
+    live : bool
+        True when a query trains networks (``nb201/digits@train``).
     """
 
     name: str
     kind: str
     space: object
     enumerable: ClassVar[bool] = False
+    # True when answering a query trains networks (live training): callers then never query archs
+    # nobody asked for, e.g. to estimate a typical cost
+    live: ClassVar[bool] = False
 
     @property
     @abstractmethod

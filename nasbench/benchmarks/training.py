@@ -349,6 +349,7 @@ class TrainingBenchmark(Benchmark):
     """
 
     kind = "train"
+    live = True
 
     def __init__(self, recipe: Recipe | None = None, *, runs_dir=None, device: str = "auto", executor=None,
                  name: str = NAME):
