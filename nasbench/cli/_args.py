@@ -12,7 +12,8 @@ import math
 import os
 import sys
 
-__all__ = ["available_cpus", "int_at_least", "n_processes", "number", "positive_float", "ascii_int"]
+__all__ = ["available_cpus", "int_at_least", "n_processes", "number", "positive_float", "ascii_int",
+           "read_text_file"]
 
 # an int flag given with more digits than this is refused before int() runs (CPython refuses to
 # parse more than 4300); below it, a huge count reaches the check that names the limit it breaks
@@ -110,3 +111,41 @@ def add_jobs_arguments(parser, *, default_text: str) -> None:
                         help=f"processes ({default_text}); capped at the CPUs available unless --oversubscribe")
     parser.add_argument("--oversubscribe", action="store_true",
                         help="start --jobs processes even when there are fewer CPUs")
+
+
+def read_text_file(path, flag: str, what: str, limit: int = 64 << 20) -> str:
+    """The UTF-8 text of a small input file named by ``flag``; one-line errors for a missing file, a folder,
+    a device or pipe (``/dev/zero`` would be read forever), a file over ``limit`` bytes or one not UTF-8.
+
+    Parameters
+    ----------
+    path : str
+    flag : str
+        The flag that named the file, for the message (``--plan``).
+    what : str
+        What the file should hold, for the message (``"a plan JSON or a CSV of arch indices"``).
+    limit : int
+        Most bytes read.
+    """
+    import stat
+
+    from nasbench.errors import DataIntegrityError, MissingDataError
+
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise DataIntegrityError(f"{flag} {path}: expected {what}; got a folder, device or pipe. Pass the file.")
+        with open(path, "rb") as fh:
+            blob = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise MissingDataError(f"{flag} {path} does not exist; expected {what}.") from None
+    except OSError as exc:
+        raise DataIntegrityError(f"{flag} {path}: cannot read it ({exc.strerror}); expected {what}.") from None
+    if len(blob) > limit:
+        raise DataIntegrityError(f"{flag} {path}: expected {what} of at most {limit >> 20} MiB; got a larger file. "
+                                 "Check the path.")
+    try:
+        return blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataIntegrityError(f"{flag} {path}: expected {what} as UTF-8 text; got byte {exc.start} that is not "
+                                 "UTF-8. Save it as UTF-8.") from None

@@ -317,12 +317,10 @@ def _read_plan(path):
     """NB201 indices from a plan JSON (``latency plan --json``: its 'archs' key) or a measurements CSV."""
     import numpy as np
 
-    from nasbench.errors import DataIntegrityError, MissingDataError
+    from nasbench.cli._args import read_text_file
+    from nasbench.errors import DataIntegrityError
 
-    try:
-        text = open(path).read()
-    except FileNotFoundError:
-        raise MissingDataError(f"--plan file {path} does not exist.") from None
+    text = read_text_file(path, "--plan", "a plan JSON (`nasbench latency plan --json`) or a CSV of archs")
     if not text.lstrip().startswith("{"):
         return _read_measurements(path)[0] if "latency_ms" in text.partition("\n")[0] else _read_arch_csv(path)
     try:

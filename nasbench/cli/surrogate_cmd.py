@@ -186,13 +186,12 @@ def _read_indices(path):
 
     from nasbench.errors import MissingDataError
 
+    from nasbench.cli._args import read_text_file
+
+    text = read_text_file(path, "--train-indices", "a text file with one arch index per line")
     try:
-        with open(path, encoding="utf-8") as fh:
-            return np.array([int(line) for line in fh if line.strip()], dtype=np.int64)
-    except OSError as exc:
-        raise MissingDataError(f"cannot read --train-indices file {path!r} ({exc.strerror}); pass a text file "
-                               "with one arch index per line.") from None
-    except ValueError:
+        return np.array([int(line) for line in text.splitlines() if line.strip()], dtype=np.int64)
+    except (ValueError, OverflowError):
         raise MissingDataError(f"--train-indices file {path!r} must hold one integer arch index per line.") from None
 
 

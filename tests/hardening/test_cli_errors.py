@@ -114,6 +114,10 @@ def _cases(f):
         ["latency", "measure", "--archs", "1", "--threads", "100000", "--no-save"],
         ["latency", "measure", "--archs", "1", "--input-size", "100000", "--no-save"],
         ["latency", "measure", "--archs", "1", "--batch-size", "100000000", "--no-save"],
+        ["latency", "measure", "--plan", "/dev/zero", "--no-save"],
+        ["latency", "measure", "--plan", str(f["latin1"]), "--no-save"],
+        ["surrogate", "fit", BENCH, "--train-indices", "/dev/zero"],
+        ["surrogate", "fit", BENCH, "--train-indices", str(f["folder"])],
     ]
 
 
