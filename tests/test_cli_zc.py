@@ -1,0 +1,80 @@
+"""``nasbench zc``: compute (refusals first, then a small table), status, report with its plot, naslib."""
+
+import json
+import re
+import shutil
+
+import pytest
+
+pytest.importorskip("torch")
+
+from nasbench.benchmarks import registry  # noqa: E402
+from nasbench.cli import main  # noqa: E402
+from tests.conftest import require_shared  # noqa: E402
+
+pytestmark = pytest.mark.skipif(registry.table_dir("nb201/digits") is None, reason="nb201/digits is not installed")
+SMALL = ["--proxies", "params", "synflow", "nwot", "--n-classes", "3", "--chunk-size", "2"]
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+def _one_line_error(capsys, match):
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert re.search(match, err), err
+
+
+def test_the_shipped_table_is_written_only_when_named(store, tmp_path, capsys):
+    build = tmp_path / "build"
+    assert main(["zc", "compute", "nb201/digits", *SMALL, "--build", str(build), "--workers", "0"]) == 2
+    _one_line_error(capsys, r"shipped inside the package .* pass --table .*, or --no-merge")
+    assert not build.exists()  # refused before any scoring
+
+
+def test_compute_status_report(store, tmp_path, capsys):
+    build, table = tmp_path / "build", store / "nb201" / "digitszc"
+    argv = ["zc", "compute", "nb201/digits", *SMALL, "--build", str(build), "--workers", "0", "--table", str(table)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(out[-1]) == {"done": 2, "total": 2, "interrupted": False, "table": str(table)}
+    assert main(["zc", "status", "nb201/digits", *SMALL, "--build", str(build)]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["done"] == 2 and set(status["median_s_per_arch"]) == {"params", "synflow", "nwot"}
+    plot = tmp_path / "report.png"
+    assert main(["zc", "report", "nb201/digitszc", "--plot", str(plot)]) == 0
+    text = capsys.readouterr().out
+    assert "nb201/digitszc: zero-cost proxies vs valid_acc at fidelity 4" in text
+    assert {line.split()[0] for line in text.splitlines()[2:]} == {"params", "synflow", "nwot"}
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["zc", "report", "nb201/digitszc", "--json", "--plot", str(plot)]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert all(-1 <= r["spearman"] <= 1 and 0 <= r["top10_precision"] <= 1 for r in rows)
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["zc", "compute", "nb201/digits", "--proxies", "snap"], "unknown proxy 'snap'"),
+    (["zc", "compute", "nb201/cifar10", "--proxies", "snip"], "need a batch of images"),
+    (["zc", "compute", "darts/cifar10", "--proxies", "snip"], "builds tables for"),
+    (["zc", "report", "nb201/digits"], r"has no zc_\* metrics|no metric"),
+])
+def test_errors_are_one_line(store, capsys, argv, match):
+    if argv[1] == "report" and "zc_synflow" in registry.load("nb201/digits").metrics:
+        pytest.skip("the shipped table already holds proxies")
+    assert main(argv) == 2
+    _one_line_error(capsys, match)
+
+
+def test_naslib_agreement_of_the_data_free_proxies(tmp_path, capsys):
+    root = require_shared("naslib_zc_benchmarks/zc_nasbench201.json")
+    out = tmp_path / "agree.json"
+    assert main(["zc", "naslib", "--from", str(root), "--proxies", "params", "synflow", "--n-archs", "12",
+                 "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    rows = {r["proxy"]: r for r in doc["rows"]}
+    assert doc["n_archs"] == 12 and len(doc["scores"]["synflow"]) == 12
+    assert rows["params"]["spearman"] >= 0.99 and rows["synflow"]["spearman"] >= 0.95
+    assert "synflow" in capsys.readouterr().out
