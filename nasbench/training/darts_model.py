@@ -207,7 +207,8 @@ class DARTSNetwork(nn.Module):
         return self.classifier(self.global_pooling(s1).flatten(1))
 
 
-def build_darts_network(arch, *, C: int = 8, N: int = 1, in_channels: int = 1, n_classes: int = 10, seed: int = 0):
+def build_darts_network(arch, *, C: int = 8, N: int = 1, in_channels: int = 1, n_classes: int = 10, seed: int = 0,
+                        classifier_init: str = "default"):
     """Build the DARTS network of ``arch`` with parameters initialised from ``seed``.
 
     The signature matches :func:`nasbench.training.model.build_network`, so
@@ -223,6 +224,9 @@ def build_darts_network(arch, *, C: int = 8, N: int = 1, in_channels: int = 1, n
     n_classes : int, default 10
     seed : int, default 0
         Seeds a private :class:`torch.Generator` for the initial parameters.
+    classifier_init : {"default", "zero"}
+        ``"zero"`` starts the linear classifier at zero weights and bias, so every seed starts from
+        the same (uniform) prediction and only the feature extractor's initialisation differs.
 
     Returns
     -------
@@ -248,6 +252,13 @@ def build_darts_network(arch, *, C: int = 8, N: int = 1, in_channels: int = 1, n
         raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
     with torch.random.fork_rng(devices=[]):  # constructors draw from the global RNG: keep it untouched
         net = DARTSNetwork(arch, C, N, in_channels, n_classes)
+    if classifier_init not in ("default", "zero"):
+        raise NasbenchError(f"classifier_init must be 'default' or 'zero'; got {classifier_init!r}.")
     generator = torch.Generator(device="cpu")
     generator.manual_seed(seed)
-    return init_parameters(net, generator)
+    init_parameters(net, generator)
+    if classifier_init == "zero":
+        with torch.no_grad():
+            net.classifier.weight.zero_()
+            net.classifier.bias.zero_()
+    return net

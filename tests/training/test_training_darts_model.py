@@ -68,6 +68,10 @@ def test_builder_errors():
         build_darts_network(arch(), C=0)
     with pytest.raises(NasbenchError, match="seed must be a non-negative int"):
         build_darts_network(arch(), seed=-1)
+    with pytest.raises(NasbenchError, match="classifier_init must be 'default' or 'zero'; got 'ones'"):
+        build_darts_network(arch(), classifier_init="ones")
+    zero = build_darts_network(arch(), C=2, classifier_init="zero")
+    assert not zero.classifier.weight.any() and not zero.classifier.bias.any()
     from nasbench.training.darts_model import build_darts_op
 
     with pytest.raises(InvalidArchError, match="unknown DARTS operation 'conv_7x7'"):
