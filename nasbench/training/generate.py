@@ -646,6 +646,12 @@ def assemble(build, table=None, *, command: str = "", extra_info=None, overwrite
         info.update(extra_info)
     sources = {"generate": {"path": str(build.name), "provenance": "trained by nasbench generate",
                             "chunks": job.n_chunks}}
+    from nasbench.training.proxies_job import assembled_zc  # zc_* of a finished `nasbench zc compute` beside build
+
+    zc = assembled_zc(build)
+    metrics.update(zc["metrics"])
+    sources.update(zc["sources"])
+    info.update(zc["info"])
     return write_table(table, name=DEFAULT_TABLE, space="nb201", dataset="digits", n_archs=len(tt),
                        metrics=metrics, sources=sources, info=info, overwrite=overwrite,
                        overwrite_flag=OVERWRITE_FLAG)

@@ -41,7 +41,7 @@ import numpy as np
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError, UnknownNameError, choices_text
 
 __all__ = ["ZcJob", "job_for", "run_job", "pending_chunks", "load_chunks", "merge_into_table", "default_build",
-           "status", "NB201_SHAPES"]
+           "status", "read_job", "assembled_zc", "NB201_SHAPES"]
 
 NB201_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100),
                 "imagenet16-120": ((3, 16, 16), 120)}
@@ -375,7 +375,7 @@ def status(build, job: ZcJob) -> dict:
                                   for p in job.proxies}}
 
 
-def _metrics(job: ZcJob, c: dict, batch_source: str, versions: dict) -> dict:
+def _metrics(job: ZcJob, c: dict, batch_source: str) -> dict:
     from nasbench.training.generate import class_to_members
     from nasbench.training.proxies import DATA_FREE, PAPERS
     from tabular_data.store import MetricData
@@ -393,7 +393,7 @@ def _metrics(job: ZcJob, c: dict, batch_source: str, versions: dict) -> dict:
         out[f"zc_{p}"] = MetricData(
             mean=class_to_members(c[f"score_{p}"][:, None], c["class_id"]), fidelities=(None,), unit=unit,
             description=f"zero-cost proxy {p} ({PAPERS[p]}) of the {net}, input: {data}; computed by "
-                        f"nasbench.training.proxies (torch {versions.get('torch')}); -inf where undefined",
+                        "nasbench.training.proxies (nasbench zc compute); -inf where undefined",
             fidelity_meaning="none (static)", mean_over=mean_over, sources=(SOURCE_KEY,), higher_is_better=True)
         out[f"zc_{p}_time_s"] = MetricData(
             mean=class_to_members(c[f"time_{p}"][:, None], c["class_id"]), fidelities=(None,), unit="s",
@@ -414,6 +414,55 @@ def _versions() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
+def _zc_parts(build, job: ZcJob) -> dict:
+    """The finished job's metrics, its source entry and its ``info.zero_cost`` block."""
+    chunks = load_chunks(build, job)
+    source = job.batch().source if job.inputs != "none" else "none (data-free proxies)"
+    return {"metrics": _metrics(job, chunks, source if job.inputs != "none" else "no data"),
+            "sources": {SOURCE_KEY: {"path": Path(build).name, "chunks": job.n_chunks,
+                                     "provenance": "computed by nasbench zc compute"}},
+            "info": {"zero_cost": {"job": job.to_dict(), "batch": source, "versions": _versions(),
+                                   "made_by": "nasbench zc compute",
+                                   "protocol": "each isomorphism class's representative scored once; scores mapped "
+                                               "to all members"}}}
+
+
+def read_job(build) -> ZcJob:
+    """The :class:`ZcJob` stored in a build folder's ``config.json``."""
+    path = Path(build) / "config.json"
+    try:
+        return ZcJob(**json.loads(path.read_text())["job"])
+    except FileNotFoundError:
+        raise MissingDataError(f"no config.json in {build}; start the job with `nasbench zc compute`.") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataIntegrityError(f"{path} is not a zc build config ({' '.join(str(exc).split())[:120]}); restore it "
+                                 "or use another --build.") from None
+
+
+def assembled_zc(build) -> dict:
+    """What ``nasbench generate --assemble`` adds for the digits build folder ``build``.
+
+    The proxies of a finished ``nasbench zc compute nb201/digits`` whose build folder sits beside
+    ``build`` as ``zc-<build name>`` (the shipped record: ``_build/zc-nb201-digits``), so that
+    re-assembling the shipped table from its records gives back its ``zc_*`` metrics. Returns empty
+    parts when that folder is absent or unfinished; refuses one scored with another network or split.
+    """
+    from nasbench.training.generate import read_job as read_train_job
+
+    zc_build = Path(build).parent / f"zc-{Path(build).name}"
+    empty = {"metrics": {}, "sources": {}, "info": {}}
+    if not (zc_build / "config.json").is_file():
+        return empty
+    job, train = read_job(zc_build), read_train_job(build)
+    if (job.bench, job.C, job.N, job.split, job.split_seed) != ("nb201/digits", train.train["C"], train.train["N"],
+                                                                  train.split, train.split_seed):
+        raise DataIntegrityError(f"{zc_build} scored another network or split than {build} trained; move it away or "
+                                 "rerun `nasbench zc compute` for this build.")
+    if pending_chunks(zc_build, job):
+        return empty
+    return _zc_parts(zc_build, job)
+
+
 def merge_into_table(build, job: ZcJob, table, dest=None) -> Path:
     """Add the finished job's ``zc_*`` metrics to the table in ``table`` and write it to ``dest``.
 
@@ -428,11 +477,8 @@ def merge_into_table(build, job: ZcJob, table, dest=None) -> Path:
     if src.name != job.bench:
         raise NasbenchError(f"the table in {table} is {src.name}, but the job scored {job.bench}; pass --table with "
                             f"the folder of {job.bench}.")
-    chunks = load_chunks(build, job)
-    versions = _versions()
-    batch = job.batch()
-    metrics = _metrics(job, chunks, batch.source if job.inputs != "none" else "no data", versions)
-    kept = {m: e for m, e in src.manifest["metrics"].items() if m not in metrics}
+    parts = _zc_parts(build, job)
+    kept = {m: e for m, e in src.manifest["metrics"].items() if m not in parts["metrics"]}
 
     def fill(tmp: Path) -> None:
         for entry in kept.values():
@@ -441,15 +487,11 @@ def merge_into_table(build, job: ZcJob, table, dest=None) -> Path:
                 if sha256_file(tmp / f["file"]) != f["sha256"]:
                     raise DataIntegrityError(f"{table / f['file']} does not match its manifest's sha256; restore the "
                                              "table before adding proxies.")
-        entries = {m: _metric_entry(m, d, tmp) for m, d in metrics.items()}
+        entries = {m: _metric_entry(m, d, tmp) for m, d in parts["metrics"].items()}
         manifest = dict(src.manifest)
         manifest["metrics"] = {**kept, **entries}
-        manifest["sources"] = {**src.manifest["sources"], SOURCE_KEY: {
-            "path": Path(build).name, "chunks": job.n_chunks, "provenance": "computed by nasbench zc compute"}}
-        manifest["info"] = {**src.manifest["info"], "zero_cost": {
-            "job": job.to_dict(), "batch": batch.source if job.inputs != "none" else "none (data-free proxies)",
-            "versions": versions, "made_by": "nasbench zc compute",
-            "protocol": "each isomorphism class's representative scored once; scores mapped to all members"}}
+        manifest["sources"] = {**src.manifest["sources"], **parts["sources"]}
+        manifest["info"] = {**src.manifest["info"], **parts["info"]}
         write_manifest(tmp, manifest)
 
     return write_folder(dest, fill, overwrite=True, what=f"the table {job.bench}")

@@ -2,6 +2,7 @@
 
 import math
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -136,3 +137,33 @@ def test_a_corrupt_chunk_is_refused(tmp_path):
     zj.chunk_path(build, 0).write_bytes(b"not a zip")
     with pytest.raises(DataIntegrityError, match="not a zc chunk of this job"):
         zj.load_chunks(build, job)
+
+
+def test_assembly_takes_the_proxies_of_a_finished_sibling_build(tmp_path):
+    from nasbench.training import generate as gen
+
+    train_build = tmp_path / "_build" / "nb201-digits"
+    shutil.copytree(gen.shipped_build(), train_build)
+    assert zj.assembled_zc(train_build) == {"metrics": {}, "sources": {}, "info": {}}  # no zc folder beside it
+    job = small_job(n_arch_classes=None, chunk_size=4000, proxies=("params",))
+    zc_build = tmp_path / "_build" / "zc-nb201-digits"
+    zj._check_config(zc_build, job)
+    assert zj.assembled_zc(train_build)["metrics"] == {}  # unfinished: nothing yet
+    # a finished job: write its chunks directly (scoring 6466 classes is the real job's work)
+    for k in range(job.n_chunks):
+        classes = job.chunk_classes(k)
+        arrays = {"class_id": classes, "arch_index": class_representatives()[classes],
+                  "score_params": classes * 1.0, "time_params": np.full(len(classes), 0.5)}
+        zj._write_npz(zj.chunk_path(zc_build, k), arrays)
+    table = gen.assemble(train_build, tmp_path / "table")
+    assembled = Table(table)
+    np.testing.assert_array_equal(assembled.array("zc_params")[:, 0], canonical_ids() * 1.0)
+    assert assembled.manifest["sources"]["zc"]["path"] == "zc-nb201-digits"
+    shipped = Table(registry.table_dir("nb201/digits")[0])
+    for metric in shipped.metrics:
+        if not metric.startswith("zc_"):
+            assert assembled.metric(metric).files == shipped.metric(metric).files  # same bytes as shipped
+    other = small_job(n_arch_classes=None, proxies=("params",), inputs="noise")
+    (zc_build / "config.json").write_text(__import__("json").dumps({"job": {**other.to_dict(), "C": 99}}))
+    with pytest.raises(DataIntegrityError, match="scored another network or split"):
+        zj.assembled_zc(train_build)
