@@ -884,8 +884,10 @@ def leaderboard_markdown(result: CompareResult) -> str:
     best = f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity})"
     regret = f"{best} - {task.report_metric} of the incumbent" if task._report_higher else \
         f"{task.report_metric} of the incumbent - {best}"
+    leak = " (a test-set metric: the search sees the test set, so the result is no unbiased estimate)" \
+        if task.objective.search_metric.startswith("test_") else ""
     lines += [
-        f"Search on {task.objective.search_metric} at fidelity {task.search_fidelity}; regret = {regret}. "
+        f"Search on {task.objective.search_metric}{leak} at fidelity {task.search_fidelity}; regret = {regret}. "
         f"Mean [95% t-interval] over seeds; lower is better; sorted by mean rank of final regret.",
         "",
     ]

@@ -194,11 +194,16 @@ def _run(args, config, run_compare):
     from strategies._progress import ProgressBar
     from strategies.compare import _relative_cost
 
-    progress = None if args.quiet else ProgressBar(sys.stderr, weights=_relative_cost)
-    if progress:  # an unknown or missing benchmark is an error before any progress line
-        from nasbench import load
+    from strategies.compare import _task_for
 
-        load(config.benchmark)
+    # an unknown benchmark, metric or fidelity is an error before any progress line (the task is cached
+    # for the run)
+    task = _task_for(config.benchmark, config.objective, config.noise)
+    if task.objective.search_metric.startswith("test_"):
+        print(f"nasbench compare: warning: the search steers on {task.objective.search_metric}, a test-set metric: "
+              "the reported result is then no unbiased estimate of the found arch's quality", file=sys.stderr)
+    progress = None if args.quiet else ProgressBar(sys.stderr, weights=_relative_cost)
+    if progress:
         size = "" if config.max_evals is None else \
             f" ({len(config.strategies) * config.n_seeds * config.max_evals} evaluations, about " \
             f"{estimate_bytes(len(config.strategies) * config.n_seeds * config.max_evals) / 2**20:.0f} MiB)"
