@@ -197,7 +197,7 @@ def _plan(args) -> int:
     candidates = np.flatnonzero(meaningful)
     measured = None
     if args.measured:
-        indices, _ = _read_measurements(args.measured)
+        indices, _ = _read_measurements(args.measured, flag="--measured")
         measured = np.flatnonzero(np.isin(candidates, indices))
     n_free = candidates.size - (0 if measured is None else measured.size)
     if isinstance(args.n, bool) or not 1 <= args.n <= n_free:
@@ -322,7 +322,7 @@ def _read_plan(path):
 
     text = read_text_file(path, "--plan", "a plan JSON (`nasbench latency plan --json`) or a CSV of archs")
     if not text.lstrip().startswith("{"):
-        return _read_measurements(path)[0] if "latency_ms" in text.partition("\n")[0] else _read_arch_csv(path)
+        return _read_measurements(path, flag="--plan")[0] if "latency_ms" in text.partition("\n")[0] else _read_arch_csv(path)
     try:
         archs = json.loads(text).get("archs")
     except (ValueError, AttributeError):
@@ -414,7 +414,8 @@ def _fit(args) -> int:
     return 0
 
 
-def _read_measurements(path):
+def _read_measurements(path, flag: str = "--measurements"):
+    """Indices and latencies (ms) of a measurements CSV; errors name ``flag``, the option that gave it."""
     import csv
 
     import numpy as np
@@ -430,15 +431,15 @@ def _read_measurements(path):
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             got = f"a file of {info.st_size} bytes" if stat.S_ISREG(info.st_mode) else "a folder, device or pipe"
-            raise DataIntegrityError(f"--measurements {path}: expected a CSV file below {limit >> 20} MiB; got {got}. "
+            raise DataIntegrityError(f"{flag} {path}: expected a CSV file below {limit >> 20} MiB; got {got}. "
                                      "Pass the CSV of measured latencies.")
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except FileNotFoundError:
-        raise MissingDataError(f"--measurements file {path} does not exist.") from None
+        raise MissingDataError(f"{flag} file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else " ".join(str(exc).split())[:100]
-        raise DataIntegrityError(f"--measurements {path}: expected a UTF-8 CSV file; cannot read it ({reason}). "
+        raise DataIntegrityError(f"{flag} {path}: expected a UTF-8 CSV file; cannot read it ({reason}). "
                                  "Pass the CSV of measured latencies.") from None
     if not rows or not {"arch", "latency_ms"} <= set(rows[0]):
         raise DataIntegrityError(
@@ -458,7 +459,7 @@ def _read_measurements(path):
         raise DataIntegrityError(f"{path}: a latency_ms value is not a number.") from None
     from surrogates.latency.checks import check_latency_column, merge_duplicates
 
-    what = f"--measurements {path}"
+    what = f"{flag} {path}"
     y = check_latency_column(y, what=f"{what}: latency_ms values", allow_nan=False)
     return merge_duplicates(indices, y, what=what)  # an arch listed twice must carry one latency
 
