@@ -32,7 +32,7 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["fit_and_evaluate", "main", "HELDOUT"]
+__all__ = ["fit_and_evaluate", "fit_surrogate_on_runs", "main", "HELDOUT"]
 
 HELDOUT = "heldout"
 
@@ -46,6 +46,37 @@ def _encode(codes) -> np.ndarray:
     from nasbench.training.darts_archs import arch_from_code
 
     return np.stack([adjacency_features(arch_from_code(c)) for c in codes])
+
+
+def _noise_std(y: np.ndarray, rows: np.ndarray) -> float:
+    """Single-run SD from the seed pairs of ``rows`` (``std(seed0 - seed1) / sqrt 2``), NaN under 10 pairs."""
+    pairs = rows & (np.isfinite(y).sum(axis=1) >= 2) if y.shape[1] >= 2 else np.zeros_like(rows)
+    if pairs.sum() < 10:
+        return float("nan")
+    return float(np.std(y[pairs, 0] - y[pairs, 1], ddof=1) / np.sqrt(2))
+
+
+def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", model: str = "xgboost", n_members: int = 5,
+                          seed: int = 0):
+    """Fit the surrogate on every non-held-out arch of ``runs`` (:func:`load_runs`).
+
+    Returns
+    -------
+    (fitted model, noise_std, n_train_archs)
+        ``noise_std`` is NaN with fewer than 10 seed pairs (then the model has no noise).
+    """
+    from nasbench.benchmarks.surrogate import fit_on_arrays
+
+    y = _final(runs, metric)
+    train = np.array(runs["part"]) != HELDOUT
+    if train.sum() < 20:
+        raise MissingDataError(f"a surrogate needs >= 20 trained archs outside the held-out part; got "
+                               f"{int(train.sum())}. Let the generation run longer.")
+    noise_std = _noise_std(y, train)
+    fitted = fit_on_arrays(_encode([c for c, t in zip(runs["codes"], train) if t]), np.nanmean(y[train], axis=1),
+                           n_members=n_members, seed=seed, model=model,
+                           noise_std=noise_std if np.isfinite(noise_std) else 0.0)
+    return fitted, noise_std, int(train.sum())
 
 
 def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost", n_members: int = 5,
@@ -84,10 +115,7 @@ def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost
     X = _encode(runs["codes"])
     target = np.nanmean(y, axis=1)
     train_pairs = train & (np.isfinite(y).sum(axis=1) >= 2)
-    noise_std = float(np.std(y[train_pairs, 0] - y[train_pairs, 1], ddof=1) / np.sqrt(2)) \
-        if train_pairs.sum() >= 10 else float("nan")
-    fitted = fit_on_arrays(X[train], target[train], n_members=n_members, seed=seed, model=model,
-                           noise_std=0.0 if not np.isfinite(noise_std) else noise_std)
+    fitted, noise_std, _ = fit_surrogate_on_runs(runs, metric=metric, model=model, n_members=n_members, seed=seed)
     pred = fitted.predict(X[pairs])
     y1, y2 = y[pairs, 0], y[pairs, 1]
     figures = scores((y1 + y2) / 2, pred)

@@ -116,3 +116,20 @@ def test_chunks_with_other_genotypes_are_refused(tmp_path):
     assert job.n_chunks == 1
     with pytest.raises(NasbenchError, match="hold other genotypes than its config.json lists"):
         load_runs(tmp_path)
+
+
+def test_strategies_propose_new_genotypes_where_the_surrogate_is_high(parent):
+    pytest.importorskip("xgboost")
+    from nasbench.training.darts_archs import arch_from_code
+    from nasbench.training.darts_trajectories import propose
+
+    kw = dict(strategies=("local_search", "regularized_evolution"), n_per_strategy=40, budget=400, n_runs=1, seed=3)
+    out = propose(parent, **kw)
+    assert out == propose(parent, **kw)  # reproducible from the root seed
+    known = set(load_runs(parent)["codes"])
+    ls, re_ = out["local_search"], out["regularized_evolution"]
+    assert len(ls) == 40 and len(re_) == 40
+    assert not (set(ls) | set(re_)) & known and not set(ls) & set(re_) and len(set(ls)) == len(ls)
+    uniform = signal(sample_distinct(200, 99)).mean()
+    assert signal([arch_from_code(c) for c in ls]).mean() > uniform + 1.0  # local search climbs the surrogate
+    assert out["_surrogate"]["n_train_archs"] == 160
