@@ -16,7 +16,7 @@ pytest.importorskip("sklearn")
 from nasbench.errors import NasbenchError  # noqa: E402
 from nasbench.training import darts_generate as dg  # noqa: E402
 from nasbench.training import generate as gen  # noqa: E402
-from nasbench.training.darts_archs import arch_code, sample_distinct  # noqa: E402
+from nasbench.training.darts_archs import arch_code, archs_from_array, sample_distinct  # noqa: E402
 
 TINY = {"C": 2, "N": 1, "epochs": 1, "batch_size": 32, "lr": 0.05, "lr_min": 0.0, "momentum": 0.9,
         "nesterov": True, "weight_decay": 5e-4, "bn_recalibration": 32, "warmup_steps": 1, "grad_clip": 5.0}
@@ -81,8 +81,7 @@ def test_reassembly_gives_identical_files(tmp_path):
         gen.assemble(tmp_path / "b", tmp_path / "t2", command="c")
     gen.assemble(tmp_path / "b", tmp_path / "t2", command="c", overwrite=True)
     cells = np.load(tmp_path / "t1" / "arch_cells.npy")
-    assert [arch_code(a) for a in __import__("nasbench.training.darts_archs", fromlist=["x"]).archs_from_array(cells)] \
-        == list(job.archs)
+    assert [arch_code(a) for a in archs_from_array(cells)] == list(job.archs)
 
 
 def test_nb201_job_dict_is_unchanged_by_the_darts_fields():
