@@ -489,16 +489,20 @@ def compute(build, batch: ProxyBatch, proxies=PROXIES, *, seed: int = 0, device=
     Returns
     -------
     dict proxy -> (score, seconds)
-        ``seconds``: wall-clock time of that proxy alone (copy to the device included, the network's
-        construction not).
+        ``seconds``: the cost of that proxy alone (copy to the device included, the network's
+        construction not): on the CPU the CPU time of this process (:func:`time.process_time`), so
+        other programs sharing the machine do not inflate it (run with one torch thread to read it
+        as single-core seconds); on CUDA the wall-clock time after synchronising.
     """
     names = check_proxies(proxies)
+    cuda = _resolve_device(device).type == "cuda"
+    clock = time.perf_counter if cuda else time.process_time
     net = build()
     out = {}
     for name in names:
-        start = time.perf_counter()
+        start = clock()
         value = score(net, batch, name, seed=seed, device=device)
-        if _resolve_device(device).type == "cuda":
+        if cuda:
             torch.cuda.synchronize()
-        out[name] = (value, time.perf_counter() - start)
+        out[name] = (value, clock() - start)
     return out

@@ -7,7 +7,8 @@ cells build the same network up to the order of their parameters. A build folder
 * ``config.json``: the :class:`ZcJob` (benchmark, proxies, network shape, batch, seed, chunk size);
   a restart must ask for the same job;
 * ``chunk-KKKKK.npz``: one finished chunk (temporary name, then renamed: complete or absent) with
-  ``class_id``, ``arch_index`` (n,) and per proxy ``score_<proxy>``, ``time_<proxy>`` (n,) float64.
+  ``class_id``, ``arch_index`` (n,) and per proxy ``score_<proxy>``, ``time_<proxy>`` (n,) float64
+  (CPU seconds, see :func:`nasbench.training.proxies.compute`).
 
 When every chunk exists, :func:`merge_into_table` adds metrics ``zc_<proxy>`` and
 ``zc_<proxy>_time_s`` to the benchmark's table: the table's existing files are copied byte for byte
@@ -397,8 +398,8 @@ def _metrics(job: ZcJob, c: dict, batch_source: str) -> dict:
             fidelity_meaning="none (static)", mean_over=mean_over, sources=(SOURCE_KEY,), higher_is_better=True)
         out[f"zc_{p}_time_s"] = MetricData(
             mean=class_to_members(c[f"time_{p}"][:, None], c["class_id"]), fidelities=(None,), unit="s",
-            description=f"wall-clock seconds to compute zc_{p} for the class representative (1 CPU thread, network "
-                        "copy included, construction excluded), measured on the generating machine",
+            description=f"CPU seconds (one torch thread, time.process_time) to compute zc_{p} for the class "
+                        "representative, network copy included, construction excluded, on the generating machine",
             fidelity_meaning="none (static)", mean_over=mean_over, sources=(SOURCE_KEY,), higher_is_better=False)
     return out
 
