@@ -120,16 +120,23 @@ def naslib_agreement(source_dir, dataset: str = "cifar10", proxies=NASLIB_PROXIE
     names = [p for p in proxies if p in NASLIB_PROXIES or p == "zen"]
     shape, n_classes = SHAPES[dataset]
     batch = noise_batch(shape, n=batch_size, n_classes=n_classes, seed=seed)
+    import torch
+
     idx = ref["index"] if n_archs is None else ref["index"][:n_archs]
     ours = {p: np.full(len(idx), np.nan) for p in names}
     secs = {p: np.full(len(idx), np.nan) for p in names}
-    for i, arch in enumerate(idx.tolist()):
-        out = compute(lambda: build_network(arch, C=16, N=5, in_channels=shape[0], n_classes=n_classes, seed=seed),
-                      batch, names, seed=seed, device=device)
-        for p, (value, s) in out.items():
-            ours[p][i], secs[p][i] = value, s
-        if log is not None and (i + 1) % 50 == 0:
-            log(f"{i + 1}/{len(idx)} archs scored")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: the CPU seconds read as single-core cost, and bits do not vary
+    try:
+        for i, arch in enumerate(idx.tolist()):
+            out = compute(lambda: build_network(arch, C=16, N=5, in_channels=shape[0], n_classes=n_classes,
+                                                seed=seed), batch, names, seed=seed, device=device)
+            for p, (value, s) in out.items():
+                ours[p][i], secs[p][i] = value, s
+            if log is not None and (i + 1) % 25 == 0:
+                log(f"{i + 1}/{len(idx)} archs scored")
+    finally:
+        torch.set_num_threads(threads)
     val = ref["val_acc"][:len(idx)]
     rows = []
     for p in names:
