@@ -43,10 +43,11 @@ generation (500 archs, two seeds) measures its agreement on 500 archs: **Spearma
 (0.54-0.66)**, Kendall 0.44, single-run SD 3.02 (robust 2.04), spread 3.55 points, test-accuracy
 Spearman 0.52, 1.27 s of training per run.
 
-Consequence for the surrogate's held-out criterion: with this noise the mean of two seeds has a
-reliability of about 0.7 (signal variance / its variance), so no predictor's Kendall tau against it
-can be much above ~0.6 (Kendall = (2/pi) asin(r) for r <= sqrt(0.7)); a tau of 0.8 needs seed
-agreement near 0.9, i.e. a recipe with several times less noise per unit spread.
+Consequence for the surrogate's held-out criterion: a single run's reliability (signal variance /
+total) is about 0.6, so the mean of two seeds has 2 x 0.6 / 1.6 = 0.75, and even a perfect predictor
+of the noise-free accuracy correlates with that mean at most sqrt(0.75) = 0.87, a Kendall tau of
+about (2/pi) asin(0.87) = 0.67 for Gaussian scatter; a tau of 0.8 needs a single-run reliability
+near 0.9, i.e. a recipe with several times less noise per unit of spread.
 
 Where the CPU goes: ``convolution_backward`` of the depthwise convolutions is about half of a
 training step (a 5x5 depthwise conv on 64x8x8x8 takes ~2 ms forward and backward, a dense 3x3
