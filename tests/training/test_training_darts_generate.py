@@ -161,3 +161,21 @@ def test_cli_refuses_a_space_other_than_the_build_folders(tmp_path, monkeypatch,
     gen._check_config(tmp_path / "b", tiny_job(n=1))
     assert main(["generate", "--build", str(tmp_path / "b"), "--space", "nb201"]) != 0
     assert "holds a darts job" in capsys.readouterr().err
+
+
+def test_default_build_and_runs_go_to_the_data_store_not_the_package(tmp_path, monkeypatch, capsys):
+    from nasbench.cli import main
+
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path))
+    args = [a if a != "3" or i == 0 else "1" for i, a in enumerate(TINY_ARGS)]  # one arch
+    assert main(["generate", *args, "--workers", "0"]) == 0
+    build = tmp_path / "_build" / "darts-digits" / "heldout"
+    assert gen.read_job(build).archs == (arch_code(sample_distinct(1, dg.SAMPLE_SEEDS["heldout"])[0]),)
+    assert (tmp_path / "darts" / "digits-runs" / "heldout" / "manifest.json").exists()
+    # --status without a build of one's own reads the committed record (read-only)
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path / "other"))
+    shipped = gen.shipped_build().parent / "darts-digits" / "heldout"
+    if (shipped / "config.json").exists():
+        capsys.readouterr()
+        assert main(["generate", "--space", "darts", "--part", "heldout", "--status"]) == 0
+        assert json.loads(capsys.readouterr().out)["build"] == str(shipped)
