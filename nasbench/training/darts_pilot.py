@@ -29,13 +29,16 @@ spread top-1 % minus median / median valid % / CPU s per run:
   per side widen the spread, but the noise grows as much.
 * D: C=8, N=1, 4 epochs, batch 128 (16 steps), 13 archs (stopped): 0.62 (0.10-0.87) / 1.06 / 1.89 /
   93.2 / 2.30.
+* H: a harder task, split 200/1000/297, C=8, N=1, 4 epochs of batch 50 (16 steps), 40 archs: 0.515
+  (0.22-0.73) / 2.06 / 3.29 / 88.3 / 1.32; fewer training images lower the ceiling but not the
+  noise relative to the spread.
 * Seed noise within an arch (6 archs x 4 seeds, ``pilot/seed_noise.py`` in the build folder): 2
   epochs, C=8: SD 2.05 points; with a zero-initialised classifier (``classifier_init="zero"``)
   2.72; C=16 with it 2.95 (2.2 s CPU).
   A run's result depends mostly on the initialisation: final accuracies of A, B and D with the
   same seed (same initial weights) correlate at 0.78-0.95 across recipes.
 
-Across these recipes the spread-to-noise ratio stays at 1.7-2.2 (as for NB201 on digits), so within
+Across these recipes the spread-to-noise ratio stays at 1.6-2.2 (as for NB201 on digits), so within
 ~2 s CPU no recipe tried reaches a seed-to-seed Spearman of 0.8 on uniformly drawn DARTS genotypes:
 unlike NB201, the DARTS space has no ``none`` op, so uniform genotypes are all reasonable networks
 and differ by a few points. B is the cheapest of the equally good recipes; the held-out part of the
@@ -109,7 +112,7 @@ DARTS_PILOT = {
     "cpu_s_per_run_median": 1.34,
     "cpu_s_per_run_p90": 1.58,
     "meets_spearman_0.8": False,
-    "note": ("recipes A-D (darts_pilot module docstring) all gave spread/noise 1.7-2.2 within ~2 s CPU; the "
+    "note": ("recipes A-D and H (darts_pilot module docstring) all gave spread/noise 1.6-2.2 within ~2 s CPU; the "
              "held-out part (500 archs, 2 seeds) measures the agreement at scale"),
     "at_scale": {
         "what": "held-out part of the generation: 500 uniformly drawn genotypes, seeds 0 and 1, this recipe",
