@@ -37,8 +37,12 @@ __all__ = ["fit_and_evaluate", "fit_surrogate_on_runs", "main", "HELDOUT"]
 HELDOUT = "heldout"
 
 
+METRICS = ("valid_acc", "test_acc", "train_time_s")
+
+
 def _final(runs: dict, metric: str) -> np.ndarray:
-    return runs[metric][:, :, -1]
+    """(n, S): the last epoch of a curve, or the per-run training time."""
+    return runs[metric] if metric == "train_time_s" else runs[metric][:, :, -1]
 
 
 def _encode(codes) -> np.ndarray:
@@ -87,7 +91,8 @@ def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost
     ----------
     parent : path
         Folder of the parts' build folders.
-    metric : {"valid_acc", "test_acc"}
+    metric : {"valid_acc", "test_acc", "train_time_s"}
+        Final-epoch accuracy (%), or the training time of a run (s).
     model : {"xgboost", "mlp"}
     n_members : int
     seed : int
@@ -102,8 +107,8 @@ def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost
     from nasbench.training.darts_runs import load_runs
     from surrogates.metrics import scores
 
-    if metric not in ("valid_acc", "test_acc"):
-        raise NasbenchError(f"metric must be 'valid_acc' or 'test_acc'; got {metric!r}.")
+    if metric not in METRICS:
+        raise NasbenchError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
     runs = load_runs(parent)
     y = _final(runs, metric)
     part = np.array(runs["part"])
@@ -139,7 +144,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nasbench.training.darts_surrogate",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--parent", required=True, help="folder of the parts' build folders")
-    parser.add_argument("--metric", default="valid_acc", choices=("valid_acc", "test_acc"))
+    parser.add_argument("--metric", default="valid_acc", choices=METRICS)
     parser.add_argument("--model", default="xgboost", choices=("xgboost", "mlp"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -28,7 +28,8 @@ def make_part(parent, name, archs, seeds, rng, *, chunk_size=8, proposed_by="uni
         valid = signal(sub)[:, None, None] + noise * rng.standard_normal((len(ids), S, E))
         arrays = {"arch_id": ids, "arch_cells": archs_to_array(sub), "seeds": np.array(seeds),
                   "train_loss": np.ones((len(ids), S, E)), "train_acc": valid.copy(), "valid_acc": valid,
-                  "test_acc": valid + 0.1, "train_time_s": np.ones((len(ids), S)),
+                  "test_acc": valid + 0.1,
+                  "train_time_s": (signal(sub) / 80.0)[:, None] + 0.001 * rng.standard_normal((len(ids), S)),
                   "latency_ms": np.ones(len(ids)), "params_m": np.ones(len(ids)), "flops_m": np.ones(len(ids))}
         gen._write_chunk(folder, k, arrays)
     return job
@@ -68,6 +69,8 @@ def test_surrogate_figures_on_synthetic_runs(parent):
     assert out["held_out"]["kendall_tau"] > 0.5
     assert out["noise_std"] == pytest.approx(0.3, rel=0.4)
     assert out["held_out"]["mae_seed_vs_seed"] > 0 and out["leave_one_strategy_out"] == {}
+    timing = fit_and_evaluate(parent, metric="train_time_s", n_members=2)
+    assert timing["held_out"]["kendall_tau"] > 0.5 and timing["noise_std"] == pytest.approx(0.001, rel=0.4)
 
 
 def test_leave_one_strategy_out(parent):
@@ -98,7 +101,7 @@ def test_errors(parent, tmp_path_factory):
         load_runs(other)
     from nasbench.training.darts_surrogate import fit_and_evaluate
 
-    with pytest.raises(NasbenchError, match="metric must be 'valid_acc' or 'test_acc'"):
+    with pytest.raises(NasbenchError, match="metric must be one of valid_acc, test_acc, train_time_s; got 'train_loss'"):
         fit_and_evaluate(parent, metric="train_loss")
     small = tmp_path_factory.mktemp("small")
     make_part(small, "heldout", archs, (0, 1), np.random.default_rng(0))
