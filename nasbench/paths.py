@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_root", "embedded_root"]
+__all__ = ["data_root", "embedded_root", "table_folder"]
 
 
 def data_root() -> Path:
@@ -27,3 +27,21 @@ def embedded_root() -> Path:
     import tabular_data
 
     return Path(tabular_data.__file__).parent / "embedded"
+
+
+def table_folder(name: str) -> Path | None:
+    """The folder of the table ``SPACE/DATASET`` (shipped first, then the data store), or None.
+
+    The shipped table takes precedence over one of the same name in the data store, so a name always
+    means the published data; a table killed between the two renames of a replacement is put back
+    first (:func:`tabular_data.atomic.repair`).
+    """
+    from tabular_data.atomic import repair
+
+    embedded, imported = embedded_root() / name, data_root() / name
+    for folder in (embedded, imported):
+        repair(folder)
+    for folder in (embedded, imported):
+        if (folder / "manifest.json").is_file():
+            return folder
+    return None

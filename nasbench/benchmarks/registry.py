@@ -85,24 +85,17 @@ def parse_name(name) -> tuple[str, str, str]:
 
 
 def table_dir(name: str) -> tuple[Path, str] | None:
-    """Where the table ``SPACE/DATASET`` lives and how to repair it, or None when absent.
+    """Where the table ``SPACE/DATASET`` lives and how to repair it, or None when absent (the shipped
+    table first: :func:`nasbench.paths.table_folder`)."""
+    from nasbench.paths import table_folder
 
-    The shipped (embedded) table takes precedence over one of the same name in the data store, so a
-    name always means the published data; a table killed between the two renames of a replacement
-    is put back first (:func:`tabular_data.atomic.repair`)."""
-    from tabular_data.atomic import repair
-
-    embedded = embedded_root() / name
-    for folder in (embedded, data_root() / name):
-        repair(folder)
-    if (embedded / "manifest.json").is_file():
-        return embedded, "reinstall nasbench (the embedded table is damaged)"
-    imported = data_root() / name
-    if (imported / "manifest.json").is_file():
-        spec = KNOWN_TABLES.get(name)
-        how = spec.how if spec else "the command that created it"
-        return imported, f"re-create it with `{how}`"
-    return None
+    folder = table_folder(name)
+    if folder is None:
+        return None
+    if folder.is_relative_to(embedded_root()):
+        return folder, "reinstall nasbench (the embedded table is damaged)"
+    spec = KNOWN_TABLES.get(name)
+    return folder, f"re-create it with `{spec.how if spec else 'the command that created it'}`"
 
 
 # The embedded default first, then the table most users import first.

@@ -39,6 +39,7 @@ from nasbench.errors import (
     choices_text,
 )
 from nasbench.paths import data_root
+from surrogates.fit import MODELS, NOISE_MODELS, SurrogateConfigError, check_model, fit_on_arrays
 
 __all__ = [
     "SurrogateConfigError",
@@ -67,10 +68,6 @@ KIND = "surrogate"
 N_NOISE_STRATA = 8
 # From this many archs on, a batch of an isomorphism-constant encoding is evaluated per class:
 # np.unique costs less than the walks it saves once duplicates are likely.
-
-
-class SurrogateConfigError(NasbenchError, ValueError):
-    """A surrogate fitting option is out of range (training fraction, split, members)."""
 
 
 def surrogate_dir(space: str, dataset: str, root=None) -> Path:
@@ -135,45 +132,6 @@ def _sha256_arrays(*arrays) -> str:
     for a in arrays:
         digest.update(np.ascontiguousarray(a).tobytes())
     return digest.hexdigest()
-
-
-MODELS = {"xgboost": "bagged XGBoost", "mlp": "MLP ensemble"}
-_NOISE = {"xgboost": "random bagged member + Gaussian seed scatter",
-          "mlp": "random ensemble member + Gaussian seed scatter"}
-
-
-def check_model(model) -> str:
-    """Validate a surrogate model name: ``"xgboost"`` (the default) or ``"mlp"``."""
-    if model not in MODELS:
-        raise SurrogateConfigError(f"model must be one of {choices_text(MODELS)}; got {model!r}.")
-    return model
-
-
-def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0,
-                  model: str = "xgboost"):
-    """Fit a surrogate on feature rows ``X`` (n, d) and targets ``y`` (n,).
-
-    ``model="xgboost"`` (default) fits a :class:`surrogates.BaggedXGBSurrogate`; ``model="mlp"`` a
-    :class:`surrogates.mlp.MLPSurrogate` (PyTorch, the ``train`` extra) whose mean is the average of
-    ``n_members`` networks (``n_members=0``, "no noise model", gives one network).
-    ``groups`` (int array of shape (n,), optional) marks rows that are the same function (isomorphic
-    archs): their targets are averaged and one row per group is kept, so duplicates neither weigh
-    more nor leak between bootstrap members.
-    """
-    from surrogates import BaggedXGBSurrogate
-
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.float64)
-    if groups is not None:
-        _, first, inverse = np.unique(np.asarray(groups), return_index=True, return_inverse=True)
-        y = np.bincount(inverse, weights=y) / np.bincount(inverse)
-        X = X[first]
-    if check_model(model) == "mlp":
-        from surrogates.mlp import MLPSurrogate
-
-        members = 1 if n_members == 0 else n_members
-        return MLPSurrogate(params=params, n_members=members, noise_std=noise_std, seed=seed).fit(X, y)
-    return BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=noise_std, seed=seed).fit(X, y)
 
 
 def _seed_noise_std(table_bench, metric, fidelity, train_idx) -> float:
@@ -296,7 +254,7 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         "dedup_isomorphic": groups is not None,
         "split": {**split, "n_train": int(train_idx.size), "n_test": int(test_idx.size)},
         "training_data_sha256": _sha256_arrays(train_idx, values[train_idx]),
-        "noise": {"model": _NOISE[model], "seed_scatter_std": noise},
+        "noise": {"model": NOISE_MODELS[model], "seed_scatter_std": noise},
         "scores_held_out": held_out,
     }
     return FitResult(fitted, metadata, train_idx, test_idx, held_out)
@@ -362,7 +320,7 @@ def fit_samples(space: str, dataset: str, metric: str = "valid_acc", source_dir=
                   "n_train": int(train_idx.size), "n_test": int(test_idx.size),
                   "n_samples": int(keep.sum()), "n_unique": len(unique)},
         "training_data_sha256": samples.source["sha256"],
-        "noise": {"model": _NOISE[model], "seed_scatter_std": noise},
+        "noise": {"model": NOISE_MODELS[model], "seed_scatter_std": noise},
         "scores_held_out": held_out,
     }
     return FitResult(fitted, metadata, train_idx, test_idx, held_out)

@@ -7,7 +7,7 @@
   when named with ``--table``.
 * ``nasbench zc status BENCH``: chunks done and seconds per arch so far.
 * ``nasbench zc report BENCH``: Spearman, Kendall and top-10% precision of each proxy with the
-  benchmark's accuracy, compute cost, and a plot (:mod:`nasbench.training.proxies_report`).
+  benchmark's accuracy, compute cost, and a plot (:mod:`strategies.zc_report`).
 * ``nasbench zc naslib --from DIR``: rank agreement with NASLib's published NB201 scores
   (:mod:`nasbench.training.proxies_naslib`).
 """
@@ -102,7 +102,7 @@ def _compute(args) -> int:
 
 
 def _report(args) -> int:
-    from nasbench.training.proxies_report import format_rows, plot_report, proxy_report
+    from strategies.zc_report import format_rows, plot_report, proxy_report
 
     rep = proxy_report(args.bench, metric=args.metric, fidelity=args.fidelity)
     plot = args.plot or f"zc-report-{args.bench.replace('/', '-').replace('@', '-')}.png"

@@ -2,7 +2,7 @@
 
 The surrogate is fit on every part except the held-out one (:func:`fit_and_evaluate`), on the
 DARTS ``adjacency`` encoding (:mod:`nasbench.encodings.darts`: edge-op counts per cell, blind to the
-order of a node's two inputs), with :func:`nasbench.benchmarks.surrogate.fit_on_arrays`; targets
+order of a node's two inputs), with :func:`surrogates.fit.fit_on_arrays`; targets
 are each arch's mean final accuracy over its trained seeds. On the held-out archs (trained with two
 seeds, never fit on) it reports NAS-Bench-301's figures:
 
@@ -69,7 +69,7 @@ def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", model: str =
     (fitted model, noise_std, n_train_archs)
         ``noise_std`` is NaN with fewer than 10 seed pairs (then the model has no noise).
     """
-    from nasbench.benchmarks.surrogate import fit_on_arrays
+    from surrogates.fit import fit_on_arrays
 
     y = _final(runs, metric)
     train = np.array(runs["part"]) != HELDOUT
@@ -103,7 +103,7 @@ def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost
         ``held_out`` figures, ``noise_std``, counts (``n_train_archs``, ``n_heldout_archs``,
         ``n_seed_pairs``), ``leave_one_strategy_out`` (per strategy, when present).
     """
-    from nasbench.benchmarks.surrogate import fit_on_arrays
+    from surrogates.fit import fit_on_arrays
     from nasbench.training.darts_runs import load_runs
     from surrogates.metrics import scores
 

@@ -161,21 +161,22 @@ def job_for(bench: str, proxies, *, inputs: str | None = None, batch_size: int =
     ``inputs`` None means the benchmark's default: ``"digits"`` for nb201/digits, ``"none"`` for the
     CIFAR-shaped tables.
     """
-    from nasbench.benchmarks.registry import parse_name, table_dir
+    from nasbench.paths import table_folder
     from tabular_data.store import Table
 
-    space, dataset, kind = parse_name(bench)
-    base = f"{space}/{dataset}"
+    base, _, kind = str(bench).partition("@")  # every other name is refused just below
+    dataset = base.partition("/")[2]
     supported = ["nb201/digits", *(f"nb201/{d}" for d in NB201_SHAPES)]
-    if kind != "tabular" or base not in supported:
+    if kind or base not in supported:
         raise UnknownNameError(f"nasbench zc compute builds tables for {choices_text(supported)}; got {bench!r}. "
                                "Score single networks with nasbench.training.proxies.compute.")
     common = dict(bench=base, proxies=proxies, batch_size=batch_size, seed=seed, chunk_size=chunk_size,
                   n_arch_classes=n_arch_classes)
     if dataset == "digits":
-        found = table_dir(base)
-        if found is None:
+        folder = table_folder(base)
+        if folder is None:
             raise MissingDataError("nb201/digits is missing; reinstall nasbench or run `nasbench generate`.")
+        found = (folder, "reinstall nasbench or re-create it with `nasbench generate`")
         job = Table(found[0], found[1]).manifest["info"].get("job") or {}
         try:
             train, split = job["train"], job["split"]

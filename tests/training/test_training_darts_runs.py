@@ -124,7 +124,7 @@ def test_chunks_with_other_genotypes_are_refused(tmp_path):
 def test_strategies_propose_new_genotypes_where_the_surrogate_is_high(parent):
     pytest.importorskip("xgboost")
     from nasbench.training.darts_archs import arch_from_code
-    from nasbench.training.darts_trajectories import propose
+    from strategies.darts_proposals import propose
 
     kw = dict(strategies=("local_search", "regularized_evolution"), n_per_strategy=40, budget=400, n_runs=1, seed=3)
     out = propose(parent, **kw)

@@ -59,9 +59,9 @@ def proxy_report(bench, metric: str | None = None, fidelity=None) -> dict:
     """
     from scipy.stats import kendalltau, spearmanr
 
-    import nasbench
+    from nasbench.benchmarks.registry import load
 
-    b = nasbench.load(bench) if isinstance(bench, str) else bench
+    b = load(bench) if isinstance(bench, str) else bench
     names = sorted(m[3:] for m in b.metrics if m.startswith("zc_") and not m.endswith("_time_s"))
     if not names:
         raise MissingValueError(f"{b.name} has no zc_* metrics; run `nasbench zc compute {b.name}` first.")

@@ -17,7 +17,7 @@ The lists are written as JSON arch codes, one file per strategy, ready for
 ``nasbench generate --space darts --part traj-<round>-<strategy> --archs-file FILE --proposed-by
 STRATEGY`` (one labelled part each). Rerun after each round: the surrogate grows with the data.
 
-``python -m nasbench.training.darts_trajectories --parent DIR --out DIR --round 1`` runs it.
+``python -m strategies.darts_proposals --parent DIR --out DIR --round 1`` runs it.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def propose(parent, *, strategies=STRATEGIES, n_per_strategy: int = 250, budget:
 
 
 def main(argv=None) -> int:
-    """``python -m nasbench.training.darts_trajectories --parent DIR --out DIR --round K``."""
-    parser = argparse.ArgumentParser(prog="python -m nasbench.training.darts_trajectories",
+    """``python -m strategies.darts_proposals --parent DIR --out DIR --round K``."""
+    parser = argparse.ArgumentParser(prog="python -m strategies.darts_proposals",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--parent", required=True)
     parser.add_argument("--out", required=True, help="folder for traj-<round>-<strategy>.json")
