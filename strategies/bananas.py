@@ -116,16 +116,18 @@ class Bananas(Strategy):
         for i in range(self.n_candidates):
             add(self.space.mutate(parents[i % len(parents)], self.rng))
         # Late in a long run the one-edge mutations of the best archs are all evaluated: mutate the next
-        # best told archs, in rank order, until a batch is found (the paper mutates "the best archs seen").
+        # best told archs, in rank order, until a batch is found (the paper mutates "the best archs seen"),
+        # with at most n_candidates more mutations, so a refill costs the same at any history length.
         per_parent = max(1, self.n_candidates // self.n_parents)
-        for i in order[self.n_parents:]:
+        extra = order[self.n_parents:self.n_parents + max(1, self.n_candidates // per_parent)]
+        for i in extra:
             if len(candidates) >= self.batch_size:
                 break
             for _ in range(per_parent):
                 add(self.space.mutate(archs[i], self.rng))
         if not candidates:
             return  # nothing new near any told arch: the next ask samples uniformly, no model needed
-        model = self.model = fit_ensemble(self, self.encode(archs), y)
+        model = self.model = fit_ensemble(self, self._encoded(archs), y)
         preds = model.predict_members(self.encode(candidates))
         mean, std = preds.mean(axis=0), preds.std(axis=0)
         its = mean + std * self.rng.standard_normal(mean.shape[0])
@@ -134,6 +136,15 @@ class Bananas(Strategy):
 
     def _tell(self, arch, fidelity, value):
         self.told[arch] = float(value)
+
+    def _encoded(self, archs) -> np.ndarray:
+        """Encodings of told archs, float64 (n, n_features): each arch is encoded once and cached, so a
+        refit late in a long run does not re-encode the whole history."""
+        cache = self.__dict__.setdefault("_encoding_cache", {})
+        new = [a for a in archs if a not in cache]
+        if new:
+            cache.update(zip(new, self.encode(new)))
+        return np.stack([cache[a] for a in archs])
 
 
 def fit_ensemble(strategy, X, y):
