@@ -227,7 +227,7 @@ def test_measure_reads_a_plan_and_writes_what_adapt_reads(own_store, tmp_path, c
     (["latency", "report", "--models", "interaction"], "--models for --holdout family must be among"),
     (["latency", "report", "--shots", "2"], "--shots values must be in \\[3, 14999\\]"),
     (["latency", "report", "--holdout", "device", "--models", "hierarchical"], "--models for --holdout device"),
-    (["latency", "measure", "--plan", "/nonexistent.json"], "--plan file /nonexistent.json does not exist"),
+    (["latency", "measure", "--plan", "/nonexistent.json"], "--plan /nonexistent.json does not exist; expected a plan JSON"),
     (["latency", "measure", "--archs", "1", "--out", "x.csv", "--batch-size", "1", "2"], "--out writes one batch"),
 ])
 def test_cli_errors_are_one_line(latency_root, capsys, argv, match):

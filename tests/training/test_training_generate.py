@@ -102,10 +102,12 @@ def test_assembly_maps_classes_to_members(tmp_path):
 
 def test_assembled_table_loads_by_name(tmp_path, monkeypatch, capsys):
     import nasbench.benchmarks.registry as registry
+    import nasbench.paths as paths
     from nasbench.cli import main
 
-    # hide the shipped nb201/digits, which takes precedence over NASBENCH_DATA
-    monkeypatch.setattr(registry, "embedded_root", lambda: tmp_path / "no-embedded-tables")
+    # hide the shipped nb201/digits, which takes precedence over NASBENCH_DATA (the lookup is in paths)
+    for module in (registry, paths):
+        monkeypatch.setattr(module, "embedded_root", lambda: tmp_path / "no-embedded-tables")
     job = tiny_job(n_classes=2, chunk_size=2, seeds=(0,), train=dict(TINY, epochs=1))
     gen.generate(tmp_path / "b", job, workers=0, table=tmp_path / "root" / "nb201" / "digits", log=lambda s: None)
     monkeypatch.setenv("NASBENCH_DATA", str(tmp_path / "root"))
