@@ -86,6 +86,9 @@ class Bananas(Strategy):
         self.asked: set = set()
         self.queue: list = []
         self.n_asked = 0
+        # after a refill found no new candidate, the next try waits for batch_size more results (the
+        # asks in between sample uniformly), so a long run does not mutate in vain on every ask
+        self._retry_at = 0
 
     def params(self):
         return {"n_init": self.n_init, "batch_size": self.batch_size, "n_candidates": self.n_candidates,
@@ -95,7 +98,7 @@ class Bananas(Strategy):
 
     def ask(self):
         self.n_asked += 1
-        if self.n_asked > self.n_init and len(self.told) >= 2 and not self.queue:
+        if self.n_asked > self.n_init and len(self.told) >= max(2, self._retry_at) and not self.queue:
             self._refill()
         arch = self.queue.pop(0) if self.queue else self.space.sample(self.rng)
         self.asked.add(arch)
@@ -125,8 +128,9 @@ class Bananas(Strategy):
                 break
             for _ in range(per_parent):
                 add(self.space.mutate(archs[i], self.rng))
-        if not candidates:
-            return  # nothing new near any told arch: the next ask samples uniformly, no model needed
+        if not candidates:  # nothing new near any told arch: sample uniformly, no model needed
+            self._retry_at = len(self.told) + self.batch_size
+            return
         model = self.model = fit_ensemble(self, self._encoded(archs), y)
         preds = model.predict_members(self.encode(candidates))
         mean, std = preds.mean(axis=0), preds.std(axis=0)
