@@ -544,7 +544,11 @@ class SurrogateBenchmark(Benchmark):
 
     def _outcomes(self, entry, archs) -> np.ndarray:
         """Every outcome of every arch: float64 (n, n_members * strata); see :meth:`query_draws`."""
-        X, _ = entry.encoding.encode(archs)
+        return self._outcomes_of_rows(entry, entry.encoding.encode(archs)[0])
+
+    def _outcomes_of_rows(self, entry, X) -> np.ndarray:
+        """Outcomes of encoded rows ``X`` (n, n_features): member ``m``'s prediction plus stratum ``s``'s
+        noise at column ``m * strata + s``, float64 (n, n_members * strata)."""
         members = _member_predictions(entry.model, X)
         z = _strata(self._noise_std(entry))
         return (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
@@ -644,9 +648,7 @@ class EnumerableSurrogateBenchmark(SurrogateBenchmark, EnumerableBenchmark):
             enc = entry.encoding
             class_ids = getattr(enc, "class_ids", None)
             X = enc.class_table if class_ids is not None else enc.table
-            members = _member_predictions(entry.model, X)
-            z = _strata(self._noise_std(entry))
-            table = (members[:, :, None] + z[None, None, :]).reshape(members.shape[0], -1)
+            table = self._outcomes_of_rows(entry, X)
             table = np.ascontiguousarray(table[class_ids] if class_ids is not None else table)
             table.setflags(write=False)
             self._columns[key] = table

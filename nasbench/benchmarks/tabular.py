@@ -155,13 +155,16 @@ class TabularBenchmark(EnumerableBenchmark):
             first_bad, first_nan = _kernel_module().gather_seeded(seeds, col, idx, uniforms, out)
             what = "per-seed value"
         if first_bad >= 0:
-            raise InvalidArchError(
-                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[first_bad]} "
-                f"at position {first_bad}."
-            )
+            self._raise_bad_index(idx, first_bad)
         if first_nan >= 0 and missing == "raise":
             self._raise_missing(metric, fidelity, idx, out, first_nan, what)
         return out[0] if scalar else out
+
+    def _raise_bad_index(self, idx, position: int):
+        raise InvalidArchError(
+            f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[position]} "
+            f"at position {position}."
+        )
 
     def _indices(self, archs):
         if self.space is not None and hasattr(self.space, "to_indices"):
@@ -211,10 +214,7 @@ class TabularBenchmark(EnumerableBenchmark):
         else:
             first_bad, first_nan = _kernel_module().gather_seeded(seeds, col, idx, u, out)
         if first_bad >= 0:
-            raise InvalidArchError(
-                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[first_bad]} "
-                f"at position {first_bad}."
-            )
+            self._raise_bad_index(idx, first_bad)
         if first_nan >= 0:
             self._raise_missing(metric, fidelity, idx, out, first_nan, "value" if seeds is None else "per-seed value")
         return out
@@ -235,10 +235,7 @@ class TabularBenchmark(EnumerableBenchmark):
         seconds, info = self.cost_column(fidelity, metric)
         idx, _ = self._indices(archs)
         if idx.size and (idx.min() < 0 or idx.max() >= self.n_archs):
-            bad = int(np.argmax((idx < 0) | (idx >= self.n_archs)))
-            raise InvalidArchError(
-                f"arch indices of {self.name} must be in [0, {self.n_archs - 1}]; got {idx[bad]} at position {bad}."
-            )
+            self._raise_bad_index(idx, int(np.argmax((idx < 0) | (idx >= self.n_archs))))
         return Cost(seconds[idx], info)
 
     def cost_column(self, fidelity=None, metric: str | None = None):
