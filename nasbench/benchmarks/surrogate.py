@@ -34,7 +34,6 @@ from nasbench.errors import (
     DataIntegrityError,
     MissingDataError,
     MissingValueError,
-    NasbenchError,
     UnknownNameError,
     choices_text,
 )

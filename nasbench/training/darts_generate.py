@@ -57,8 +57,8 @@ def train_darts_chunk(job, k: int, data, log=None) -> dict:
     """Train chunk ``k`` of a DARTS job with every seed; returns the chunk's arrays (module doc)."""
     from nasbench.training.darts_archs import arch_from_code, archs_to_array
     from nasbench.training.darts_model import build_darts_network
+    from nasbench.training import generate as gen
     from nasbench.training.generate import CURVES
-    from nasbench.training.trainer import train_arch
 
     ids = job.chunk_classes(k)
     archs = [arch_from_code(job.archs[i]) for i in ids.tolist()]
@@ -69,15 +69,7 @@ def train_darts_chunk(job, k: int, data, log=None) -> dict:
                params_m=np.full(n, np.nan), flops_m=np.full(n, np.nan))
     with_latency, without = job.train_config(), job.train_config(latency_repeats=0)
     for i, arch in enumerate(archs):
-        for j, seed in enumerate(job.seeds):
-            result = train_arch(arch, data, with_latency if j == 0 else without, seed=seed,
-                                build=build_darts_network)
-            for c in CURVES:
-                out[c][i, j] = getattr(result, c)
-            out["train_time_s"][i, j] = result.train_time_s
-            if j == 0:
-                out["latency_ms"][i] = result.latency_ms
-                out["params_m"][i], out["flops_m"][i] = result.params_m, result.flops_m
+        gen.record_runs(out, i, arch, data, job, (with_latency, without), build=build_darts_network)
         if log is not None:
             log(f"chunk {k}: arch {int(ids[i])} valid {', '.join(f'{v:.1f}' for v in out['valid_acc'][i, :, -1])}%")
     return out

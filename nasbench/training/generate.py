@@ -270,7 +270,6 @@ def train_chunk(job: JobConfig, k: int, data=None, log=None) -> dict:
 
         return train_darts_chunk(job, k, _load_data(job) if data is None else data, log)
     from nasbench.spaces.nb201 import class_representatives
-    from nasbench.training.trainer import train_arch
 
     data = _load_data(job) if data is None else data
     classes = job.chunk_classes(k)
@@ -282,18 +281,29 @@ def train_chunk(job: JobConfig, k: int, data=None, log=None) -> dict:
                params_m=np.full(n, np.nan), flops_m=np.full(n, np.nan))
     with_latency, without = job.train_config(), job.train_config(latency_repeats=0)
     for i, arch in enumerate(reps.tolist()):
-        for j, seed in enumerate(job.seeds):
-            result = train_arch(arch, data, with_latency if j == 0 else without, seed=seed)
-            for c in CURVES:
-                out[c][i, j] = getattr(result, c)
-            out["train_time_s"][i, j] = result.train_time_s
-            if j == 0:
-                out["latency_ms"][i] = result.latency_ms
-                out["params_m"][i], out["flops_m"][i] = result.params_m, result.flops_m
+        record_runs(out, i, arch, data, job, (with_latency, without))
         if log is not None:
             log(f"chunk {k}: class {int(classes[i])} (arch {arch}) valid "
                 f"{', '.join(f'{v:.1f}' for v in out['valid_acc'][i, :, -1])}%")
     return out
+
+
+def record_runs(out: dict, i: int, arch, data, job, configs, build=None) -> None:
+    """Train ``arch`` once per seed of ``job`` and write row ``i`` of the chunk arrays ``out``: the
+    per-epoch curves and training time of every seed; latency, params and FLOPs of the first seed's
+    network (``configs``: the train configs with and without latency timing)."""
+    from nasbench.training.trainer import train_arch
+
+    with_latency, without = configs
+    for j, seed in enumerate(job.seeds):
+        kwargs = {} if build is None else {"build": build}
+        result = train_arch(arch, data, with_latency if j == 0 else without, seed=seed, **kwargs)
+        for c in CURVES:
+            out[c][i, j] = getattr(result, c)
+        out["train_time_s"][i, j] = result.train_time_s
+        if j == 0:
+            out["latency_ms"][i] = result.latency_ms
+            out["params_m"][i], out["flops_m"][i] = result.params_m, result.flops_m
 
 
 def _write_chunk(build, k: int, arrays: dict) -> Path:
