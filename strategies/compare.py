@@ -54,7 +54,6 @@ import tomllib
 from nasbench.errors import (
     NasbenchError,
     OptionalDependencyError,
-    UnknownNameError,
     choices_text,
 )
 from nasbench.benchmarks.registry import default_benchmark
@@ -663,7 +662,7 @@ def _score(result: CompareResult) -> None:
     _check_nonempty(result)
     result.trajectories = {n: [trajectory(h, task) for h in result.histories[n]] for n in names}
     known = task.best_report is not None
-    sign = 1.0 if (known or not task._report_higher) else -1.0
+    sign = 1.0 if (known or not task.report_higher_is_better) else -1.0
     runs = _score_runs(result, known, sign)
     board = [_board_row(result, j, runs, known, sign) for j in range(len(names))]
     if setup is not None and setup.multi_objective:
@@ -882,7 +881,7 @@ def leaderboard_markdown(result: CompareResult) -> str:
     if task.best_report is None:
         return _report_markdown(result, lines)
     best = f"{task.best_report:.3f} (best {task.report_metric} at fidelity {task.report_fidelity})"
-    regret = f"{best} - {task.report_metric} of the incumbent" if task._report_higher else \
+    regret = f"{best} - {task.report_metric} of the incumbent" if task.report_higher_is_better else \
         f"{task.report_metric} of the incumbent - {best}"
     leak = " (a test-set metric: the search sees the test set, so the result is no unbiased estimate)" \
         if task.objective.search_metric.startswith("test_") else ""
@@ -925,7 +924,7 @@ def _report_markdown(result: CompareResult, lines: list) -> str:
     task = result.task
     rm, sm = task.report_metric, task.objective.search_metric
     predicted_by = task.describe().get("report_predicted_by")
-    better = "higher" if task._report_higher else "lower"
+    better = "higher" if task.report_higher_is_better else "lower"
     lines += [
         f"No optimum is known ({task.benchmark.name} answers arch by arch, with no value for every arch of "
         f"{task.space.name}), so strategies are ranked on the "

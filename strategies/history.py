@@ -108,7 +108,7 @@ def trajectory(history: History, task) -> dict:
         "incumbent_index": inc_index,
         "incumbent_value": inc_value,
         "incumbent_report": inc_report,
-        "regret": (task.best_report - inc_report) if task._report_higher else (inc_report - task.best_report),
+        "regret": (task.best_report - inc_report) if task.report_higher_is_better else (inc_report - task.best_report),
     }
 
 

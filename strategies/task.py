@@ -80,6 +80,8 @@ class Task:
     fidelities : tuple of int
         The search metric's fidelities up to the search fidelity, ascending.
     search_fidelity, report_metric, report_fidelity
+    report_higher_is_better : bool
+        Direction of the report metric (regret and rankings follow it).
     search_sign : float
         +1 when the search metric is higher-is-better, -1 when lower is better (strategies are told
         ``search_sign * value`` and maximise it).
@@ -134,7 +136,7 @@ class Task:
         self.fidelities = self._fidelities_up_to(sm, self.search_fidelity)
         self.report_fidelity = benchmark.default_fidelity(rm) if objective.report_fidelity is None \
             else objective.report_fidelity
-        self._report_higher = benchmark.higher_is_better(rm)
+        self.report_higher_is_better = benchmark.higher_is_better(rm)
         self._value_lists = self._cost_lists = self._outcome_lists = None
         self._cache: dict = {}  # non-enumerable: (arch, fidelity, outcome) -> value, (arch, fidelity) -> cost
         if self.enumerable:
@@ -169,7 +171,7 @@ class Task:
                 self._n_mean_only[f] = int(mean_only.sum())
             self.draws[f] = np.ascontiguousarray(self.values[f][:, None] if table is None else table)
         self.report = self._full_column(self.report_metric, self.report_fidelity)
-        pick = np.argmax if self._report_higher else np.argmin
+        pick = np.argmax if self.report_higher_is_better else np.argmin
         self.best_report_index = int(pick(self.report))
         self.best_report = float(self.report[self.best_report_index])
         self.costs, per_fid = {}, {}
