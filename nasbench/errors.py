@@ -12,6 +12,7 @@ __all__ = [
     "MissingValueError",
     "DataIntegrityError",
     "OptionalDependencyError",
+    "NotFittedError",
 ]
 
 
@@ -41,6 +42,14 @@ class DataIntegrityError(NasbenchError):
 
 class OptionalDependencyError(NasbenchError, ImportError):
     """An optional dependency is not installed; the message names the ``pip install`` to run."""
+
+
+class NotFittedError(NasbenchError, ValueError, AttributeError):
+    """A model was used (predict, sample, save, adapt) before :meth:`fit` or a load gave it its state.
+
+    A ``ValueError`` and an ``AttributeError`` too, as scikit-learn's ``NotFittedError`` is, so code
+    written against either convention catches it.
+    """
 
 
 def choices_text(choices) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NotFittedError
 from nasbench.rng import as_generator
 from surrogates._deps import require_xgboost
 from surrogates.forest import compile_models
@@ -31,10 +31,6 @@ DEFAULT_PARAMS = {
     "min_child_weight": 1.0,
     "reg_lambda": 1.0,
 }
-
-
-class NotFittedError(NasbenchError, ValueError):
-    """A model was used before :meth:`fit` (or :func:`load`)."""
 
 
 def check_is_fitted(model, attribute: str = "forest_") -> None:
