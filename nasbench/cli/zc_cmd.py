@@ -50,7 +50,14 @@ def add_arguments(parser) -> None:
     r.add_argument("--metric", default=None, help="accuracy metric to rank (default valid_acc, else test_acc)")
     r.add_argument("--fidelity", type=float, default=None, help="its fidelity (default: the metric's default)")
     r.add_argument("--plot", default=None, help="PNG path of the plot (default zc-report-SPACE-DATASET.png)")
-    r.add_argument("--json", action="store_true", help="print the rows as JSON")
+    r.add_argument("--naslib", default=None, metavar="DIR",
+                   help="also rank NASLib's published NB201 scores (folder holding zc_nasbench201.json, e.g. "
+                        "../shared/data) on its ~724 sampled archs")
+    r.add_argument("--ours", default=None, metavar="FILE",
+                   help="also rank our scores of NASLib's sampled archs (a `nasbench zc naslib --out` file)")
+    out = r.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the rows as JSON")
+    out.add_argument("--markdown", action="store_true", help="print the rows as a Markdown table")
     n = sub.add_parser("naslib", help="rank agreement with NASLib's NB201 zero-cost scores at the CIFAR shape")
     n.add_argument("--from", dest="source", required=True, help="folder holding zc_nasbench201.json")
     n.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
@@ -102,15 +109,16 @@ def _compute(args) -> int:
 
 
 def _report(args) -> int:
-    from strategies.zc_report import format_rows, plot_report, proxy_report
+    from strategies.zc_report import format_markdown, format_rows, plot_report, proxy_report
 
-    rep = proxy_report(args.bench, metric=args.metric, fidelity=args.fidelity)
+    rep = proxy_report(args.bench, metric=args.metric, fidelity=args.fidelity, naslib_dir=args.naslib,
+                       ours=args.ours)
     plot = args.plot or f"zc-report-{args.bench.replace('/', '-').replace('@', '-')}.png"
     plot_report(rep, plot)
     if args.json:
         print(json.dumps({k: v for k, v in rep.items() if k != "arrays"}, indent=1))
     else:
-        print(format_rows(rep))
+        print(format_markdown(rep) if args.markdown else format_rows(rep))
     print(f"plot: {plot}", file=sys.stderr)
     return 0
 

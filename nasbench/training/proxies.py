@@ -188,8 +188,12 @@ def batch_from_split(split, n: int = 64) -> ProxyBatch:
 
 
 def check_proxies(names) -> tuple[str, ...]:
-    """Validate proxy names (``"all"`` means :data:`PROXIES`); returns them in :data:`PROXIES` order."""
+    """Validate proxy names (``"all"`` means :data:`PROXIES`); returns them in :data:`PROXIES` order.
+
+    Each name may also be a comma-separated list (``"synflow,zen"``), as the CLI's ``--proxies`` takes.
+    """
     names = [names] if isinstance(names, str) else list(names)
+    names = [q for n in names for q in ([s.strip() for s in n.split(",")] if isinstance(n, str) else [n]) if q != ""]
     if "all" in names:
         return PROXIES
     bad = [n for n in names if n not in PROXIES]

@@ -205,6 +205,11 @@ def test_errors(batch):
         P.check_proxies([])
     assert P.check_proxies(["zen", "all"]) == P.PROXIES
     assert P.check_proxies(["zen", "synflow"]) == ("synflow", "zen")
+    assert P.check_proxies(["zen,synflow", "params"]) == ("synflow", "zen", "params") == P.check_proxies("params, zen,synflow")
+    with pytest.raises(UnknownNameError, match="unknown proxy '\(none given\)'"):
+        P.check_proxies([","])
+    with pytest.raises(UnknownNameError, match="unknown proxy 'snap'"):
+        P.check_proxies("synflow,snap")
     with pytest.raises(NasbenchError, match="x must be float32 of shape"):
         P.ProxyBatch(np.zeros((2, 4, 4)), np.zeros(2, dtype=np.int64), 3, "t")
     with pytest.raises(NasbenchError, match=r"y must be int64 of shape \(2,\) with labels in \[0, 3\)"):
