@@ -15,11 +15,11 @@ def main():
 
     from nasbench.training.data import load_digits
     from nasbench.training.model import build_network
-    from nasbench.training.pilot import sample_representatives
+    from nasbench.training.recipes import sample_representatives
     from nasbench.training.trainer import TrainConfig, train_arch
 
     torch.set_num_threads(1)
-    # the nb201/digits pilot setup (see nasbench/training/pilot.py)
+    # an early nb201/digits pilot setup (perf/perf_pilot.py lists them)
     config = TrainConfig(C=8, N=2, epochs=5, batch_size=64, device="cpu", n_threads=1,
                          latency_repeats=10, bn_recalibration=256)
     data = load_digits(500, 1000, 297, split_seed=0)

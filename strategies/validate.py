@@ -160,7 +160,7 @@ class ValidateConfig:
         Validating picks of an ``nb201/digits`` run under this setup retrains them as the table
         did, with fresh seeds, so predicted and measured accuracies share one scale.
         """
-        from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+        from nasbench.training.recipes import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
 
         fields = {f.name for f in dataclasses.fields(cls)}
         setup = {k: v for k, v in DIGITS_TRAIN_KWARGS.items() if k in fields}

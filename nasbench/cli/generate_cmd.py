@@ -4,14 +4,14 @@ Resumable and chunked (see :mod:`nasbench.training.generate`): run the same comm
 interrupt to continue; the table is assembled when the last chunk is written (or with
 ``--assemble``). By default it trains in ``$NASBENCH_DATA/_build/nb201-digits`` and writes
 ``$NASBENCH_DATA/nb201/digits``; an existing table is refused unless ``--overwrite`` is given. The defaults are the setup chosen by the pilot
-(:data:`nasbench.training.pilot.DIGITS_TRAIN_KWARGS`, :data:`~nasbench.training.pilot.DIGITS_SPLIT`).
+(:data:`nasbench.training.recipes.DIGITS_TRAIN_KWARGS`, :data:`~nasbench.training.recipes.DIGITS_SPLIT`).
 
 ``--space darts --part PART`` trains DARTS genotypes instead (:mod:`nasbench.training.darts_generate`):
 PART ``heldout``, ``uniform-s01`` or ``uniform-s0`` are the uniform parts of ``darts/digits``
 (:func:`~nasbench.training.darts_generate.uniform_jobs`), or any name with ``--archs-file`` (a JSON
 list of 32-digit arch codes) and ``--proposed-by``. Defaults: build
 ``$NASBENCH_DATA/_build/darts-digits/PART``, runs written to ``$NASBENCH_DATA/darts/digits-runs/PART``,
-recipe :data:`nasbench.training.darts_pilot.DARTS_TRAIN_KWARGS`. A started build folder is resumed
+recipe :data:`nasbench.training.recipes.DARTS_TRAIN_KWARGS`. A started build folder is resumed
 with ``nasbench generate --space darts --build DIR`` (its settings are read from it).
 """
 
@@ -69,7 +69,7 @@ def _job(args, build):
     from pathlib import Path
 
     from nasbench.training.generate import JobConfig, read_job
-    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+    from nasbench.training.recipes import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
 
     stored = read_job(build) if (Path(build) / "config.json").exists() else None
     if stored is not None and args.space is not None and stored.space != args.space:
@@ -118,7 +118,7 @@ def _darts_job(args, stored):
     import json
 
     from nasbench.training.darts_generate import uniform_jobs
-    from nasbench.training.darts_pilot import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
     from nasbench.training.generate import JobConfig
 
     if args.n_classes is not None:
@@ -211,7 +211,7 @@ def run(args) -> int:
 
 def _run(args) -> int:
     from nasbench.training import generate as gen
-    from nasbench.training.pilot import DIGITS_PILOT
+    from nasbench.training.recipes import DIGITS_PILOT
 
     darts = args.space == "darts" or (args.build is None and args.part is not None)
     build = args.build or (_darts_build(args) if darts else str(_default_build(args, gen)))
@@ -220,7 +220,7 @@ def _run(args) -> int:
         else "nasbench generate"
     if job.space == "darts":
         from nasbench.training.darts_generate import default_samples
-        from nasbench.training.darts_pilot import DARTS_PILOT
+        from nasbench.training.recipes import DARTS_PILOT
 
         extra = {"pilot": DARTS_PILOT}
         if args.table is None:

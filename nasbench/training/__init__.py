@@ -1,4 +1,4 @@
-"""Optional PyTorch backend: NB201 model builder, FLOPs count, data loaders, trainer, pilot study.
+"""Optional PyTorch backend: NB201 model builder, FLOPs count, data loaders, trainer.
 
 Install with ``pip install "nasbench[train]"`` (on a CPU-only machine install ``torch==2.13.0``
 first). Importing this package does not import torch: the names below load their module on first
@@ -24,7 +24,6 @@ _LAZY = {
     "TrainResult": "nasbench.training.trainer",
     "train_arch": "nasbench.training.trainer",
     "measure_latency_ms": "nasbench.training.trainer",
-    "run_pilot": "nasbench.training.pilot",
 }
 
 __all__ = sorted(_LAZY)

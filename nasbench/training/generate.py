@@ -509,10 +509,10 @@ def finished_summary(build, job: JobConfig) -> dict:
     -------
     dict
         ``n_chunks_done``, ``n_chunks``, ``train_time_s_median`` (per run) and, with at least two
-        seeds and three finished classes, the figures of :func:`nasbench.training.pilot.summarise`
+        seeds and three finished classes, the figures of :func:`nasbench.training.recipes.summarise`
         for the final validation accuracy (``valid``) and test accuracy (``test_spearman_seeds``).
     """
-    from nasbench.training.pilot import summarise
+    from nasbench.training.recipes import summarise
 
     done = [k for k in range(job.n_chunks) if chunk_path(build, k).exists()]
     out = {"n_chunks_done": len(done), "n_chunks": job.n_chunks}

@@ -181,7 +181,7 @@ class TestLiveTraining(BenchmarkConformance):
     def bench(self, tmp_path_factory):
         pytest.importorskip("torch", reason="live training needs torch")
         from nasbench.benchmarks.training import Recipe, TrainingBenchmark
-        from nasbench.training.pilot import DIGITS_TRAIN_KWARGS
+        from nasbench.training.recipes import DIGITS_TRAIN_KWARGS
 
         tiny = {**DIGITS_TRAIN_KWARGS, "C": 4, "N": 1, "epochs": 2, "batch_size": 32, "bn_recalibration": 32,
                 "warmup_steps": 1}

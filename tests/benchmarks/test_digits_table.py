@@ -52,7 +52,7 @@ def test_static_values_equal_the_chunks(chunks, digits, metric, key):
 
 
 def test_the_manifest_records_the_seed_agreement_of_all_classes(chunks, digits):
-    from nasbench.training.pilot import summarise
+    from nasbench.training.recipes import summarise
 
     info = digits.describe()["info"]
     agreement = info["seed_agreement_all_classes"]

@@ -34,7 +34,7 @@ from nasbench.errors import (  # noqa: E402
 )
 from nasbench.spaces.nb201 import canonical_ids, class_representatives  # noqa: E402
 from nasbench.training import trainer  # noqa: E402
-from nasbench.training.pilot import DIGITS_TRAIN_KWARGS  # noqa: E402
+from nasbench.training.recipes import DIGITS_TRAIN_KWARGS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 # a tiny recipe: 2 epochs of 2 steps on 64 images, C=4, N=1 (about 0.1 s per run)

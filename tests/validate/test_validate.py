@@ -173,7 +173,7 @@ def test_scatter_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
 
 
 def test_digits_table_setup_is_the_setup_that_made_the_table():
-    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+    from nasbench.training.recipes import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
     from nasbench.training.trainer import TrainConfig
 
     config = ValidateConfig.digits_table_setup(epochs=2)
@@ -226,7 +226,7 @@ def test_validate_a_digits_compare_run_end_to_end(validate_data_root, tmp_path):
     """The issue's case: a compare run on the embedded nb201/digits, its top 3 retrained as the table was made."""
     import nasbench
     from nasbench.cli import main
-    from nasbench.training.pilot import DIGITS_TRAIN_KWARGS
+    from nasbench.training.recipes import DIGITS_TRAIN_KWARGS
 
     run = tmp_path / "run"
     assert main(["compare", "--strategies", "random_search,regularized_evolution", "--seeds", "3", "--budget", "20",

@@ -1,4 +1,4 @@
-"""Pilot study helpers: summary statistics, sampling, a tiny resumable run."""
+"""The training recipes: the seed-agreement summary, the pilot sample, the recipes themselves."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.nb201 import canonical_ids
-from nasbench.training.pilot import sample_representatives, summarise
+from nasbench.training.recipes import sample_representatives, summarise
 
 
 def test_summarise_known_values():
@@ -71,53 +71,26 @@ def test_sample_representatives():
         sample_representatives(7000, 0)
 
 
-def test_tiny_pilot_runs_and_resumes(tmp_path):
-    pytest.importorskip("torch")
-    pytest.importorskip("sklearn")
-    from nasbench.training.pilot import run_pilot
-    from nasbench.training.trainer import TrainConfig
+@pytest.mark.parametrize("name", ["DIGITS", "DARTS"])
+def test_recipes_are_valid_train_configs_and_their_pilots_are_recorded(name):
+    from nasbench.training import recipes
 
-    config = TrainConfig(C=2, N=1, epochs=1, batch_size=25, device="cpu", latency_repeats=1, latency_warmup=0)
-    kwargs = dict(n_archs=3, seeds=(0, 1), sample_seed=0, config=config, split=(50, 50, 50))
-    lines = []
-    first = run_pilot(tmp_path, log=lines.append, **kwargs)
-    assert len(lines) == 6 and first["n_archs"] == 3
-    # an interrupted write leaves a cut line; it is ignored and that run is redone
-    runs = tmp_path / "runs.jsonl"
-    text = runs.read_text().splitlines()
-    runs.write_text("\n".join(text[:-1]) + "\n" + text[-1][:20])
-    lines.clear()
-    second = run_pilot(tmp_path, log=lines.append, **kwargs)
-    assert len(lines) == 1
-    for key in ("spearman_seeds", "noise_sd", "median_acc"):
-        assert np.isclose(second[key], first[key], equal_nan=True)
-    assert json.loads((tmp_path / "summary.json").read_text())["n_archs"] == 3
-    with pytest.raises(NasbenchError, match="a pilot needs at least two distinct training seeds; got \\(0, 0\\)"):
-        run_pilot(tmp_path, **{**kwargs, "seeds": (0, 0)})
-
-
-def test_pilot_main_reports_errors_in_one_line(tmp_path, capsys):
-    from nasbench.training.pilot import main
-
-    assert main(["--out", str(tmp_path), "--n-archs", "0"]) == 2
-    assert "error: n_archs must be an int in [1, 6466]" in capsys.readouterr().err
-
-
-def test_cli_defaults_are_the_digits_setup():
-    import argparse
-
-    from nasbench.training.pilot import DIGITS_SPLIT, DIGITS_TRAIN_KWARGS, add_arguments
-
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["--out", "x"])
-    assert tuple(args.split) == DIGITS_SPLIT
-    assert (args.C, args.N, args.epochs, args.batch_size, args.lr, args.weight_decay, args.bn_recalibration) == tuple(
-        DIGITS_TRAIN_KWARGS[k] for k in ("C", "N", "epochs", "batch_size", "lr", "weight_decay", "bn_recalibration")
-    )
+    split, kwargs, pilot = (getattr(recipes, f"{name}_{part}") for part in ("SPLIT", "TRAIN_KWARGS", "PILOT"))
+    assert len(split) == 3 and sum(split) <= 1797  # images of scikit-learn's digits
+    assert pilot["seeds"] == [0, 1] and pilot["n_archs"] >= 40 and 0 < pilot["spearman_valid_acc_seeds"] < 1
     pytest.importorskip("torch")
     from nasbench.training.trainer import TrainConfig
 
-    TrainConfig(**DIGITS_TRAIN_KWARGS)  # valid as a config
-    assert (args.warmup_steps, args.grad_clip) == (DIGITS_TRAIN_KWARGS.get("warmup_steps", 0),
-                                                   DIGITS_TRAIN_KWARGS.get("grad_clip", 0.0))
+    assert TrainConfig(**kwargs).epochs == kwargs["epochs"]
+
+
+def test_shipped_table_records_the_pilot_of_its_recipe():
+    """The manifest of nb201/digits holds DIGITS_PILOT as data (the figures the README quotes)."""
+    import json
+
+    from nasbench.paths import embedded_root
+    from nasbench.training.recipes import DIGITS_PILOT, DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
+
+    info = json.loads((embedded_root() / "nb201" / "digits" / "manifest.json").read_text())["info"]
+    assert info["pilot"] == DIGITS_PILOT
+    assert info["job"]["train"] == DIGITS_TRAIN_KWARGS and tuple(info["job"]["split"]) == DIGITS_SPLIT
