@@ -45,7 +45,8 @@ def main() -> None:
     import xgboost as xgb
 
     import nasbench
-    from nasbench.benchmarks.surrogate import fit_surrogate, surrogate_from_results
+    from nasbench.benchmarks.surrogate import surrogate_from_results
+    from nasbench.benchmarks.surrogate_fit import fit_surrogate
 
     try:
         bench = nasbench.load("nb201/cifar10@surrogate")

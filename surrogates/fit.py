@@ -1,6 +1,6 @@
 """Fitting a surrogate model on arrays: feature rows in, a fitted model out (no spaces, no benchmarks).
 
-:func:`fit_on_arrays` is what :mod:`nasbench.benchmarks.surrogate` and the training backend's
+:func:`fit_on_arrays` is what :mod:`nasbench.benchmarks.surrogate_fit` and the training backend's
 surrogate of its own runs (:mod:`nasbench.training.darts_surrogate`) both call.
 """
 

@@ -152,7 +152,9 @@ class Benchmark(ABC):
             None returns the mean over training outcomes; otherwise one outcome is drawn per queried
             arch, reproducibly.
         missing : {"raise", "nan"}
-            What to do where the data has no value: raise MissingValueError, or return NaN.
+            What to do where the data has no value: raise MissingValueError, or return NaN. Tables
+            also take ``"predicted"``: the gaps get a stored fill's predictions and the result is a
+            :class:`nasbench.benchmarks.filled.FilledQuery` that marks them (``predicted_by``).
 
         Returns
         -------

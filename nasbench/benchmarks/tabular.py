@@ -123,6 +123,10 @@ class TabularBenchmark(EnumerableBenchmark):
             from nasbench.benchmarks.latency import query_latency
 
             return query_latency(self, archs, metric, fidelity, seed, device=device, missing=missing)
+        if missing == "predicted":  # measured values, and a stored fill's labelled predictions for the gaps
+            from nasbench.benchmarks.filled import query_filled
+
+            return query_filled(self, archs, metric, fidelity, seed)
         mean, col, n = self._entry(metric, fidelity)
         # Fast path for one arch: plain numpy indexing, no conversion to arrays, no kernel dispatch.
         if seed is None and missing == "raise":
@@ -135,7 +139,8 @@ class TabularBenchmark(EnumerableBenchmark):
 
     def _query(self, archs, metric, fidelity, seed, missing, mean, col):
         if missing not in _MISSING_CHOICES:
-            raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES)}; got {missing!r}.")
+            raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES + ('predicted',))}; "
+                                   f"got {missing!r}.")
         idx, scalar = self._indices(archs)
         out = np.empty(idx.shape[0], dtype=np.float64)
         if seed is None and idx.shape[0] < _KERNEL_MIN_BATCH:

@@ -6,10 +6,15 @@
 * ``eval NAME --metric M --train-fractions 0.01,0.05,0.1 --seeds 0,1,2``: fit on each split without
   saving and print mean and standard deviation of Kendall tau, Spearman, R2 and top-10% Kendall tau
   on the held-out archs; with ``--saved``, re-score the saved model on its own held-out archs.
-* ``fill NAME --metric M``: fill the gaps of a partly measured metric (``train_time_s``) or of
-  learning curves (``lc_valid_acc``) with labelled predictions, stored beside the surrogates.
+* ``fill NAME --metric M [--fidelity F]``: fill the gaps of a partly measured metric (``train_time_s``)
+  or of learning curves (``lc_valid_acc``) with labelled predictions, stored beside the surrogates;
+  ``query(..., missing="predicted")`` serves them, marked, and the simulated cost of a search
+  charges the filled ``train_time_s`` where the table has no measured time.
 * ``check NAME --metric M``: run the same strategy comparison on the table and on the surrogate
-  and report each strategy's mean final value on both (:func:`check_surrogate`).
+  and report each strategy's mean final value on both (:func:`strategies.surrogate_check.check_surrogate`).
+
+The work is done by :mod:`nasbench.benchmarks.surrogate_fit`, :mod:`nasbench.benchmarks.filled` and
+:mod:`strategies.surrogate_check`; this module parses flags and prints.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ _XGB_RANGES = {
 
 def _params(text, model: str = "xgboost"):
     """Parse and check ``--params`` (JSON object) in run(), so a bad value is a one-line NasbenchError."""
-    from nasbench.benchmarks.surrogate import SurrogateConfigError
+    from surrogates.fit import SurrogateConfigError
 
     if text is None:
         return None
@@ -161,13 +166,9 @@ def run(args) -> int:
 
 
 def _fill(args) -> int:
-    import nasbench
-    from nasbench.benchmarks.surrogate import fill_curves, fill_metric, save_filled
+    from nasbench.benchmarks.filled import fill, save_filled
 
-    bench = nasbench.load(args.name)
-    curve = len(bench.fidelities(args.metric)) > 2 and args.fidelity is None
-    filled = (fill_curves(args.name, args.metric, seed=args.seed) if curve
-              else fill_metric(args.name, args.metric, args.fidelity, seed=args.seed))
+    filled = fill(args.name, args.metric, args.fidelity, seed=args.seed)
     folder = save_filled(args.name, args.metric, filled)
     summary = {"benchmark": args.name, "metric": args.metric, "fidelities": len(filled.fidelities),
                "n_predicted": int(filled.predicted.sum()), "n_measured": int((~filled.predicted).sum()),
@@ -177,16 +178,16 @@ def _fill(args) -> int:
     else:
         print(f"{args.name} {args.metric}: {summary['n_measured']} measured rows kept, {summary['n_predicted']} "
               f"predicted by {filled.predicted_by}")
-        print(f"saved to {folder}")
+        print(f"saved to {folder}; query(..., missing='predicted') serves them marked as predictions"
+              + (", and searches on this table charge them as training time" if args.metric == "train_time_s" else ""))
     return 0
 
 
 def _read_indices(path):
     import numpy as np
 
-    from nasbench.errors import MissingDataError
-
     from nasbench.cli._args import read_text_file
+    from nasbench.errors import MissingDataError
 
     text = read_text_file(path, "--train-indices", "a text file with one arch index per line")
     try:
@@ -196,7 +197,7 @@ def _read_indices(path):
 
 
 def _fit(args) -> int:
-    from nasbench.benchmarks.surrogate import fit_surrogate, save_surrogate
+    from nasbench.benchmarks.surrogate_fit import fit_surrogate, save_surrogate
 
     train = _read_indices(args.train_indices) if args.train_indices else None
     result = fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
@@ -218,156 +219,35 @@ def _fit(args) -> int:
 
 
 def _eval(args) -> int:
-    import numpy as np
-
-    from nasbench.benchmarks.surrogate import check_train_fraction, fit_surrogate
+    from nasbench.benchmarks.surrogate_fit import SCORE_KEYS, evaluate_fractions, score_saved
 
     if args.saved:
-        return _eval_saved(args)
-    params = _params(args.params, args.model)
-    # the XGBoost mean model does not depend on the bagged members; an MLP's mean averages its members
-    n_members = 0 if args.model == "xgboost" else 5
-    rows = []
-    for frac in args.train_fractions:
-        check_train_fraction(frac)
-        per_seed = [fit_surrogate(args.name, args.metric, args.fidelity, train_fraction=frac, seed=s,
-                                  encoding=args.encoding, n_members=n_members, source_dir=args.source,
-                                  params=params, dedup=not args.no_dedup, model=args.model) for s in args.seeds]
-        row = {"train_fraction": frac, "n_train": per_seed[0].metadata["split"]["n_train"],
-               "encoding": per_seed[0].metadata["encoding"], "seeds": list(args.seeds),
-               "params": per_seed[0].model.full_params(), "dedup": not args.no_dedup, "model": args.model,
-               "n_members": n_members}
-        for key in ("kendall_tau", "spearman", "r2", "top10_kendall_tau"):
-            vals = np.array([r.scores[key] for r in per_seed])
-            row[key] = float(vals.mean())
-            row[key + "_sd"] = float(vals.std(ddof=1)) if vals.size > 1 else 0.0
-        rows.append(row)
+        result = score_saved(args.name, args.metric, args.fidelity)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(f"{result['benchmark']} {args.metric}@{result['fidelity']} on {result['n']} held-out archs: "
+                  f"Kendall tau {result['kendall_tau']:.4f}, Spearman {result['spearman']:.4f}, R2 {result['r2']:.4f}, "
+                  f"top-10% Kendall tau {result['top10_kendall_tau']:.4f}")
+        return 0
+    rows = evaluate_fractions(args.name, args.metric, args.fidelity, train_fractions=args.train_fractions,
+                              seeds=args.seeds, encoding=args.encoding, params=_params(args.params, args.model),
+                              dedup=not args.no_dedup, model=args.model, source_dir=args.source)
     if args.json:
         print(json.dumps({"benchmark": args.name, "metric": args.metric, "fidelity": args.fidelity, "rows": rows}))
-    else:
-        print(f"{args.name} {args.metric} (fidelity {args.fidelity or 'highest'}), {args.model} model, held-out archs, "
-              f"mean (sd) over seeds {','.join(map(str, args.seeds))}")
-        print("train_frac  n_train  kendall_tau      spearman         r2               top10_kendall_tau")
-        for r in rows:
-            print(f"{r['train_fraction']:<10}  {r['n_train']:<7}  " + "  ".join(
-                f"{r[k]:.4f} ({r[k + '_sd']:.4f})" for k in ("kendall_tau", "spearman", "r2", "top10_kendall_tau")))
+        return 0
+    print(f"{args.name} {args.metric} (fidelity {args.fidelity or 'highest'}), {args.model} model, held-out archs, "
+          f"mean (sd) over seeds {','.join(map(str, args.seeds))}")
+    print("train_frac  n_train  kendall_tau      spearman         r2               top10_kendall_tau")
+    for r in rows:
+        print(f"{r['train_fraction']:<10}  {r['n_train']:<7}  "
+              + "  ".join(f"{r[k]:.4f} ({r[k + '_sd']:.4f})" for k in SCORE_KEYS))
     return 0
-
-
-def _eval_saved(args) -> int:
-    import numpy as np
-
-    import nasbench
-    from nasbench.benchmarks.registry import parse_name
-    from surrogates import scores
-
-    space, dataset, _ = parse_name(args.name)
-    sur = nasbench.load(f"{space}/{dataset}@surrogate")
-    table = nasbench.load(f"{space}/{dataset}")
-    entry = sur._entry(args.metric, args.fidelity)
-    fid = entry.metadata["fidelity"]
-    truth = np.asarray(table.column(args.metric, fid))
-    from nasbench.benchmarks.surrogate import load_train_indices
-
-    train = load_train_indices(entry.folder, truth.shape[0])
-    test = np.setdiff1d(np.flatnonzero(np.isfinite(truth)), train)
-    result = scores(truth[test], sur.query(test, args.metric, fid))
-    if args.json:
-        print(json.dumps({"benchmark": sur.name, "metric": args.metric, "fidelity": fid, **result}))
-    else:
-        print(f"{sur.name} {args.metric}@{fid} on {result['n']} held-out archs: Kendall tau "
-              f"{result['kendall_tau']:.4f}, Spearman {result['spearman']:.4f}, R2 {result['r2']:.4f}, "
-              f"top-10% Kendall tau {result['top10_kendall_tau']:.4f}")
-    return 0
-
-
-def check_surrogate(name: str, metric: str = "test_acc", fidelity=None, *, train_fraction: float = 0.1,
-                    strategies=("random_search", "regularized_evolution", "local_search"), n_seeds: int = 20,
-                    budget: int = 100, seed: int = 0, search_metric: str = "valid_acc",
-                    tolerance: float = 0.2, params: dict | None = None) -> dict:
-    """Run the same strategy comparison on a table and on a surrogate fit on ``train_fraction`` of it.
-
-    The surrogate models the search metric and ``metric`` (both at their highest fidelity unless
-    ``fidelity`` is given for ``metric``), fit on one random split. Every strategy runs ``n_seeds``
-    times with ``budget`` evaluations on each benchmark, with the same strategy seeds. Reported per
-    strategy: mean final report value (incumbent's ``metric``) on the table, on the surrogate (its
-    prediction), their difference, and the table's value of the archs the surrogate runs picked.
-
-    Returns
-    -------
-    dict with ``rows`` (one per strategy), ``order_table``, ``order_surrogate``, ``order_agrees``,
-    ``all_within_tolerance``, ``fits`` (held-out scores) and the settings.
-    """
-    import numpy as np
-
-    import nasbench
-    from nasbench.benchmarks.surrogate import check_train_fraction, fit_surrogate, surrogate_from_results
-    from strategies import Objective, Task, make_strategy, simulate, trajectory
-
-    check_train_fraction(train_fraction)
-    table = nasbench.load(name)
-    fid = table.default_fidelity(metric) if fidelity is None else fidelity
-    search_fid = table.default_fidelity(search_metric)
-    # searches read whole predicted columns (mean model), so no noise members are needed
-    fits = [fit_surrogate(name, m, f, train_fraction=train_fraction, seed=seed, params=params, n_members=0)
-            for m, f in dict.fromkeys([(search_metric, search_fid), (metric, fid)])]
-    surrogate = surrogate_from_results(fits)
-    objective = Objective(search_metric=search_metric, search_fidelity=search_fid, report_metric=metric,
-                          report_fidelity=fid, cost_metric="train_time_s")
-    tasks = {"table": Task(table, objective), "surrogate": Task(surrogate, objective)}
-    children = np.random.SeedSequence(seed).spawn(len(strategies))
-    rows = []
-    for strategy, child in zip(strategies, children):
-        run_seeds = child.spawn(n_seeds)
-        finals = {"table": [], "surrogate": [], "surrogate_picks_on_table": []}
-        for s in run_seeds:
-            for kind, task in tasks.items():
-                strat = make_strategy(strategy, task.space, seed=np.random.SeedSequence(s.entropy, spawn_key=s.spawn_key))
-                traj = trajectory(simulate(strat, task, max_evals=budget), task)
-                finals[kind].append(float(traj["incumbent_report"][-1]))
-                if kind == "surrogate":
-                    finals["surrogate_picks_on_table"].append(float(tasks["table"].report[traj["incumbent_index"][-1]]))
-        row = {"strategy": strategy}
-        for kind, vals in finals.items():
-            row[f"mean_{kind}"] = float(np.mean(vals))
-        row["difference"] = row["mean_surrogate"] - row["mean_table"]
-        row["within_tolerance"] = abs(row["difference"]) <= tolerance
-        rows.append(row)
-
-    def order(key):
-        return [r["strategy"] for r in sorted(rows, key=lambda r: -r[key])]
-
-    return {
-        "benchmark": name, "metric": metric, "fidelity": fid, "search_metric": search_metric,
-        "train_fraction": train_fraction, "n_seeds": n_seeds, "budget": budget, "seed": seed,
-        "tolerance": tolerance, "rows": rows,
-        "order_table": order("mean_table"), "order_surrogate": order("mean_surrogate"),
-        "order_agrees": order("mean_table") == order("mean_surrogate"),
-        "all_within_tolerance": all(r["within_tolerance"] for r in rows),
-        "fits": [{"metric": f.metadata["metric"], "fidelity": f.metadata["fidelity"], **f.scores} for f in fits],
-    }
-
-
-def format_report(report: dict) -> str:
-    """Plain-text table of :func:`check_surrogate`'s result."""
-    lines = [
-        f"{report['benchmark']}: {report['n_seeds']} runs x {report['budget']} evaluations per strategy, searching "
-        f"{report['search_metric']}, reporting {report['metric']}@{report['fidelity']}; surrogate fit on "
-        f"{report['train_fraction']:.0%} of archs",
-    ]
-    for f in report["fits"]:
-        lines.append(f"  surrogate {f['metric']}@{f['fidelity']}: held-out Kendall tau {f['kendall_tau']:.4f}")
-    lines.append(f"{'strategy':<24}{'table':>10}{'surrogate':>11}{'diff':>9}{'picks on table':>16}"
-                 f"  within {report['tolerance']}")
-    for r in report["rows"]:
-        lines.append(f"{r['strategy']:<24}{r['mean_table']:>10.3f}{r['mean_surrogate']:>11.3f}{r['difference']:>+9.3f}"
-                     f"{r['mean_surrogate_picks_on_table']:>16.3f}  {'yes' if r['within_tolerance'] else 'NO'}")
-    lines.append(f"leaderboard order agrees: {'yes' if report['order_agrees'] else 'NO'} "
-                 f"(table: {', '.join(report['order_table'])}; surrogate: {', '.join(report['order_surrogate'])})")
-    return "\n".join(lines)
 
 
 def _check(args) -> int:
+    from strategies.surrogate_check import check_surrogate, format_report
+
     report = check_surrogate(args.name, args.metric, args.fidelity, train_fraction=args.train_fraction,
                              strategies=[s for s in args.strategies.split(",") if s], n_seeds=args.seeds,
                              budget=args.budget, seed=args.seed)

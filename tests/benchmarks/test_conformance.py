@@ -133,7 +133,8 @@ class TestSurrogateNB201(EnumerableConformance):
 
     @pytest.fixture(scope="class")
     def bench(self, nb201_data_root):
-        from nasbench.benchmarks.surrogate import fit_surrogate, surrogate_from_results
+        from nasbench.benchmarks.surrogate import surrogate_from_results
+        from nasbench.benchmarks.surrogate_fit import fit_surrogate
 
         fits = [fit_surrogate("nb201/cifar10", m, 200, train_fraction=0.05, seed=0, n_members=3)
                 for m in ("valid_acc", "test_acc")]
@@ -142,7 +143,8 @@ class TestSurrogateNB201(EnumerableConformance):
 
 @pytest.fixture(scope="module")
 def sample_surrogates(shared_data):
-    from nasbench.benchmarks.surrogate import fit_samples, surrogate_from_results
+    from nasbench.benchmarks.surrogate import surrogate_from_results
+    from nasbench.benchmarks.surrogate_fit import fit_samples
 
     return {space: surrogate_from_results([fit_samples(space, "cifar10", "valid_acc", shared_data, n_members=3)])
             for space in ("nb101", "darts")}

@@ -19,7 +19,7 @@ def test_list_shows_every_kind_with_its_readiness(tmp_path):
 
 def test_list_shows_fitted_surrogates(nb201_data_root, tmp_path):
     from nasbench.benchmarks.registry import list_benchmarks
-    from nasbench.benchmarks.surrogate import fit_surrogate, save_surrogate
+    from nasbench.benchmarks.surrogate_fit import fit_surrogate, save_surrogate
 
     save_surrogate(fit_surrogate("nb201/cifar10", "test_acc", 200, train_fraction=0.05, n_members=2), tmp_path)
     with data_root_env(tmp_path):

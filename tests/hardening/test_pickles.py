@@ -230,7 +230,7 @@ def test_generate_chunk_with_a_payload_is_refused(tmp_path):
 
 
 def test_filled_metric_arrays_with_a_payload_are_refused(tmp_path):
-    from nasbench.benchmarks.surrogate import FilledColumn, load_filled, save_filled
+    from nasbench.benchmarks.filled import FilledColumn, load_filled, save_filled
     from tabular_data.store import sha256_file
 
     filled = FilledColumn(np.arange(4.0), np.array([False, True, True, False]), "test", (200,), {})
@@ -258,7 +258,7 @@ def test_filled_metric_arrays_with_a_payload_are_refused(tmp_path):
 
 def test_saved_train_indices_with_a_payload_are_refused(tmp_path):
     pytest.importorskip("xgboost")
-    from nasbench.benchmarks.surrogate import load_train_indices
+    from nasbench.benchmarks.surrogate_fit import load_train_indices
     from surrogates.io import read_metadata, save_model, write_metadata
     from surrogates.xgb import BaggedXGBSurrogate
 

@@ -165,7 +165,7 @@ def test_an_unsealed_metadata_edit_is_refused(saved, tmp_path):
 
 
 def test_a_relabelled_folder_never_serves_another_metric(tmp_path):
-    from nasbench.benchmarks.surrogate import _fid_key, load_surrogate, surrogate_dir
+    from nasbench.benchmarks.surrogate import fid_key, load_surrogate, surrogate_dir
     from nasbench.encodings import get_encoding
     from surrogates.io import check_binding
 
@@ -175,7 +175,7 @@ def test_a_relabelled_folder_never_serves_another_metric(tmp_path):
     folder = surrogate_dir("nb201", "cifar10", tmp_path) / "test_acc@200"
     save_model(model, folder, {"space": "nb201", "dataset": "cifar10", "metric": "test_acc", "fidelity": 200,
                                "encoding": "onehot"})
-    check_binding(folder, load_model(folder)[1], _fid_key)  # the honest folder is accepted
+    check_binding(folder, load_model(folder)[1], fid_key)  # the honest folder is accepted
     folder.rename(folder.with_name("valid_acc@200"))
     with pytest.raises(DataIntegrityError, match="the folder says 'valid_acc@200' but its model was fit for test_acc "
                                                  "at fidelity 200") as info:

@@ -16,7 +16,7 @@ from tests.conftest import data_root_env
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, shared_data):
-    from nasbench.benchmarks.surrogate import fit_samples, save_surrogate
+    from nasbench.benchmarks.surrogate_fit import fit_samples, save_surrogate
 
     root = tmp_path_factory.mktemp("surrogate_store")
     for space in ("nb101", "darts"):

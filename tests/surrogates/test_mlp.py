@@ -179,7 +179,8 @@ def test_missing_torch_names_the_extra(monkeypatch):
 
 
 def test_import_nasbench_imports_neither_torch_nor_xgboost():
-    code = ("import sys, nasbench, surrogates, surrogates.mlp, surrogates.io, nasbench.benchmarks.surrogate; "
+    code = ("import sys, nasbench, surrogates, surrogates.mlp, surrogates.io, nasbench.benchmarks.surrogate, "
+            "nasbench.benchmarks.surrogate_fit, nasbench.benchmarks.filled; "
             "print(sorted(m for m in ('torch', 'xgboost') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -195,13 +196,8 @@ TAU_MIN = 0.85
 
 
 def test_mlp_on_nb201_cifar10(nb201_cifar10, tmp_path):
-    from nasbench.benchmarks.surrogate import (
-        SurrogateConfigError,
-        fit_surrogate,
-        load_surrogate,
-        save_surrogate,
-        surrogate_dir,
-    )
+    from nasbench.benchmarks.surrogate import load_surrogate, surrogate_dir
+    from nasbench.benchmarks.surrogate_fit import SurrogateConfigError, fit_surrogate, save_surrogate
 
     result = fit_surrogate("nb201/cifar10", "test_acc", 200, train_fraction=0.1, seed=0, model="mlp", n_members=2)
     assert isinstance(result.model, MLPSurrogate)

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("xgboost")
 
 import nasbench  # noqa: E402
-from nasbench.benchmarks.surrogate import fit_surrogate, save_surrogate  # noqa: E402
+from nasbench.benchmarks.surrogate_fit import fit_surrogate, save_surrogate  # noqa: E402
 from nasbench.cli import main  # noqa: E402
 from nasbench.errors import InvalidArchError, MissingDataError, UnknownNameError  # noqa: E402
 from nasbench.spaces.darts import DARTSSpace  # noqa: E402

@@ -8,12 +8,12 @@ import pytest
 pytest.importorskip("xgboost")
 
 import nasbench  # noqa: E402
-from nasbench.benchmarks.surrogate import (  # noqa: E402
+from nasbench.benchmarks.surrogate import surrogate_dir  # noqa: E402
+from nasbench.benchmarks.surrogate_fit import (  # noqa: E402
     SurrogateConfigError,
     fit_surrogate,
     save_surrogate,
     split_indices,
-    surrogate_dir,
 )
 from nasbench.cli import main  # noqa: E402
 from nasbench.errors import DataIntegrityError, InvalidArchError, MissingDataError, UnknownNameError  # noqa: E402
@@ -169,7 +169,7 @@ def test_cli_train_indices_file_errors(nb201_data_root, capsys, tmp_path):
 
 
 def test_fill_train_time_keeps_measured_and_labels_predictions(nb201_data_root):
-    from nasbench.benchmarks.surrogate import fill_metric
+    from nasbench.benchmarks.filled import fill_metric
 
     filled = fill_metric("nb201/cifar10", "train_time_s", 200, params={"n_estimators": 50})
     measured = nasbench.load("nb201/cifar10").column("train_time_s", 200)
@@ -181,7 +181,7 @@ def test_fill_train_time_keeps_measured_and_labels_predictions(nb201_data_root):
 
 
 def test_fill_curves(nb201_data_root, tmp_path):
-    from nasbench.benchmarks.surrogate import fill_curves
+    from nasbench.benchmarks.filled import fill_curves
     from surrogates.curves import CurveModel
 
     filled = fill_curves("nb201/cifar10", params={"n_estimators": 20, "max_depth": 3}, n_components=3)
@@ -235,7 +235,7 @@ def test_curve_model_errors(tmp_path):
 
 def test_check_compares_strategies_on_table_and_surrogate(nb201_data_root, capsys):
     pytest.importorskip("strategies")
-    from nasbench.cli.surrogate_cmd import check_surrogate, format_report
+    from strategies.surrogate_check import check_surrogate, format_report
 
     report = check_surrogate("nb201/cifar10", strategies=["random_search", "regularized_evolution"], n_seeds=3,
                              budget=30, params={"n_estimators": 30})
@@ -281,17 +281,67 @@ def test_cost_metric_gets_its_own_encoding_and_serves_beside_accuracy(fitted):
 
 
 def test_cli_fill_stores_labelled_values(nb201_data_root, capsys):
-    from nasbench.benchmarks.surrogate import load_filled
+    from nasbench.benchmarks.filled import load_filled
 
     assert main(["surrogate", "fill", "nb201/imagenet16-120", "--metric", "train_time_s", "--fidelity", "12",
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_measured"] == 1000 and out["n_predicted"] == 14625
     filled = load_filled("nb201/imagenet16-120", "train_time_s")
+    assert filled.folder == surrogate_dir("nb201", "imagenet16-120") / "filled" / "train_time_s@12"
+    assert load_filled("nb201/imagenet16-120", "train_time_s", 12).folder == filled.folder
     table = nasbench.load("nb201/imagenet16-120").column("train_time_s", 12)
     assert np.array_equal(filled.values[:1000], table[:1000]) and filled.predicted[1000:].all()
     assert filled.fidelities == (12,)
-    folder = surrogate_dir("nb201", "imagenet16-120") / "train_time_s@filled"
+    try:
+        _check_filled_query_and_cost(filled)
+        _check_stale_or_broken_fill(filled)
+    finally:
+        import shutil
+
+        shutil.rmtree(surrogate_dir("nb201", "imagenet16-120"))
+
+
+def _check_filled_query_and_cost(filled):
+    from nasbench.errors import MissingValueError, NasbenchError
+
+    table = nasbench.load("nb201/imagenet16-120")
+    got = table.query([5, 5000, NB201Arch.from_index(7000)], "train_time_s", 12, missing="predicted")
+    assert got.predicted.tolist() == [False, True, True] and got.predicted_by == filled.predicted_by
+    assert got.values[0] == table.query(5, "train_time_s", 12)  # measured: the table's value, bit for bit
+    assert got.values[1] == filled.values[5000] and got.values[2] == filled.values[7000]
+    one = table.query(5000, "train_time_s", 12, missing="predicted")
+    assert one.predicted is True and one.values == filled.values[5000] and one.fidelity == 12
+    measured = table.query(5, "train_time_s", 12, missing="predicted")
+    assert measured.predicted is False and measured.predicted_by == ""
+    with pytest.raises(MissingValueError, match="Nothing is imputed"):  # never filled unless asked
+        table.query(5000, "train_time_s", 12)
+    with pytest.raises(NasbenchError, match="missing='predicted' serves means.*got seed=1. Pass seed=None"):
+        table.query(5000, "train_time_s", 12, seed=1, missing="predicted")
+    with pytest.raises(MissingDataError, match="no filled train_time_s@200 for nb201/imagenet16-120 .*`nasbench "
+                                               "surrogate fill nb201/imagenet16-120 --metric train_time_s --fidelity 200`"):
+        table.query(5000, "train_time_s", 200, missing="predicted")
+    # the simulated cost of a search at fidelity 12 charges the filled times, labelled; 200 has no fill
+    cost = table.cost([5, 5000], 12, metric="valid_acc")
+    assert cost.provenance["source"] == "measured where present, else predicted"
+    assert cost.provenance["predicted_by"] == filled.predicted_by and cost.provenance["n_measured"] == 1000
+    assert cost.seconds.tolist() == [table.query(5, "train_time_s", 12), filled.values[5000]]
+    assert table.cost([5000], 200, metric="test_acc").provenance["estimate"]["name"] == "linear_op_model"
+
+
+def _check_stale_or_broken_fill(filled):
+    from dataclasses import replace
+
+    from nasbench.benchmarks.filled import load_filled, save_filled
+
+    values = filled.values.copy()
+    values[3] += 1.0  # a "measured" row that is not the table's value: made from other data
+    save_filled("nb201/imagenet16-120", "train_time_s", replace(filled, values=values))
+    with pytest.raises(DataIntegrityError, match="does not match nb201/imagenet16-120: its measured rows must equal"):
+        nasbench.load("nb201/imagenet16-120").query([5000], "train_time_s", 12, missing="predicted")
+    with pytest.raises(DataIntegrityError, match="does not match nb201/imagenet16-120"):
+        nasbench.load("nb201/imagenet16-120").cost([5000], 12, metric="valid_acc")
+    folder = filled.folder
     np.save(folder / "values.npy", np.zeros((15625, 1)))
     with pytest.raises(DataIntegrityError, match="does not match its sha256"):
         load_filled("nb201/imagenet16-120", "train_time_s")
@@ -301,6 +351,22 @@ def test_cli_fill_stores_labelled_values(nb201_data_root, capsys):
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 99}))
     with pytest.raises(DataIntegrityError, match="version 99; this nasbench reads .* Upgrade nasbench or re-create it"):
         load_filled("nb201/imagenet16-120", "train_time_s")
-    import shutil
+    save_filled("nb201/imagenet16-120", "train_time_s", replace(filled, fidelities=(200,)))
+    with pytest.raises(MissingDataError, match="has fills of train_time_s at 12, 200; pass the fidelity"):
+        load_filled("nb201/imagenet16-120", "train_time_s")
 
-    shutil.rmtree(surrogate_dir("nb201", "imagenet16-120"))
+
+def test_a_stored_curve_serves_each_of_its_epochs(tmp_path):
+    from nasbench.benchmarks.filled import FilledColumn, find_filled, load_filled, save_filled
+
+    values = np.arange(12.0).reshape(4, 3)
+    curve = FilledColumn(values, np.array([False, True, True, False]), "a test model", (1, 2, 3), {})
+    folder = save_filled("nb201/cifar10", "lc_valid_acc", curve, root=tmp_path)
+    assert folder.name == "lc_valid_acc@curve"
+    assert find_filled("nb201/cifar10", "lc_valid_acc", 2, root=tmp_path) == folder
+    assert find_filled("nb201/cifar10", "lc_valid_acc", 200, root=tmp_path) == folder  # a curve covers every epoch
+    loaded = load_filled("nb201/cifar10", "lc_valid_acc", 2, root=tmp_path)
+    assert loaded.column(2).tolist() == [1.0, 4.0, 7.0, 10.0] and loaded.predicted.tolist() == [False, True, True, False]
+    with pytest.raises(MissingDataError, match=r"covers fidelities 1, 2, 3; got 200\. Fill that fidelity"):
+        loaded.column(200)
+    assert find_filled("nb201/cifar10", "train_time_s", 200, root=tmp_path) is None
