@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
 
 __all__ = ["propose", "STRATEGIES", "main"]
 
@@ -105,8 +104,28 @@ def propose(parent, *, strategies=STRATEGIES, n_per_strategy: int = 250, budget:
     return out
 
 
+def _run(args) -> int:
+    out = propose(args.parent, strategies=args.strategies, n_per_strategy=args.n_per_strategy,
+                  budget=args.budget, n_runs=args.n_runs, seed=args.round if args.seed is None else args.seed,
+                  log=lambda s: print(s, flush=True))
+    os.makedirs(args.out, exist_ok=True)
+    for name, codes in out.items():
+        if name.startswith("_"):
+            continue
+        path = Path(args.out) / f"traj-{args.round}-{name}.json"
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(codes, indent=0) + "\n")
+        os.replace(tmp, path)
+        print(f"nasbench generate --space darts --part traj-{args.round}-{name} --archs-file {path} "
+              f"--proposed-by {name}")
+    print(json.dumps(out["_surrogate"]))
+    return 0
+
+
 def main(argv=None) -> int:
     """``python -m strategies.darts_proposals --parent DIR --out DIR --round K``."""
+    from nasbench.training.scripts import script_main
+
     parser = argparse.ArgumentParser(prog="python -m strategies.darts_proposals",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--parent", required=True)
@@ -117,26 +136,7 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--n-runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: the round number)")
-    args = parser.parse_args(argv)
-    try:
-        out = propose(args.parent, strategies=args.strategies, n_per_strategy=args.n_per_strategy,
-                      budget=args.budget, n_runs=args.n_runs, seed=args.round if args.seed is None else args.seed,
-                      log=lambda s: print(s, flush=True))
-        os.makedirs(args.out, exist_ok=True)
-        for name, codes in out.items():
-            if name.startswith("_"):
-                continue
-            path = Path(args.out) / f"traj-{args.round}-{name}.json"
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            tmp.write_text(json.dumps(codes, indent=0) + "\n")
-            os.replace(tmp, path)
-            print(f"nasbench generate --space darts --part traj-{args.round}-{name} --archs-file {path} "
-                  f"--proposed-by {name}")
-        print(json.dumps(out["_surrogate"]))
-        return 0
-    except NasbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return script_main(parser, _run, argv)
 
 
 if __name__ == "__main__":

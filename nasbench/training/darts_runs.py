@@ -70,6 +70,9 @@ def load_runs(parent, parts=None) -> dict:
         If parts disagree on the recipe (epochs) or list the same genotype twice.
     """
     parent = Path(parent)
+    if not parent.is_dir():
+        raise MissingDataError(f"{parent} is not a folder; expected the parent of the darts/digits build folders "
+                               "(e.g. tabular_data/embedded/_build/darts-digits). Check the path.")
     names = sorted(p.name for p in parent.iterdir() if (p / "config.json").exists()) if parts is None else list(parts)
     loaded = [(name, *_part_runs(parent / name)) for name in names]
     loaded = [x for x in loaded if x[2] is not None]

@@ -139,32 +139,34 @@ def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost
     return out
 
 
+def _run(args) -> int:
+    from pathlib import Path
+
+    from nasbench.training import generate as gen
+
+    out = fit_and_evaluate(args.parent, metric=args.metric, model=args.model, seed=args.seed)
+    status = {}
+    for p in sorted(Path(args.parent).iterdir()):
+        if (p / "config.json").exists():
+            job = gen.read_job(p)
+            status[p.name] = f"{job.n_chunks - len(gen.pending_chunks(p, job))}/{job.n_chunks} chunks"
+    out["generation"] = status
+    out["partial"] = any(s.split("/")[0] != s.split("/")[1].split()[0] for s in status.values())
+    print(json.dumps(out, indent=1, default=float))
+    return 0
+
+
 def main(argv=None) -> int:
     """``python -m nasbench.training.darts_surrogate --parent DIR [--metric M] [--model xgboost]``."""
+    from nasbench.training.scripts import script_main
+
     parser = argparse.ArgumentParser(prog="python -m nasbench.training.darts_surrogate",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--parent", required=True, help="folder of the parts' build folders")
     parser.add_argument("--metric", default="valid_acc", choices=METRICS)
     parser.add_argument("--model", default="xgboost", choices=("xgboost", "mlp"))
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    try:
-        from nasbench.training import generate as gen
-        from pathlib import Path
-
-        out = fit_and_evaluate(args.parent, metric=args.metric, model=args.model, seed=args.seed)
-        status = {}
-        for p in sorted(Path(args.parent).iterdir()):
-            if (p / "config.json").exists():
-                job = gen.read_job(p)
-                status[p.name] = f"{job.n_chunks - len(gen.pending_chunks(p, job))}/{job.n_chunks} chunks"
-        out["generation"] = status
-        out["partial"] = any(s.split("/")[0] != s.split("/")[1].split()[0] for s in status.values())
-        print(json.dumps(out, indent=1, default=float))
-        return 0
-    except NasbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return script_main(parser, _run, argv)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@ def test_errors(parent, tmp_path_factory):
     empty = tmp_path_factory.mktemp("empty")
     with pytest.raises(MissingDataError, match="no finished DARTS chunks"):
         load_runs(empty)
+    with pytest.raises(MissingDataError, match="is not a folder; expected the parent of the darts/digits build"):
+        load_runs(empty / "missing")
     again = tmp_path_factory.mktemp("dup")
     archs = sample_distinct(8, 3)
     make_part(again, "a", archs, (0,), np.random.default_rng(0))
