@@ -78,3 +78,21 @@ def test_naslib_agreement_of_the_data_free_proxies(tmp_path, capsys):
     assert doc["n_archs"] == 12 and len(doc["scores"]["synflow"]) == 12
     assert rows["params"]["spearman"] >= 0.99 and rows["synflow"]["spearman"] >= 0.95
     assert "synflow" in capsys.readouterr().out
+
+
+def test_report_and_features_from_naslib_scores(nb201_data_root, tmp_path, capsys):
+    root = require_shared("naslib_zc_benchmarks/zc_nasbench201.json")
+    plot = tmp_path / "r.png"
+    assert main(["zc", "report", "nb201/cifar10", "--naslib", str(root), "--markdown", "--plot", str(plot)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| proxy | scores | archs |") and len(lines) == 2 + 12
+    assert all("| naslib |" in line for line in lines[2:]) and plot.exists()
+    out = tmp_path / "f.json"
+    assert main(["zc", "features", "nb201/cifar10", "--naslib", str(root), "--fractions", "0.05", "--seeds", "2",
+                 "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "pool 724 archs, 2 paired splits" in text and "| 5% (36) |" in text
+    doc = json.loads(out.read_text())
+    assert len(doc["tau"]["encoding+zc"][0]) == 2 and doc["effects"][0]["with_zc"]["n"] == 2
+    assert main(["zc", "features", "nb201/cifar10", "--naslib", str(root), "--seeds", "1"]) == 2
+    _one_line_error(capsys, "needs --seeds >= 2")

@@ -58,6 +58,17 @@ def add_arguments(parser) -> None:
     out = r.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the rows as JSON")
     out.add_argument("--markdown", action="store_true", help="print the rows as a Markdown table")
+    f = sub.add_parser("features", help="held-out surrogate Kendall tau with and without the proxies as features")
+    f.add_argument("bench", metavar="BENCH", help="an NB201 table with zc_* metrics, or nb201/DATASET with --naslib")
+    f.add_argument("--naslib", default=None, metavar="DIR",
+                   help="use NASLib's published scores of its ~724 sampled archs (folder holding zc_nasbench201.json)")
+    f.add_argument("--metric", default=None, help="the surrogate's target (default valid_acc, else test_acc)")
+    f.add_argument("--fidelity", type=float, default=None, help="its fidelity (default: the metric's default)")
+    f.add_argument("--fractions", type=float, nargs="+", default=[0.01, 0.05, 0.1],
+                   help="training shares of the pool of archs with every score (default 0.01 0.05 0.1)")
+    f.add_argument("--seeds", type=int, default=10, help="random splits per share, paired across arms (default 10)")
+    f.add_argument("--seed", type=int, default=0, help="root seed of the splits (default 0)")
+    f.add_argument("--json", default=None, metavar="FILE", help="also write every tau and the statistics as JSON")
     n = sub.add_parser("naslib", help="rank agreement with NASLib's NB201 zero-cost scores at the CIFAR shape")
     n.add_argument("--from", dest="source", required=True, help="folder holding zc_nasbench201.json")
     n.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
@@ -144,6 +155,23 @@ def _naslib(args) -> int:
     return 0
 
 
+def _features(args) -> int:
+    from strategies.zc_features import features_on_benchmark, format_markdown
+
+    fidelity = int(args.fidelity) if args.fidelity is not None and args.fidelity.is_integer() else args.fidelity
+    rep = features_on_benchmark(args.bench, naslib_dir=args.naslib, metric=args.metric, fidelity=fidelity,
+                                fractions=args.fractions, n_seeds=args.seeds, seed=args.seed,
+                                log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(format_markdown(rep, f"{rep['bench']}: XGBoost surrogate of {rep['metric']} (fidelity {rep['fidelity']}), "
+                               f"{rep['encoding']} encoding, {len(rep['proxies'])} proxies ({rep['scores']} scores), "
+                               f"pool {rep['pool']} archs, {rep['n_seeds']} paired splits; held-out Kendall tau\n"))
+    if args.json:
+        doc = {k: v for k, v in rep.items() if k != "tau"}
+        doc["tau"] = {arm: t.tolist() for arm, t in rep["tau"].items()}
+        Path(args.json).write_text(json.dumps(doc, indent=1))
+    return 0
+
+
 def run(args) -> int:
     if args.zc_action == "compute":
         return _compute(args)
@@ -155,4 +183,6 @@ def run(args) -> int:
         return 0
     if args.zc_action == "report":
         return _report(args)
+    if args.zc_action == "features":
+        return _features(args)
     return _naslib(args)
