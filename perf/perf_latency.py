@@ -31,16 +31,9 @@ def best_time(fn, number: int, repeat: int = 5) -> float:
 
 def main() -> None:
     import nasbench
+    from strategies.constraints import ConstrainedSpace, ConstrainedStrategy, parse_constraint
     from strategies.evolution import RegularizedEvolution
-    from strategies.hardware import (
-        ConstrainedSpace,
-        ConstrainedStrategy,
-        hypervolume_2d,
-        hypervolume_2d_reference,
-        pareto_front_reference,
-        pareto_mask,
-        parse_constraint,
-    )
+    from strategies.pareto import hypervolume_2d, hypervolume_2d_reference, pareto_front_reference, pareto_mask
     from strategies.random_search import RandomSearch
     from strategies.simulator import simulate
     from strategies.task import Task

@@ -51,7 +51,10 @@ def main(argv=None):
     from strategies.optuna_sampler import optuna_available
 
     task = Task(nasbench.load(args.benchmark))
-    names = list(STRATEGIES) + (["optuna:tpe"] if optuna_available() else [])
+    from strategies.registry import needs_cost
+
+    # pareto_evolution needs a cost column (a compare with --objectives); the rest run on the table alone
+    names = [n for n in STRATEGIES if not needs_cost(n)] + (["optuna:tpe"] if optuna_available() else [])
     for name in names:  # compile kernels / fill caches before timing
         simulate(make_strategy(name, task.space, seed=123), task, max_evals=25)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; benchmark {args.benchmark}; "

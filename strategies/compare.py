@@ -816,7 +816,7 @@ def _statistics(result: CompareResult, runs: dict, known: bool, sign: float) -> 
 
 def _fronts(result: CompareResult, names) -> dict:
     """Median attainment fronts over seeds (accuracy reached at each cost), for the Pareto plot."""
-    from strategies.hardware import attainment
+    from strategies.pareto import attainment
 
     setup, task = result.setup, result.task
     f = np.flatnonzero(setup.feasible)

@@ -27,6 +27,7 @@ from nasbench.errors import NasbenchError, UnknownNameError, choices_text
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "NEEDS_COST",
     "OPTUNA_PREFIX",
     "REFERENCES",
     "STRATEGIES",
@@ -36,11 +37,13 @@ __all__ = [
     "import_root",
     "list_strategies",
     "make_strategy",
+    "needs_cost",
     "parameters_of",
     "parse_param_assignments",
     "parse_value",
     "resolve",
     "strategy_class",
+    "takes_cost",
 ]
 
 STRATEGIES: dict[str, str] = {
@@ -53,7 +56,14 @@ STRATEGIES: dict[str, str] = {
     "hyperband": "strategies.multifidelity:Hyperband",
     "bohb": "strategies.multifidelity:BOHB",
     "gradient": "strategies.gradient:GradientSurrogate",
+    "pareto_evolution": "strategies.pareto_evolution:ParetoEvolution",
 }
+
+#: Built-ins that optimise the search value against a per-arch cost column (their class takes a ``cost``
+#: without a default), so they run only where a comparison has objectives (``--objectives ACC,COST``,
+#: which passes the column). Listed here so that asking costs no import; the tests check it against the
+#: classes. :func:`needs_cost` answers for any strategy.
+NEEDS_COST: frozenset = frozenset({"pareto_evolution"})
 
 #: The publication each built-in follows (shown by ``nasbench compare --list-strategies``).
 REFERENCES: dict[str, str] = {
@@ -73,6 +83,9 @@ REFERENCES: dict[str, str] = {
     "bohb": "Falkner, Klein & Hutter, BOHB: Robust and Efficient Hyperparameter Optimization at Scale, ICML 2018",
     "gradient": "Liu, Simonyan & Yang, DARTS: Differentiable Architecture Search, ICLR 2019 (the relaxation), "
                 "on an MLP-ensemble surrogate of the table",
+    "pareto_evolution": "Real et al., AAAI 2019 (aging evolution) with the non-dominated ranks of Deb et al., "
+                        "NSGA-II, IEEE TEC 2002, as tournament criterion; accuracy against a cost "
+                        "(needs --objectives)",
 }
 
 ENTRY_POINT_GROUP = "nasbench.strategies"
@@ -184,17 +197,43 @@ def strategy_class(name: str):
 def parameters_of(name: str) -> dict:
     """Hyper-parameters of strategy ``name`` and their defaults: ``{parameter: default}``.
 
-    For ``optuna:SAMPLER`` these are the sampler's constructor arguments (except ``seed``, which comes
-    from the run's seed). A parameter without a default maps to :data:`inspect.Parameter.empty`.
+    For ``optuna:SAMPLER`` these are the sampler's constructor arguments. ``seed`` (the run's seed) and
+    ``cost`` (the cost column a comparison with objectives passes in) are not hyper-parameters and are
+    left out. A parameter without a default maps to :data:`inspect.Parameter.empty`.
     """
     spec = resolve(name)
     if spec.startswith(OPTUNA_PREFIX):
         from strategies.optuna_sampler import sampler_parameters
 
         return sampler_parameters(spec[len(OPTUNA_PREFIX):])
-    sig = inspect.signature(strategy_class(name))
+    return {k: v for k, v in _keyword_parameters(strategy_class(name)).items() if k != "cost"}
+
+
+def _keyword_parameters(cls) -> dict:
+    """Every parameter of ``cls.__init__`` after the space that can be given by keyword, except ``seed``."""
+    sig = inspect.signature(cls)
     return {p.name: p.default for p in list(sig.parameters.values())[1:]
             if p.name != "seed" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+def takes_cost(name: str) -> bool:
+    """Whether strategy ``name`` accepts a per-arch ``cost`` column (Optuna's samplers, pareto_evolution)."""
+    if name.startswith(OPTUNA_PREFIX):
+        return True
+    return "cost" in _keyword_parameters(strategy_class(name))
+
+
+def needs_cost(name: str) -> bool:
+    """Whether strategy ``name`` cannot run without a per-arch ``cost`` column (a ``cost`` parameter
+    without a default), i.e. only in a comparison with objectives (``--objectives ACC,COST``).
+
+    Built-in names are answered from :data:`NEEDS_COST` without importing anything.
+    """
+    if name in STRATEGIES:
+        return name in NEEDS_COST
+    if name.startswith(OPTUNA_PREFIX):
+        return False
+    return _keyword_parameters(strategy_class(name)).get("cost", None) is inspect.Parameter.empty
 
 
 def _check_params(name: str, params: dict) -> None:
@@ -205,7 +244,7 @@ def _check_params(name: str, params: dict) -> None:
     if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
         return
     known = parameters_of(name)
-    unknown = sorted(set(params) - set(known))
+    unknown = sorted(set(params) - set(_keyword_parameters(strategy_class(name))))
     if unknown:
         raise NasbenchError(
             f"bad parameters for {name}: unknown parameter{'s' if len(unknown) > 1 else ''} "
@@ -226,6 +265,11 @@ def make_strategy(name: str, space, seed=None, **params):
     """
     cls = strategy_class(name)
     _check_params(name, params)
+    if "cost" not in params and needs_cost(name):
+        raise NasbenchError(
+            f"{name} optimises the search value against a per-arch cost: pass cost= (an array by arch index), or "
+            "in nasbench compare give objectives, e.g. --objectives test_acc,latency_ms@pixel3."
+        )
     spec = resolve(name)
     if spec.startswith(OPTUNA_PREFIX):
         params = {"sampler": spec[len(OPTUNA_PREFIX):], **params}

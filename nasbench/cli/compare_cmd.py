@@ -142,9 +142,9 @@ def run(args) -> int:
 
     strategies = args.strategies
     if strategies is not None and strategies.strip() == "all":
-        from strategies.hardware import MO_STRATEGIES
+        from strategies.registry import needs_cost
 
-        strategies = ",".join(list(STRATEGIES) + (list(MO_STRATEGIES) if args.objectives else []))
+        strategies = ",".join(n for n in STRATEGIES if args.objectives or not needs_cost(n))
     objective = {k: v for k, v in (("search_metric", args.search_metric), ("search_fidelity", args.search_fidelity),
                                    ("report_metric", args.report_metric), ("report_fidelity", args.report_fidelity))
                  if v is not None}

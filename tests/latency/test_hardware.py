@@ -1,5 +1,5 @@
 """Hardware-aware search: constraint parsing, Pareto fronts and hypervolume against plain twins,
-constrained strategies that never propose an infeasible arch."""
+constrained strategies that never propose an infeasible arch, pareto_evolution in the one registry."""
 
 import numpy as np
 import pytest
@@ -9,21 +9,22 @@ from hypothesis import strategies as st
 from nasbench.errors import NasbenchError, UnknownNameError
 from nasbench.spaces import NB201Space
 from strategies.evolution import RegularizedEvolution
-from strategies.hardware import (
-    Constraint,
+from strategies.constraints import (
     ConstrainedSpace,
     ConstrainedStrategy,
-    ParetoEvolution,
+    Constraint,
     constrained_best,
-    leaderboard_columns,
+    parse_constraint,
+)
+from strategies.pareto import (
     front_of_history,
     hypervolume_2d,
     hypervolume_2d_reference,
     non_dominated_ranks,
     pareto_front_reference,
     pareto_mask,
-    parse_constraint,
 )
+from strategies.pareto_evolution import ParetoEvolution
 from strategies.random_search import RandomSearch
 
 SPACE = NB201Space()
@@ -177,13 +178,6 @@ def test_constrained_space_copies_and_hides_missing_choices():
         categorical_of(plain)
 
 
-def test_plot_fronts_needs_a_pareto_result(tmp_path):
-    from strategies.hardware import plot_fronts
-
-    with pytest.raises(NasbenchError, match="no Pareto result to plot: the constraint is not on latency_ms"):
-        plot_fronts({"pareto": None}, tmp_path / "fronts.png")
-
-
 def test_constrained_strategy_errors():
     with pytest.raises(NasbenchError, match="no arch meets"):
         ConstrainedStrategy(RandomSearch(SPACE, seed=0), np.zeros(SPACE.n_archs, dtype=bool))
@@ -204,7 +198,7 @@ def test_pareto_evolution_is_deterministic_and_uses_latency():
     values = np.random.default_rng(1).uniform(0, 100, SPACE.n_archs)
 
     def run(seed):
-        s = ParetoEvolution(SPACE, latency, seed=seed, population_size=10)
+        s = ParetoEvolution(SPACE, cost=latency, seed=seed, population_size=10)
         s.set_fidelities([200])
         out = []
         for _ in range(60):
@@ -214,8 +208,72 @@ def test_pareto_evolution_is_deterministic_and_uses_latency():
         return out
 
     assert run(3) == run(3) and run(3) != run(4)
-    with pytest.raises(NasbenchError, match="without NaN"):
-        ParetoEvolution(SPACE, np.full(SPACE.n_archs, np.nan))
+    with pytest.raises(NasbenchError, match="1-D array by arch index without NaN; got shape \\(15625,\\) with NaN"):
+        ParetoEvolution(SPACE, cost=np.full(SPACE.n_archs, np.nan))
+
+
+def test_pareto_evolution_prefers_the_front_over_the_most_accurate_end():
+    """Tournaments go to the lowest non-dominated rank, not the highest value: a cheap, inaccurate member
+    on the front is a parent about as often as the accurate one; a dominated member almost never."""
+    cheap, dominated, accurate = 0, 1, 2
+    cost = np.full(SPACE.n_archs, 5.0)
+    cost[[cheap, dominated, accurate]] = (1.0, 5.0, 4.0)
+    parents = []
+
+    class Recording:  # the space, noting every parent handed to mutate
+        def __getattr__(self, name):
+            return getattr(SPACE, name)
+
+        def mutate(self, arch, rng):
+            parents.append(arch.index)
+            return SPACE.mutate(arch, rng)
+
+    s = ParetoEvolution(Recording(), cost=cost, seed=0, population_size=3, sample_size=3)
+    s.set_fidelities([200])
+    for index, value in ((cheap, 1.0), (dominated, 7.0), (accurate, 8.0)):
+        s.ask()
+        s.tell(SPACE.from_index(index), 200, value)
+    for _ in range(270):  # no more tells: the population stays these three
+        s.ask()
+    counts = np.bincount(parents, minlength=3)
+    # rank 0: cheap and accurate; the dominated member wins only a draw of three of itself (1 in 27)
+    assert counts[cheap] > 90 and counts[accurate] > 90 and counts[dominated] < 25, counts
+
+
+def test_pareto_evolution_is_in_the_one_registry():
+    import inspect
+
+    from strategies.registry import (
+        NEEDS_COST,
+        STRATEGIES,
+        list_strategies,
+        make_strategy,
+        needs_cost,
+        parameters_of,
+        strategy_class,
+        takes_cost,
+    )
+
+    assert STRATEGIES["pareto_evolution"] == "strategies.pareto_evolution:ParetoEvolution"
+    assert strategy_class("pareto_evolution") is ParetoEvolution
+    # NEEDS_COST (read without imports) is exactly the built-ins whose class needs a cost column
+    required = {n for n in STRATEGIES
+                if inspect.signature(strategy_class(n)).parameters.get("cost", None) is not None
+                and inspect.signature(strategy_class(n)).parameters["cost"].default is inspect.Parameter.empty}
+    assert NEEDS_COST == required == {"pareto_evolution"}
+    assert needs_cost("pareto_evolution") and not needs_cost("regularized_evolution")
+    assert needs_cost("strategies.pareto_evolution:ParetoEvolution") and not needs_cost("optuna:tpe")
+    assert takes_cost("pareto_evolution") and takes_cost("optuna:nsgaii") and not takes_cost("random_search")
+    assert parameters_of("pareto_evolution") == {"population_size": 20, "sample_size": 3}  # cost comes from compare
+    info = {i.name: i for i in list_strategies()}["pareto_evolution"]
+    assert info.source == "built-in" and "NSGA-II" in info.reference and "--objectives" in info.reference
+    s = make_strategy("pareto_evolution", SPACE, seed=0, cost=np.ones(SPACE.n_archs), population_size=5)
+    assert isinstance(s, ParetoEvolution) and s.params() == {"population_size": 5, "sample_size": 3}
+    with pytest.raises(NasbenchError, match="pareto_evolution optimises the search value against a per-arch cost: "
+                                            "pass cost=.*--objectives test_acc,latency_ms@pixel3"):
+        make_strategy("pareto_evolution", SPACE, seed=0)
+    with pytest.raises(NasbenchError, match="unknown parameter 'colour'; it takes 'population_size', 'sample_size'"):
+        make_strategy("pareto_evolution", SPACE, seed=0, cost=np.ones(SPACE.n_archs), colour=1)
 
 
 def test_front_of_history_and_constrained_best():
@@ -240,42 +298,3 @@ def test_constraint_on_the_benchmark(latency_root):
         parse_constraint("latency_ms@pixel9 <= 10").feasible(bench)
     with pytest.raises(UnknownNameError, match="only latency_ms takes a device"):
         Constraint("params_m", "pixel3", "<", 1.0).column(bench)
-
-
-def test_leaderboard_columns(latency_root):
-    import nasbench
-    from strategies.history import History
-    from strategies.task import Task
-
-    task = Task(nasbench.load("nb201/cifar10"))
-    feasible = parse_constraint("latency_ms@pixel3 <= 10").feasible(task.benchmark)
-    good = np.flatnonzero(feasible)[:5]
-    bad = np.flatnonzero(~feasible)[:5]
-
-    def history(indices):
-        values = task.values[200][indices]
-        n = len(indices)
-        return History.from_lists(indices, [200] * n, [0] * n, np.arange(n), np.arange(1, n + 1), values)
-
-    cols = leaderboard_columns({"a": [history(good), history(bad)], "b": [history(np.r_[good, bad])]}, task,
-                               "latency_ms@pixel3 <= 10")
-    incumbent = good[np.argmax(task.values[200][good])]
-    assert cols["a"]["feasible_report_mean"] == pytest.approx(task.report[incumbent])
-    assert cols["a"]["seeds_without_feasible"] == 1 and cols["a"]["feasible_eval_share"] == 0.5
-    assert cols["b"]["feasible_report_mean"] == pytest.approx(task.report[incumbent])
-    assert 0 < cols["b"]["hypervolume_mean"] <= 1
-    assert "hypervolume_mean" not in leaderboard_columns({"a": [history(good)]}, task, "params_m < 1")["a"]
-
-
-def test_search_study_is_reproducible(latency_root):
-    import json
-
-    from strategies.hardware import run_hardware_search
-
-    first = run_hardware_search(n_seeds=2, max_evals=15, seed=3)
-    again = run_hardware_search(n_seeds=2, max_evals=15, seed=3)
-    assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
-    assert json.dumps(first, sort_keys=True) != json.dumps(run_hardware_search(n_seeds=2, max_evals=15, seed=4),
-                                                           sort_keys=True)
-    with pytest.raises(NasbenchError, match="n_seeds must be an int >= 2"):
-        run_hardware_search(n_seeds=1)

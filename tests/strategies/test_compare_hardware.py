@@ -15,12 +15,8 @@ import pytest
 
 from nasbench.errors import NasbenchError, UnknownNameError
 from strategies.compare import CompareConfig, run_compare, write_outputs
-from strategies.hardware import (
-    HardwareSetup,
-    attainment,
-    hypervolume_2d_reference,
-    parse_objectives,
-)
+from strategies.hardware import HardwareSetup, parse_objectives
+from strategies.pareto import attainment, hypervolume_2d_reference
 from tests.strategies.conftest import output_files as _files, output_manifest as _manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,6 +137,31 @@ def test_multi_objective_same_bytes_in_a_fresh_process(hw_root, hw_task, tmp_pat
     assert "HV rank" in proc.stdout
     assert _files(tmp_path / "b") == _files(tmp_path / "a")
     assert _manifest(tmp_path / "b") == _manifest(tmp_path / "a")
+
+
+def test_compare_gives_what_the_latency_search_study_gave(hw_task):
+    """The removed `latency search` study compared constrained regularized evolution with constrained
+    random search (paired by seed) and pareto_evolution with both on hypervolume; one compare run with
+    --constraint and --objectives gives all of it: paired tests on the regret to the best feasible arch and
+    on the search value, and the hypervolume statistics, with pareto_evolution built from the registry."""
+    names = ("random_search", "regularized_evolution", "pareto_evolution")
+    result = run_compare(_config(strategies=names, n_seeds=6, objectives="test_acc,latency_ms@synthdev"), n_jobs=1,
+                         task=hw_task)
+    feasible = _latency() <= 4
+    for name in names:
+        assert result.paths[name] == "python"
+        assert all(feasible[h.arch_index].all() for h in result.histories[name])
+    pairs = {(p["a"], p["b"]) for p in result.stats["pairwise_wilcoxon"]}
+    assert ("random_search", "regularized_evolution") in pairs and len(pairs) == 3
+    assert {(p["a"], p["b"]) for p in result.stats["pairwise_wilcoxon_final_search"]} == pairs
+    hv = result.stats["hypervolume"]
+    assert hv["friedman"]["df"] == 2 and len(hv["pairwise_wilcoxon"]) == 3
+    summary = result.summary
+    assert ((summary.hypervolume > 0) & (summary.hypervolume <= 1)).all()
+    np.testing.assert_allclose(summary.final_regret, hw_task.report[feasible].max() - summary.final_report)
+    # pareto_evolution's evaluated archs reach cheaper feasible archs than the accuracy-only strategies
+    cheapest = {n: np.mean([_latency()[h.arch_index].min() for h in result.histories[n]]) for n in names}
+    assert cheapest["pareto_evolution"] < cheapest["regularized_evolution"]
 
 
 def test_setup_reference_point_and_regret(hw_task):

@@ -22,7 +22,10 @@ def name(request):
 
 
 def make(name, space, seed):
-    return make_strategy(name, space, seed=seed, **FAST_PARAMS.get(name, {}))
+    from strategies.registry import needs_cost
+
+    cost = {"cost": np.arange(space.n_archs, dtype=np.float64)} if needs_cost(name) else {}  # e.g. pareto_evolution
+    return make_strategy(name, space, seed=seed, **FAST_PARAMS.get(name, {}), **cost)
 
 
 def test_ask_returns_a_valid_arch_at_a_task_fidelity(name, task):
