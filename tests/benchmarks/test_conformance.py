@@ -182,7 +182,8 @@ class TestLiveTraining(BenchmarkConformance):
     @pytest.fixture(scope="class")
     def bench(self, tmp_path_factory):
         pytest.importorskip("torch", reason="live training needs torch")
-        from nasbench.benchmarks.training import Recipe, TrainingBenchmark
+        from nasbench.benchmarks.training import TrainingBenchmark
+        from nasbench.benchmarks.training_runs import Recipe
         from nasbench.training.recipes import DIGITS_TRAIN_KWARGS
 
         tiny = {**DIGITS_TRAIN_KWARGS, "C": 4, "N": 1, "epochs": 2, "batch_size": 32, "bn_recalibration": 32,

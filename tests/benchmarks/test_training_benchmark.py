@@ -18,13 +18,12 @@ pytest.importorskip("sklearn", reason="the digits data come from scikit-learn")
 
 import nasbench  # noqa: E402
 from nasbench.benchmarks.base import Benchmark  # noqa: E402
-from nasbench.benchmarks.training import (  # noqa: E402
+from nasbench.benchmarks.training import TrainingBenchmark  # noqa: E402
+from nasbench.benchmarks.training_runs import (  # noqa: E402
     Recipe,
     RunKey,
-    TrainingBenchmark,
-    _publish,
+    publish,
     read_run,
-    train_one,
 )
 from nasbench.errors import (  # noqa: E402
     DataIntegrityError,
@@ -198,8 +197,8 @@ def test_a_damaged_cache_file_is_named_not_trusted(tiny):
 
 def test_publishing_keeps_the_first_finished_run(tmp_path):
     path = tmp_path / "00001-s0.json"
-    assert _publish(path, {"v": 1}) == {"v": 1}
-    assert _publish(path, {"v": 2}) == {"v": 1}  # a second writer of the key gets the first value
+    assert publish(path, {"v": 1}) == {"v": 1}
+    assert publish(path, {"v": 2}) == {"v": 1}  # a second writer of the key gets the first value
     assert json.loads(path.read_text()) == {"v": 1} and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
@@ -263,7 +262,7 @@ def test_ray_tasks_train_a_batch_with_the_local_values(tmp_path):
 
 _CHILD = textwrap.dedent("""
     import json, os, sys, time
-    from nasbench.benchmarks.training import Recipe, RunKey, train_one
+    from nasbench.benchmarks.training_runs import Recipe, RunKey, train_one
     from nasbench.training import trainer
     spec = json.loads(sys.argv[1])
     n = [0]
