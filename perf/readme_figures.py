@@ -1,0 +1,315 @@
+"""Regenerate the figures README.md quotes, so that they are re-measured, not remembered.
+
+README.md holds generated blocks between two HTML comments (invisible on GitHub)::
+
+    <!-- figures: NAME -->
+    ...text this script renders for NAME...
+    <!-- /figures -->
+
+Each block is a template of prose (kept here, beside the code that measures its numbers) and a
+function that runs the commands a user would run and returns the numbers. Blocks come in two kinds:
+
+* ``exact``: deterministic figures (seeded searches, table values); ``--check`` re-runs them and
+  requires the README text to be identical.
+* ``timing``: wall-clock figures that depend on the machine and its load; ``--write`` re-measures them,
+  ``--check`` compares the README with the rendering with every number masked (the prose and the
+  set of figures must agree, the values may differ).
+
+Usage (from the repository root, in the project's venv)::
+
+    python perf/readme_figures.py --check            # every block; exit 1 and a diff when one disagrees
+    python perf/readme_figures.py --check --only main_job
+    python perf/readme_figures.py --write            # re-measure and rewrite the blocks in README.md
+    python perf/readme_figures.py --list
+
+Blocks marked ``needs_data`` read the NB201 CIFAR tables imported into ``$NASBENCH_DATA``
+(``nasbench data import nb201 --from ../shared/data``); without them they are reported as skipped.
+``tests/test_readme_figures.py`` runs ``--check`` on the blocks in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BLOCK = re.compile(r"<!-- figures: (?P<name>[a-z0-9_]+) -->\n(?P<body>.*?)<!-- /figures -->", re.S)
+WIDTH = 105  # README prose line width
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One generated README block: ``render(measure())`` is its text (ending with a newline)."""
+
+    name: str
+    kind: str                     # "exact" or "timing"
+    measure: Callable[[], dict]   # runs the commands; returns the numbers the template needs
+    template: str                 # str.format template over measure()'s keys
+    needs_data: bool = False      # reads NB201 CIFAR tables from $NASBENCH_DATA
+    about: str = ""
+    wrap: bool = True             # fill the prose to README's line width (False: keep the template's lines)
+
+    def render(self, values: dict) -> str:
+        text = self.template.format(**values).rstrip("\n")
+        if self.wrap:
+            text = textwrap.fill(text, width=WIDTH, break_on_hyphens=False, break_long_words=False)
+        return text + "\n"
+
+
+# ---------------------------------------------------------------- running compare like a user
+
+def run_compare(*flags: str) -> dict:
+    """Run ``nasbench compare FLAGS`` in a fresh process; return its leaderboard rows and statistics.
+
+    Returns ``{"rows": {strategy: leaderboard.csv row as floats}, "stats": stats.json, "config":
+    manifest["config"]}``; rows keep the leaderboard's order in ``"order"``.
+    """
+    with tempfile.TemporaryDirectory(prefix="readme-figures-") as tmp:
+        out = Path(tmp) / "run"
+        command = [sys.executable, "-m", "nasbench", "compare", *flags, "--out", str(out), "--quiet", "--no-plots"]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command[2:])} failed (rc {done.returncode}):\n{done.stderr[-2000:]}")
+        rows, order = {}, []
+        lines = (out / "leaderboard.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        for line in lines[1:]:
+            cells = dict(zip(header, line.split(",")))
+            name = cells.pop("strategy")
+            order.append(name)
+            rows[name] = {key: float(value) for key, value in cells.items() if value not in ("", "nan")}
+        stats = json.loads((out / "stats.json").read_text())
+        config = json.loads((out / "manifest.json").read_text())["config"]
+    return {"rows": rows, "order": order, "stats": stats, "config": config}
+
+
+def pair(stats: dict, a: str, b: str) -> dict:
+    """The pairwise Wilcoxon record of strategies ``a`` and ``b`` (either order) from stats.json."""
+    for record in stats["pairwise_wilcoxon"]:
+        if {record["a"], record["b"]} == {a, b}:
+            return record
+    raise KeyError(f"no pairwise test of {a} and {b} in stats.json")
+
+
+def p_text(p: float) -> str:
+    """A p-value as the README writes it: 3 significant digits, scientific below 0.001."""
+    return f"{p:.2g}" if p < 0.001 else f"{p:.3g}"
+
+
+# ---------------------------------------------------------------- blocks
+
+NAMES = {"random_search": "random search", "regularized_evolution": "regularized evolution",
+         "local_search": "local search", "bohb": "BOHB", "reinforce": "REINFORCE",
+         "hyperband": "Hyperband", "bananas": "BANANAS"}
+
+
+def measure_main_job() -> dict:
+    """README command 1: ``nasbench compare`` with its defaults on nb201/digits."""
+    run = run_compare()
+    rows, stats, config = run["rows"], run["stats"], run["config"]
+    by_regret = sorted(rows, key=lambda name: rows[name]["final_regret_mean"])
+    best, worst = by_regret[0], by_regret[-1]
+    re_rs = pair(stats, "random_search", "regularized_evolution")
+    return {
+        "n_strategies": len(rows), "n_seeds": config["n_seeds"], "budget_s": config["max_time_s"],
+        "best": NAMES.get(best, best), "best_regret": rows[best]["final_regret_mean"],
+        "worst": NAMES.get(worst, worst), "worst_regret": rows[worst]["final_regret_mean"],
+        "re_regret": rows["regularized_evolution"]["final_regret_mean"],
+        "rs_regret": rows["random_search"]["final_regret_mean"],
+        "chi2": stats["friedman"]["statistic"], "df": stats["friedman"]["df"],
+        "friedman_p": p_text(stats["friedman"]["p_value"]),
+        "re_rs_w": re_rs["wilcoxon_W"], "re_rs_holm": p_text(re_rs["p_value_holm"]),
+    }
+
+
+def measure_digits_three() -> dict:
+    """RS, RE and LS on nb201/digits at 300 evaluations, noisy and on the means."""
+    flags = ("--strategies", "random_search,regularized_evolution,local_search", "--seeds", "100", "--budget", "300")
+    values = {}
+    for tag, extra in (("", ()), ("mean_", ("--noise", "mean"))):
+        run = run_compare(*flags, *extra)
+        rows, stats = run["rows"], run["stats"]
+        for short, name in (("rs", "random_search"), ("re", "regularized_evolution"), ("ls", "local_search")):
+            values[f"{tag}{short}"] = rows[name]["final_regret_mean"]
+        values[f"{tag}friedman_p"] = p_text(stats["friedman"]["p_value"])
+        re_rs = pair(stats, "random_search", "regularized_evolution")
+        values[f"{tag}re_rs_w"] = re_rs["wilcoxon_W"]
+        values[f"{tag}re_rs_holm"] = p_text(re_rs["p_value_holm"])
+    values.update(measure_digits_floor())
+    return values
+
+
+def measure_digits_floor() -> dict:
+    """The regret of the arch with the best mean validation accuracy on nb201/digits (epoch 4)."""
+    import numpy as np
+
+    import nasbench
+
+    bench = nasbench.load("nb201/digits")
+    valid, test = bench.column("valid_acc", 4), bench.column("test_acc", 4)
+    pick = int(np.nanargmax(valid))
+    best_test = float(np.nanmax(test))
+    return {"floor": best_test - float(test[pick]), "floor_index": pick, "floor_valid": float(valid[pick]),
+            "floor_test": float(test[pick]), "best_test": best_test}
+
+
+def measure_cifar10_re_rs() -> dict:
+    """RE against RS on nb201/cifar10 at 300 evaluations over 100 seeds."""
+    run = run_compare("nb201/cifar10", "--strategies", "random_search,regularized_evolution,local_search",
+                      "--seeds", "100", "--budget", "300")
+    rows, record = run["rows"], pair(run["stats"], "random_search", "regularized_evolution")
+    return {"re": rows["regularized_evolution"]["final_regret_mean"], "rs": rows["random_search"]["final_regret_mean"],
+            "w": record["wilcoxon_W"], "p": p_text(record["p_value"])}
+
+
+def measure_reference_values() -> dict:
+    """Best ``test_acc`` at 200 epochs (and its index) on the three NB201 datasets."""
+    import nasbench
+
+    values = {}
+    for dataset in ("cifar10", "cifar100", "imagenet16-120"):
+        index, value = nasbench.load(f"nb201/{dataset}").best("test_acc", 200)
+        key = dataset.split("-")[0]
+        values[f"{key}_best"], values[f"{key}_index"] = float(value), int(index)
+    return values
+
+
+BLOCKS = [
+    Block("main_job", "exact", measure_main_job, about="README command 1 (nasbench compare, defaults)",
+          template=(
+              "README command 1 ({n_strategies} strategies, {n_seeds} seeds, BOHB among them, so every strategy "
+              "gets the same simulated time of {budget_s:.0f} s, 100 x the median time of one 4-epoch evaluation): "
+              "final regret {best_regret:.2f} ({best}) to {worst_regret:.2f} ({worst}); Friedman "
+              "chi2({df}) = {chi2:.2f}, p = {friedman_p}; regularized evolution {re_regret:.2f} vs random "
+              "search {rs_regret:.2f}, Wilcoxon W = {re_rs_w:g}, Holm-adjusted p = {re_rs_holm}.")),
+    Block("digits_three", "exact", measure_digits_three, about="RS/RE/LS on nb201/digits, noisy and means",
+          template=(
+              "Measured on nb201/digits (root seed 0; `nasbench compare --strategies "
+              "random_search,regularized_evolution,local_search --seeds 100 --budget 300`, noisy evaluations): "
+              "regularized evolution reaches a mean final test regret of {re:.2f} points, local search {ls:.2f} "
+              "and random search {rs:.2f} (Friedman p = {friedman_p}; regularized evolution vs random search: "
+              "Wilcoxon W = {re_rs_w:g}, Holm-adjusted p = {re_rs_holm}). Each evaluation sees one of the two "
+              "training seeds, so an incumbent can be a lucky draw; with `--noise mean` the same command gives "
+              "{mean_re:.2f}, {mean_ls:.2f} and {mean_rs:.2f} (Friedman p = {mean_friedman_p}), and the floor is "
+              "{floor:.2f}: the arch with the best mean validation accuracy (index {floor_index}, {floor_valid:.2f} %) "
+              "tests at {floor_test:.2f} against the best test accuracy of {best_test:.2f}.")),
+    Block("cifar10_re_rs", "exact", measure_cifar10_re_rs, needs_data=True, wrap=False,
+          about="RE vs RS on nb201/cifar10",
+          template=(
+              "* Regularized evolution beats random search at 300 evaluations over 100 seeds: mean final test\n"
+              "  regret {re:.3f} vs {rs:.3f} points, paired Wilcoxon W = {w:g}, p = {p}\n"
+              "  (`nasbench compare nb201/cifar10 --strategies random_search,regularized_evolution,local_search "
+              "--seeds 100 --budget 300`).")),
+    Block("reference_values", "exact", measure_reference_values, needs_data=True, about="NB201 best test_acc",
+          template=(
+              "Reference values reproduced from the data: best `test_acc` at 200 epochs is {cifar10_best:.3f} "
+              "(index {cifar10_index}) on\ncifar10, {cifar100_best:.3f} ({cifar100_index}) on cifar100, "
+              "{imagenet16_best:.3f} ({imagenet16_index}) on imagenet16-120.")),
+]
+
+
+# ---------------------------------------------------------------- README plumbing
+
+def readme_blocks(text: str) -> dict[str, str]:
+    """``{name: body}`` of every generated block in the README text; a name may appear once."""
+    found: dict[str, str] = {}
+    for match in BLOCK.finditer(text):
+        name = match["name"]
+        if name in found:
+            raise ValueError(f"README.md has two blocks named {name!r}; each block may appear once")
+        found[name] = match["body"]
+    return found
+
+
+def data_available() -> bool:
+    """Whether ``$NASBENCH_DATA`` holds the imported NB201 CIFAR tables the ``needs_data`` blocks read."""
+    root = os.environ.get("NASBENCH_DATA")
+    return bool(root) and (Path(root) / "nb201" / "cifar10").is_dir()
+
+
+def masked(text: str) -> str:
+    """``text`` with every number replaced by ``#``: what a timing block must keep between runs."""
+    return NUMBER.sub("#", text)
+
+
+def agrees(block: Block, readme_body: str, rendered: str) -> bool:
+    """Whether the README body of ``block`` agrees with a fresh rendering (see the module docstring)."""
+    if block.kind == "timing":
+        return masked(readme_body) == masked(rendered)
+    return readme_body == rendered
+
+
+def write_blocks(text: str, rendered: dict[str, str]) -> str:
+    """``text`` with the bodies of the blocks in ``rendered`` replaced."""
+    def replace(match):
+        body = rendered.get(match["name"], match["body"])
+        return f"<!-- figures: {match['name']} -->\n{body}<!-- /figures -->"
+    return BLOCK.sub(replace, text)
+
+
+def selected(only: list[str] | None) -> list[Block]:
+    known = {block.name: block for block in BLOCKS}
+    unknown = sorted(set(only or ()) - set(known))
+    if unknown:
+        raise SystemExit(f"error: --only {','.join(unknown)}: no such block; known: {', '.join(known)}")
+    return [known[name] for name in only] if only else list(BLOCKS)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--check", action="store_true", help="re-measure and compare with README.md")
+    action.add_argument("--write", action="store_true", help="re-measure and rewrite README.md's blocks")
+    action.add_argument("--list", action="store_true", help="list the blocks")
+    parser.add_argument("--only", type=lambda s: s.split(","), default=None, metavar="NAME,...")
+    args = parser.parse_args(argv)
+    blocks = selected(args.only)
+    if args.list:
+        for block in BLOCKS:
+            print(f"{block.name:20s} {block.kind:7s} {'needs data' if block.needs_data else '':10s} {block.about}")
+        return 0
+    text = README.read_text()
+    in_readme = readme_blocks(text)
+    missing = sorted({block.name for block in BLOCKS} - set(in_readme))
+    extra = sorted(set(in_readme) - {block.name for block in BLOCKS})
+    if missing or extra:
+        print(f"README.md and this script disagree on the blocks: missing in README {missing}, unknown {extra}")
+        return 1
+    rendered, failed = {}, []
+    for block in blocks:
+        if block.needs_data and not data_available():
+            print(f"{block.name}: skipped (needs NB201 imported into $NASBENCH_DATA)")
+            continue
+        rendered[block.name] = block.render(block.measure())
+        ok = agrees(block, in_readme[block.name], rendered[block.name])
+        print(f"{block.name}: {'agrees' if ok else 'DIFFERS'}", flush=True)
+        if not ok:
+            failed.append(block.name)
+            if args.check:
+                sys.stdout.writelines(difflib.unified_diff(
+                    in_readme[block.name].splitlines(True), rendered[block.name].splitlines(True),
+                    "README.md", "measured now"))
+    if args.write:
+        new = write_blocks(text, rendered)
+        tmp = README.with_suffix(".md.tmp")
+        tmp.write_text(new)
+        os.replace(tmp, README)  # atomic: a kill leaves the old README, never half a new one
+        print(f"wrote {len(rendered)} block(s) into README.md")
+        return 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
