@@ -218,7 +218,8 @@ def paired_effect(a, b) -> dict:
         raise NasbenchError(f"a paired effect needs two arrays of one length >= 2; got shapes {a.shape} and {b.shape}.")
     d = a - b
     mean, low, high = mean_ci(d)
-    p = float(wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
+    # zero differences split between ranks, as the leaderboard's pairwise tests do
+    p = float(wilcoxon(d, zero_method="zsplit").pvalue) if np.any(d != 0) else 1.0
     return {"mean_diff": mean, "ci95": [low, high], "wilcoxon_p": p, "wins": int((d > 0).sum()),
             "losses": int((d < 0).sum()), "n": int(d.size)}
 

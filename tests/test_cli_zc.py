@@ -96,3 +96,18 @@ def test_report_and_features_from_naslib_scores(nb201_data_root, tmp_path, capsy
     assert len(doc["tau"]["encoding+zc"][0]) == 2 and doc["effects"][0]["with_zc"]["n"] == 2
     assert main(["zc", "features", "nb201/cifar10", "--naslib", str(root), "--seeds", "1"]) == 2
     _one_line_error(capsys, "needs --seeds >= 2")
+
+
+def test_warmstart_from_naslib_scores(nb201_data_root, tmp_path, capsys):
+    root = require_shared("naslib_zc_benchmarks/zc_nasbench201.json")
+    out = tmp_path / "w.json"
+    argv = ["zc", "warmstart", "nb201/cifar10", "--proxy", "synflow", "--naslib", str(root), "--seeds", "2",
+            "--n-score", "30", "--top-k", "3", "--time-budget", "40000", "--strategies", "regularized_evolution",
+            "--strategy-params", "regularized_evolution.population_size=5", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "synflow warm start (3 best of 30 random archs, scoring charged) vs cold" in text
+    assert "| regularized_evolution | anytime regret |" in text
+    assert json.loads(out.read_text())["rows"][0]["final"]["diff"]["n"] == 2
+    assert main(argv[:-2] + ["--top-k", "31"]) == 2
+    _one_line_error(capsys, r"--top-k must be an int in \[1, 30\]")

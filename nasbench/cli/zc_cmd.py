@@ -69,6 +69,20 @@ def add_arguments(parser) -> None:
     f.add_argument("--seeds", type=int, default=10, help="random splits per share, paired across arms (default 10)")
     f.add_argument("--seed", type=int, default=0, help="root seed of the splits (default 0)")
     f.add_argument("--json", default=None, metavar="FILE", help="also write every tau and the statistics as JSON")
+    w = sub.add_parser("warmstart", help="zero-cost warm start vs cold start of strategies, paired over seeds")
+    w.add_argument("bench", metavar="BENCH", help="a table with zc_<proxy>, or nb201/DATASET with --naslib")
+    w.add_argument("--proxy", required=True, help="the proxy that ranks the scored archs, e.g. synflow")
+    w.add_argument("--strategies", nargs="+", default=["regularized_evolution"], help="strategy names")
+    w.add_argument("--strategy-params", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="parameters of every strategy, e.g. population_size=20")
+    w.add_argument("--n-score", type=int, default=100, help="random archs scored by the proxy (default 100)")
+    w.add_argument("--top-k", type=int, default=10, help="best scored archs the strategy starts from (default 10)")
+    w.add_argument("--seeds", type=int, default=20, help="paired seeds (default 20)")
+    w.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    w.add_argument("--time-budget", type=float, required=True, help="simulated seconds per run, scoring included")
+    w.add_argument("--naslib", default=None, metavar="DIR",
+                   help="score with NASLib's published scores of its ~724 sampled archs (the pool drawn from)")
+    w.add_argument("--json", default=None, metavar="FILE", help="also write every per-seed score as JSON")
     n = sub.add_parser("naslib", help="rank agreement with NASLib's NB201 zero-cost scores at the CIFAR shape")
     n.add_argument("--from", dest="source", required=True, help="folder holding zc_nasbench201.json")
     n.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
@@ -172,6 +186,20 @@ def _features(args) -> int:
     return 0
 
 
+def _warmstart(args) -> int:
+    from strategies.registry import parse_param_assignments
+    from strategies.zc_warm_start import format_markdown, warm_vs_cold
+
+    rep = warm_vs_cold(args.bench, args.strategies, args.proxy, n_score=args.n_score, top_k=args.top_k,
+                       n_seeds=args.seeds, max_time_s=args.time_budget, root_seed=args.seed, naslib_dir=args.naslib,
+                       params=parse_param_assignments(args.strategy_params),
+                       log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(format_markdown(rep))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rep, indent=1))
+    return 0
+
+
 def run(args) -> int:
     if args.zc_action == "compute":
         return _compute(args)
@@ -185,4 +213,6 @@ def run(args) -> int:
         return _report(args)
     if args.zc_action == "features":
         return _features(args)
+    if args.zc_action == "warmstart":
+        return _warmstart(args)
     return _naslib(args)
