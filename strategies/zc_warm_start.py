@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.errors import MissingValueError, NasbenchError
+from nasbench.errors import MissingValueError, NasbenchError, OptionalDependencyError
 
-__all__ = ["proxy_pool", "pick_warm", "warm_cold_pair", "warm_vs_cold", "format_markdown", "N_TIME_GRID"]
+__all__ = ["proxy_pool", "pick_warm", "warm_cold_pair", "warm_vs_cold", "format_markdown", "plot_curves",
+           "N_TIME_GRID"]
 
 N_TIME_GRID = 200
 UNDEFINED = -1e8  # NASLib's value of an undefined score
@@ -120,15 +121,15 @@ def warm_cold_pair(task, strategy: str, pool: dict, *, root_seed: int, i: int, n
     return {"cold": cold, "warm": _shifted(history, cost), "cost_s": cost}
 
 
-def _scores(history, task, max_time_s: float) -> tuple[float, float]:
-    """Final regret at ``max_time_s`` and the normalized area under the regret-vs-time curve."""
+def _scores(history, task, max_time_s: float) -> tuple[float, float, np.ndarray]:
+    """Final regret at ``max_time_s``, the normalized area under the regret-vs-time curve, the curve."""
     from strategies.history import trajectory
     from strategies.leaderboard import normalized_auc, regret_on_time_grid
 
     t = trajectory(history, task)
     grid = np.linspace(max_time_s / N_TIME_GRID, max_time_s, N_TIME_GRID)
     curve = regret_on_time_grid(t["end_s"], t["regret"], grid)
-    return float(curve[-1]), normalized_auc(curve)
+    return float(curve[-1]), normalized_auc(curve), curve
 
 
 def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: int = 10, n_seeds: int = 20,
@@ -174,7 +175,7 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
         raise NasbenchError(f"the paired statistics need --seeds >= 2; got {n_seeds!r}.")
     pool = proxy_pool(b, proxy, naslib_dir=naslib_dir)
     task = Task(b)
-    rows, per_seed = [], {}
+    rows, per_seed, curves = [], {}, {}
     for name in strategies:
         runs = [warm_cold_pair(task, name, pool, root_seed=root_seed, i=i, n_score=n_score, top_k=top_k,
                                max_time_s=max_time_s, params=(params or {}).get(name)) for i in range(n_seeds)]
@@ -182,7 +183,10 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
             raise NasbenchError(f"with --time-budget {max_time_s:g} s a {name} run ends before its first evaluation "
                                 f"(scoring {np.mean([r['cost_s'] for r in runs]):.3g} s, then training); give a larger "
                                 "--time-budget.")
-        sc = {arm: np.array([_scores(r[arm], task, max_time_s) for r in runs]) for arm in ("cold", "warm")}
+        got = {arm: [_scores(r[arm], task, max_time_s) for r in runs] for arm in ("cold", "warm")}
+        sc = {arm: np.array([g[:2] for g in got[arm]]) for arm in got}
+        # mean regret over seeds at each grid time, where every seed has a result
+        curves[name] = {arm: np.mean([g[2] for g in got[arm]], axis=0).tolist() for arm in got}
         row = {"strategy": name, "cost_s": float(np.mean([r["cost_s"] for r in runs])),
                "evals": {arm: float(np.mean([len(r[arm]) for r in runs])) for arm in ("cold", "warm")}}
         for j, key in enumerate(("final", "auc")):
@@ -196,7 +200,8 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
             log(f"{name}: final regret cold {row['final']['cold'][0]:.3f}, warm {row['final']['warm'][0]:.3f}")
     return {"bench": b.name, "proxy": proxy, "pool": pool["source"], "pool_size": int(pool["index"].shape[0]),
             "n_score": n_score, "top_k": top_k, "n_seeds": n_seeds, "max_time_s": max_time_s,
-            "root_seed": root_seed, "regret": task.describe()["regret"], "rows": rows, "per_seed": per_seed}
+            "root_seed": root_seed, "regret": task.describe()["regret"], "rows": rows, "per_seed": per_seed,
+            "time_grid_s": np.linspace(max_time_s / N_TIME_GRID, max_time_s, N_TIME_GRID).tolist(), "curves": curves}
 
 
 def format_markdown(result: dict) -> str:
@@ -217,3 +222,32 @@ def format_markdown(result: dict) -> str:
                          f"{r[key]['wilcoxon']['p_value']:.2g} | {d['losses']} / {d['wins']} | {r['cost_s']:.3g} | "
                          f"{r['evals']['cold']:.0f} / {r['evals']['warm']:.0f} |")
     return "\n".join(lines)
+
+
+def plot_curves(result: dict, path) -> None:
+    """Save a PNG: mean regret vs simulated time of the cold and warm runs, one panel per strategy."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise OptionalDependencyError(f"the warm-start plot needs matplotlib ({exc}); pip install \"nasbench[report]\""
+                                      ) from exc
+    names = list(result["curves"])
+    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.2), squeeze=False)
+    grid = np.asarray(result["time_grid_s"])
+    for ax, name in zip(axes[0], names):
+        for arm, style in (("cold", "--"), ("warm", "-")):
+            ax.plot(grid, result["curves"][name][arm], style, label=arm)
+        ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("simulated s", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][0].set_ylabel("mean test regret (%)", fontsize=8)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{result['bench']}: {result['proxy']} warm start ({result['top_k']} best of {result['n_score']}) vs "
+                 f"cold, {result['n_seeds']} seeds", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

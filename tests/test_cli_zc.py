@@ -103,8 +103,10 @@ def test_warmstart_from_naslib_scores(nb201_data_root, tmp_path, capsys):
     out = tmp_path / "w.json"
     argv = ["zc", "warmstart", "nb201/cifar10", "--proxy", "synflow", "--naslib", str(root), "--seeds", "2",
             "--n-score", "30", "--top-k", "3", "--time-budget", "40000", "--strategies", "regularized_evolution",
-            "--strategy-params", "regularized_evolution.population_size=5", "--json", str(out)]
+            "--strategy-params", "regularized_evolution.population_size=5", "--plot", str(tmp_path / "w.png"),
+            "--json", str(out)]
     assert main(argv) == 0
+    assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
     text = capsys.readouterr().out
     assert "synflow warm start (3 best of 30 random archs, scoring charged) vs cold" in text
     assert "| regularized_evolution | anytime regret |" in text

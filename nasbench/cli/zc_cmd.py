@@ -83,6 +83,7 @@ def add_arguments(parser) -> None:
     w.add_argument("--naslib", default=None, metavar="DIR",
                    help="score with NASLib's published scores of its ~724 sampled archs (the pool drawn from)")
     w.add_argument("--json", default=None, metavar="FILE", help="also write every per-seed score as JSON")
+    w.add_argument("--plot", default=None, metavar="PNG", help="also plot mean regret vs simulated time")
     n = sub.add_parser("naslib", help="rank agreement with NASLib's NB201 zero-cost scores at the CIFAR shape")
     n.add_argument("--from", dest="source", required=True, help="folder holding zc_nasbench201.json")
     n.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
@@ -188,13 +189,15 @@ def _features(args) -> int:
 
 def _warmstart(args) -> int:
     from strategies.registry import parse_param_assignments
-    from strategies.zc_warm_start import format_markdown, warm_vs_cold
+    from strategies.zc_warm_start import format_markdown, plot_curves, warm_vs_cold
 
     rep = warm_vs_cold(args.bench, args.strategies, args.proxy, n_score=args.n_score, top_k=args.top_k,
                        n_seeds=args.seeds, max_time_s=args.time_budget, root_seed=args.seed, naslib_dir=args.naslib,
                        params=parse_param_assignments(args.strategy_params),
                        log=lambda s: print(s, file=sys.stderr, flush=True))
     print(format_markdown(rep))
+    if args.plot:
+        plot_curves(rep, args.plot)
     if args.json:
         Path(args.json).write_text(json.dumps(rep, indent=1))
     return 0

@@ -68,6 +68,8 @@ def test_warm_vs_cold_and_its_errors(nb201_cifar10, naslib_root):
     assert r["n_seeds"] == 3 and len(r["per_seed"]["random_search"]["warm"]) == 3
     assert row["final"]["diff"]["n"] == 3 and 0 <= row["final"]["wilcoxon"]["p_value"] <= 1
     assert row["auc"]["cold"][1] <= row["auc"]["cold"][0] <= row["auc"]["cold"][2]
+    assert len(r["curves"]["random_search"]["warm"]) == len(r["time_grid_s"]) == W.N_TIME_GRID
+    assert r["time_grid_s"][-1] == 60000.0
     md = W.format_markdown(r).splitlines()
     assert md[2].startswith("| strategy | score |") and len(md) == 6 and "| random_search | final regret |" in md[4]
     kw = dict(naslib_dir=naslib_root, n_score=50, top_k=5)
