@@ -236,13 +236,13 @@ def plot_curves(result: dict, path) -> None:
                                       ) from exc
     names = list(result["curves"])
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.2), squeeze=False)
-    grid = np.asarray(result["time_grid_s"])
+    grid = np.asarray(result["time_grid_s"]) / 3600.0
     for ax, name in zip(axes[0], names):
         for arm, style in (("cold", "--"), ("warm", "-")):
             ax.plot(grid, result["curves"][name][arm], style, label=arm)
         ax.set_yscale("log")
         ax.set_title(name, fontsize=9)
-        ax.set_xlabel("simulated s", fontsize=8)
+        ax.set_xlabel("simulated hours (scoring included)", fontsize=8)
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylabel("mean test regret (%)", fontsize=8)
     axes[0][0].legend(fontsize=8)
