@@ -1,4 +1,4 @@
-"""``nasbench query NAME ARCH --metric M [--fidelity F] [--seed S] [--json]``."""
+"""``nasbench query NAME ARCH --metric M [--fidelity F] [--seed S] [--predicted] [--json]``."""
 
 import json
 
@@ -15,6 +15,8 @@ def add_arguments(parser):
                         help="fidelity (NB201: training epochs 12 or 200); default: the metric's highest")
     parser.add_argument("--seed", type=int_at_least(0), default=None,
                         help="sample one training seed with this random seed; default: mean over seeds")
+    parser.add_argument("--predicted", action="store_true", help="where the table has no value, print the "
+                        "prediction stored by `nasbench surrogate fill`, marked with the model that made it")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--device", default=None, help="device of --metric latency_ms, e.g. pixel3 "
                         "(`nasbench latency devices` lists them)")
@@ -29,7 +31,11 @@ def run(args) -> int:
         from nasbench.cli.latency_cmd import print_query
 
         return print_query(bench, archs, args)
-    values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed)
+    if args.predicted:  # measured values, and a stored fill's predictions for the gaps, each marked
+        got = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed, missing="predicted")
+        values, marks = got.values, [got.predicted_by if p else None for p in got.predicted]
+    else:
+        values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed)
     fidelity = bench.default_fidelity(args.metric) if args.fidelity is None else args.fidelity
     unit = bench.metrics[args.metric].unit
     indices, _ = bench.space.to_indices(archs)
@@ -38,6 +44,8 @@ def run(args) -> int:
          "metric": args.metric, "unit": unit, "fidelity": fidelity, "seed": args.seed, "value": float(v)}
         for i, v in zip(indices, values)
     ]
+    if args.predicted:
+        rows = [{**r, "predicted_by": m} for r, m in zip(rows, marks)]
     print_rows(rows, args.json)
     return 0
 
@@ -64,4 +72,5 @@ def print_rows(rows: list[dict], as_json: bool) -> None:
         print(json.dumps(rows[0] if len(rows) == 1 else rows))
     else:
         for r in rows:
-            print(f"{r['arch_index']}\t{r['value']!r}")
+            mark = f"\tpredicted by {r['predicted_by']}" if r.get("predicted_by") else ""
+            print(f"{r['arch_index']}\t{r['value']!r}{mark}")

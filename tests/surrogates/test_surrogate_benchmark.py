@@ -295,6 +295,7 @@ def test_cli_fill_stores_labelled_values(nb201_data_root, capsys):
     assert filled.fidelities == (12,)
     try:
         _check_filled_query_and_cost(filled)
+        _check_cli_query_marks_predictions(filled, capsys)
         _check_stale_or_broken_fill(filled)
     finally:
         import shutil
@@ -327,6 +328,19 @@ def _check_filled_query_and_cost(filled):
     assert cost.provenance["predicted_by"] == filled.predicted_by and cost.provenance["n_measured"] == 1000
     assert cost.seconds.tolist() == [table.query(5, "train_time_s", 12), filled.values[5000]]
     assert table.cost([5000], 200, metric="test_acc").provenance["estimate"]["name"] == "linear_op_model"
+
+
+def _check_cli_query_marks_predictions(filled, capsys):
+    argv = ["query", "nb201/imagenet16-120", "5", "5000", "--metric", "train_time_s", "--fidelity", "12", "--predicted"]
+    assert main([*argv, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["predicted_by"] for r in rows] == [None, filled.predicted_by]
+    assert rows[1]["value"] == filled.values[5000]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].count("\t") == 1 and lines[1].endswith(f"\tpredicted by {filled.predicted_by}")
+    assert main(argv[:-1]) != 0  # without --predicted the gap stays an error
+    assert "Nothing is imputed" in capsys.readouterr().err
 
 
 def _check_stale_or_broken_fill(filled):
