@@ -234,7 +234,9 @@ def _run(args) -> int:
         print(json.dumps({"build": build, **gen.finished_summary(build, job)}, indent=1, default=float))
         return 0
     if args.assemble:
-        written = gen.assemble(build, args.table, command=command, extra_info=extra, overwrite=args.overwrite)
+        from nasbench.training.assemble import assemble
+
+        written = assemble(build, args.table, command=command, extra_info=extra, overwrite=args.overwrite)
         print(written)
         _shadow_note(written)
         return 0

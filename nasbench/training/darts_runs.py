@@ -25,6 +25,7 @@ PER_ARCH = ("latency_ms", "params_m", "flops_m")  # (arch,)
 
 def _part_runs(folder: Path):
     from nasbench.training import generate as gen
+    from nasbench.training.chunks import read_chunk
     from nasbench.training.darts_archs import arch_code, archs_from_array
 
     job = gen.read_job(folder)
@@ -33,7 +34,7 @@ def _part_runs(folder: Path):
     done = [k for k in range(job.n_chunks) if gen.chunk_path(folder, k).exists()]
     if not done:
         return job, None
-    parts = [gen._read_chunk(gen.chunk_path(folder, k)) for k in done]
+    parts = [read_chunk(gen.chunk_path(folder, k), command=gen.COMMAND) for k in done]
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
     codes = [arch_code(a) for a in archs_from_array(out["arch_cells"])]
     listed = [job.archs[i] for i in out["arch_id"].tolist()]

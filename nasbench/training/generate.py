@@ -7,21 +7,19 @@ members when the table is assembled. Networks of one class compute the same func
 (their cells are isomorphic), so training one member per class and seed is the NB201 convention
 for the operation-level duplicates as well.
 
-Work is split into chunks of consecutive class ids. A build folder holds
-
-* ``config.json``: the job's settings (split, :class:`~nasbench.training.trainer.TrainConfig`
-  fields, seeds, chunk size, classes); a restart must ask for the same settings;
-* ``chunk-KKKKK.npz``: one finished chunk, written to a temporary name and renamed into place, so a
-  chunk file is either complete or absent. Arrays: ``class_id`` and ``arch_index`` (n,),
+Work is split into chunks of consecutive class ids (the build folder, its ``config.json`` and the
+worker pool are :mod:`nasbench.training.chunks`'s). The job's settings are a :class:`JobConfig`
+(split, :class:`~nasbench.training.trainer.TrainConfig` fields, seeds, chunk size, classes); a
+restart must ask for the same settings. A chunk file ``chunk-KKKKK.npz`` holds the arrays ``class_id`` and ``arch_index`` (n,),
   ``seeds`` (S,), ``train_loss``, ``train_acc``, ``valid_acc``, ``test_acc`` (n, S, E) in % (loss
   in nats), ``train_time_s`` (n, S), ``latency_ms`` (n,) (batch-1 CPU latency, measured once per
   class after the first seed's training), ``params_m`` and ``flops_m`` (n,).
 
 :func:`generate` skips chunks whose file exists, trains the others with ``workers`` processes (one
-torch thread each) and, when every chunk exists, calls :func:`assemble`. SIGINT or SIGTERM stops
-the workers and loses at most the chunks in flight; running the same command again continues.
-:func:`assemble` maps classes to all 15625 archs and writes the table with
-:func:`tabular_data.store.write_table` (kill-safe: the previous table or the complete new one).
+torch thread each) and, when every chunk exists, calls :func:`nasbench.training.assemble.assemble`.
+SIGINT or SIGTERM stops the workers and loses at most the chunks in flight; running the same
+command again continues. The assembly maps classes to all 15625 archs (:func:`class_to_members`)
+and writes the table kill-safely (the previous table or the complete new one).
 
 Nothing is written into the installed package by default: the build folder defaults to
 ``$NASBENCH_DATA/_build/nb201-digits`` (:func:`default_build`) and the table to
@@ -33,21 +31,18 @@ build record of the shipped table (:func:`shipped_build`) is only read.
 from __future__ import annotations
 
 import dataclasses
-import glob
-import json
 import os
-import platform
-import signal
-import time
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
+from nasbench.training.chunks import (ChunkedJob, chunk_path, pending_chunks, prepare_build, read_chunk, read_job_dict,
+                                      run_chunks, write_chunk)
 
-__all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "assemble", "chunk_path", "pending_chunks",
-           "default_build", "default_table", "shipped_build", "check_destination",
-           "train_chunk", "finished_summary", "class_to_members", "load_chunks", "read_job"]
+__all__ = ["DEFAULT_BUILD", "DEFAULT_TABLE", "JobConfig", "generate", "default_build", "default_table",
+           "shipped_build", "check_destination", "train_chunk", "record_runs", "finished_summary", "class_to_members",
+           "load_chunks", "read_job"]
 
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")
 SPACES = ("nb201", "darts")
@@ -102,7 +97,7 @@ def check_destination(table, overwrite: bool) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class JobConfig:
+class JobConfig(ChunkedJob):
     """Everything that determines the generated values (not where or how fast they are made).
 
     Parameters
@@ -219,13 +214,6 @@ class JobConfig:
         """The chunk array that numbers the trained items: ``class_id`` (NB201) or ``arch_id`` (DARTS)."""
         return "arch_id" if self.space == "darts" else "class_id"
 
-    @property
-    def n_chunks(self) -> int:
-        return -(-len(self.classes) // self.chunk_size)
-
-    def chunk_classes(self, k: int) -> np.ndarray:
-        return self.classes[k * self.chunk_size:(k + 1) * self.chunk_size]
-
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["split"], out["seeds"] = list(self.split), list(self.seeds)
@@ -245,16 +233,6 @@ def _n_all_classes() -> int:
     from nasbench.spaces.nb201 import class_representatives
 
     return len(class_representatives())
-
-
-def chunk_path(build, k: int) -> Path:
-    """Path of chunk ``k``'s file in ``build``."""
-    return Path(build) / f"chunk-{k:05d}.npz"
-
-
-def pending_chunks(build, job: JobConfig) -> list[int]:
-    """Chunk numbers whose file does not exist yet, in order."""
-    return [k for k in range(job.n_chunks) if not chunk_path(build, k).exists()]
 
 
 def _load_data(job: JobConfig):
@@ -306,82 +284,26 @@ def record_runs(out: dict, i: int, arch, data, job, configs, build=None) -> None
             out["params_m"][i], out["flops_m"][i] = result.params_m, result.flops_m
 
 
-def _write_chunk(build, k: int, arrays: dict) -> Path:
-    path = chunk_path(build, k)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+COMMAND = "nasbench generate"
 
 
-# ---- worker processes -------------------------------------------------------------------------
-
-_WORKER = {}
-
-
-def _worker_init(job_dict: dict, build: str, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    import torch
-
-    torch.set_num_threads(1)
+def _setup(job_dict: dict, build: str) -> dict:
+    """The context of a training process (:func:`nasbench.training.chunks.run_chunks`)."""
     job = JobConfig.from_dict(job_dict)
-    _WORKER.update(job=job, build=build, parent=parent, data=_load_data(job))
+    return {"job": job, "build": build, "data": _load_data(job)}
 
 
-def _worker_run(k: int) -> tuple[int, float, float]:
-    if os.getppid() != _WORKER["parent"]:  # the parent died: stop rather than work unobserved
-        os._exit(1)
-    start, cpu = time.perf_counter(), time.process_time()
-    arrays = train_chunk(_WORKER["job"], k, _WORKER["data"])
-    _write_chunk(_WORKER["build"], k, arrays)
-    return k, time.perf_counter() - start, time.process_time() - cpu
-
-
-def _check_config(build: Path, job: JobConfig) -> None:
-    path = build / "config.json"
-    if path.exists():
-        stored = _read_config(path)
-        if stored.get("job") != job.to_dict():
-            raise NasbenchError(
-                f"the build folder {build} was started with other settings:\n  stored {stored.get('job')}\n"
-                f"  asked  {job.to_dict()}\nRun with the stored settings to resume, or use another --build."
-            )
-    else:
-        build.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".config.json.tmp-{os.getpid()}")  # per process: two starts never share it
-        with open(tmp, "w") as fh:
-            fh.write(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-
-
-def _read_config(path: Path) -> dict:
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError, RecursionError) as exc:
-        raise NasbenchError(f"{path} is not a readable build config ({' '.join(str(exc).split())}); expected the "
-                            "JSON `nasbench generate` writes. Restore it or use another --build.") from None
-    if not isinstance(stored, dict) or not isinstance(stored.get("job"), dict):
-        raise NasbenchError(f"{path}: expected {{\"job\": {{...}}}} as `nasbench generate` writes it; got "
-                            f"{type(stored).__name__}. Restore it or use another --build.")
-    return stored
+def _train_and_write(context: dict, k: int) -> None:
+    write_chunk(context["build"], k, train_chunk(context["job"], k, context["data"]))
 
 
 def read_job(build) -> JobConfig:
     """The :class:`JobConfig` stored in a build folder."""
-    path = Path(build) / "config.json"
-    if not path.exists():
-        raise MissingDataError(f"no config.json in {build}: start the job there with `nasbench generate --build {build}`.")
     try:
-        return JobConfig.from_dict(_read_config(path)["job"])
+        return JobConfig.from_dict(read_job_dict(build, command=COMMAND))
     except TypeError as exc:
-        raise NasbenchError(f"{path}: the stored job has unknown or missing fields ({exc}); expected the settings "
-                            "`nasbench generate` writes. Restore it or use another --build.") from None
+        raise NasbenchError(f"{Path(build) / 'config.json'}: the stored job has unknown or missing fields ({exc}); "
+                            f"expected the settings `{COMMAND}` writes. Restore it or use another --build.") from None
 
 
 def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: str = "", extra_info=None,
@@ -396,9 +318,9 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
     workers : int, default 2
         Worker processes (one torch thread each); 0 trains in this process (no parallelism).
     table : path or None
-        Where :func:`assemble` writes the table; None skips assembly.
+        Where :func:`nasbench.training.assemble.assemble` writes the table; None skips assembly.
     command, extra_info :
-        Recorded in the table's manifest (see :func:`assemble`).
+        Recorded in the table's manifest (see :func:`nasbench.training.assemble.assemble`).
     log : callable
     overwrite : bool, default False
         Replace an existing ``table``; without it an existing table is refused before any training.
@@ -412,76 +334,30 @@ def generate(build, job: JobConfig, *, workers: int = 2, table=None, command: st
     build = Path(build)
     if table is not None:
         check_destination(table, overwrite)
-    _check_config(build, job)
-    for stale in glob.glob(str(build / ".chunk-*.tmp-*")) + glob.glob(str(build / ".config.json.tmp-*")):
-        os.remove(stale)
+    prepare_build(build, job.to_dict(), command=COMMAND)
     todo = pending_chunks(build, job)
     log(f"{job.n_chunks - len(todo)}/{job.n_chunks} chunks done; training {len(todo)} "
         f"({job.chunk_size} classes x {len(job.seeds)} seeds each) with {workers} worker(s)")
-    walls, cpus, interrupted = [], [], False
+    walls, cpus = [], []
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
+    def on_done(k: int, wall: float, cpu: float) -> None:
+        walls.append(wall)
+        cpus.append(cpu)
+        log(f"chunk {k} done in {wall:.1f}s wall, {cpu:.1f}s CPU "
+            f"({job.n_chunks - len(pending_chunks(build, job))}/{job.n_chunks})")
 
-    old_term = signal.signal(signal.SIGTERM, on_term)
-    try:
-        if workers == 0:
-            data = _load_data(job)
-            for k in todo:
-                start, cpu = time.perf_counter(), time.process_time()
-                _write_chunk(build, k, train_chunk(job, k, data))
-                walls.append(time.perf_counter() - start)
-                cpus.append(time.process_time() - cpu)
-                log(f"chunk {k} done in {walls[-1]:.1f}s ({job.n_chunks - len(pending_chunks(build, job))}"
-                    f"/{job.n_chunks})")
-        elif todo:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("spawn")  # no torch state inherited from the parent
-            pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job.to_dict(), str(build), os.getpid()))
-            try:
-                for k, wall, cpu in pool.imap_unordered(_worker_run, todo):
-                    walls.append(wall)
-                    cpus.append(cpu)
-                    log(f"chunk {k} done in {wall:.1f}s wall, {cpu:.1f}s CPU "
-                        f"({job.n_chunks - len(pending_chunks(build, job))}/{job.n_chunks})")
-                pool.close()
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                pool.join()
-    except KeyboardInterrupt:
-        interrupted = True
-        log("interrupted: finished chunks are kept; run the same command to continue")
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
+    interrupted = run_chunks(todo, setup=_setup, setup_args=(job.to_dict(), str(build)), work=_train_and_write,
+                             workers=workers, on_done=on_done, log=log)
     left = pending_chunks(build, job)
     assembled = None
     if not left and table is not None and not interrupted:
+        from nasbench.training.assemble import assemble
+
         assembled = assemble(build, table, command=command, extra_info=extra_info, overwrite=overwrite)
         log(f"table written to {assembled}")
     return {"done": job.n_chunks - len(left), "total": job.n_chunks, "interrupted": interrupted,
             "assembled": None if assembled is None else str(assembled), "chunk_wall_s": walls,
             "chunk_cpu_s": cpus}
-
-
-def _read_chunk(path: Path, keys=None) -> dict:
-    """The arrays of one chunk file (plain numeric arrays only: no pickles), one-line errors."""
-    from nasbench.errors import DataIntegrityError
-
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            out = {key: z[key] for key in (z.files if keys is None else keys)}
-    except Exception as exc:  # noqa: BLE001 - object arrays, a bad zip, a missing key: the same user error
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise DataIntegrityError(f"{path}: expected a chunk of plain numeric arrays as `nasbench generate` writes; got "
-                                 f"one that fails ({reason}). Delete it and run `nasbench generate` again.") from None
-    bad = [key for key, a in out.items() if a.dtype.kind not in "biuf"]
-    if bad:
-        raise DataIntegrityError(f"{path}: expected numeric arrays; {bad[0]} is {out[bad[0]].dtype}. Delete the chunk "
-                                 "and run `nasbench generate` again.")
-    return out
 
 
 def load_chunks(build, job: JobConfig) -> dict:
@@ -490,15 +366,15 @@ def load_chunks(build, job: JobConfig) -> dict:
     if left:
         raise MissingDataError(
             f"{len(left)} of {job.n_chunks} chunks are missing in {build} (first: {left[0]}); "
-            "run `nasbench generate` to train them before assembling."
+            f"run `{COMMAND}` to train them before assembling."
         )
-    parts = [_read_chunk(chunk_path(build, k)) for k in range(job.n_chunks)]
+    parts = [read_chunk(chunk_path(build, k), command=COMMAND) for k in range(job.n_chunks)]
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seeds"}
     out["seeds"] = parts[0]["seeds"]
     if job.id_key not in out or not np.array_equal(out[job.id_key], job.classes):
         what = job.id_key.replace("_", " ")
         raise NasbenchError(f"the chunks of {build} do not cover {what}s 0..{len(job.classes) - 1} in order; "
-                            "they come from another job: delete the chunk files and run `nasbench generate` again.")
+                            f"they come from another job: delete the chunk files and run `{COMMAND}` again.")
     return out
 
 
@@ -520,7 +396,7 @@ def finished_summary(build, job: JobConfig) -> dict:
         return out
     parts = []
     for k in done:
-        z = _read_chunk(chunk_path(build, k), ("valid_acc", "test_acc", "train_time_s"))
+        z = read_chunk(chunk_path(build, k), ("valid_acc", "test_acc", "train_time_s"), command=COMMAND)
         parts.append((z["valid_acc"][:, :, -1], z["test_acc"][:, :, -1], z["train_time_s"]))
     valid, test, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
     out.update(n_classes_done=int(len(valid)), train_time_s_median=float(np.median(times)))
@@ -552,116 +428,3 @@ def class_to_members(values: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
     out = np.full((len(ids),) + values.shape[1:], np.nan)
     out[rows >= 0] = values[rows[rows >= 0]]
     return out
-
-
-def _versions() -> dict:
-    from nasbench._version import __version__
-    import sklearn
-    import torch
-
-    return {"nasbench": __version__, "torch": torch.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "python": platform.python_version()}
-
-
-def assemble(build, table=None, *, command: str = "", extra_info=None, overwrite: bool = False) -> Path:
-    """Write the table of a finished build folder (classes mapped to all 15625 archs).
-
-    Parameters
-    ----------
-    build : path
-    table : path or None
-        Destination; default :func:`default_table` (``$NASBENCH_DATA/nb201/digits``), never the
-        package's shipped table unless named explicitly (and then only with ``overwrite``).
-    overwrite : bool, default False
-        Replace an existing table; otherwise an existing one raises and is kept.
-    command : str
-        The command that generated the chunks (recorded).
-    extra_info : dict or None
-        Merged into the manifest's ``info`` (e.g. the pilot figures).
-
-    Returns
-    -------
-    Path
-        The table folder.
-    """
-    from tabular_data.store import MetricData, write_table
-
-    from nasbench.training.data import load_digits
-
-    build = Path(build)
-    job = read_job(build)
-    if job.space == "darts":
-        from nasbench.training.darts_generate import assemble_darts
-
-        return assemble_darts(build, job, table, command=command, extra_info=extra_info, overwrite=overwrite)
-    table = default_table() if table is None else Path(table)
-    check_destination(table, overwrite)
-    c = load_chunks(build, job)
-    E = int(job.train["epochs"])
-    epochs = tuple(range(1, E + 1))
-    seeds_txt = f"training seeds {list(job.seeds)}"
-    metrics = {}
-    desc = {
-        "train_loss": "mean cross-entropy (nats) over the epoch's training mini-batches, measured during the epoch",
-        "train_acc": "accuracy (%) on the epoch's training mini-batches, measured during the epoch",
-        "valid_acc": f"accuracy (%) on the {job.split[1]} validation images after the epoch (BatchNorm statistics "
-                     "recomputed from training images first)",
-        "test_acc": f"accuracy (%) on the {job.split[2]} test images after the epoch (same protocol as valid_acc)",
-    }
-    units = {"train_loss": "nats", "train_acc": "%", "valid_acc": "%", "test_acc": "%"}
-    for name in CURVES:
-        seeds = class_to_members(c[name], c["class_id"])
-        metrics[name] = MetricData(mean=seeds.mean(axis=1), seeds=seeds, fidelities=epochs, unit=units[name],
-                                   description=desc[name], mean_over=seeds_txt, sources=("generate",))
-    tt = class_to_members(c["train_time_s"][:, :, None], c["class_id"])
-    metrics["train_time_s"] = MetricData(
-        mean=tt.mean(axis=1), seeds=tt, fidelities=(E,), unit="s", mean_over=seeds_txt, sources=("generate",),
-        description=f"wall-clock seconds of the {E} training epochs (evaluation excluded), 1 CPU thread, measured "
-                    "on the generating machine for the class representative")
-    static = {
-        "latency_ms_cpu": ("ms", "median batch-1 inference latency (eval mode, 1 CPU thread) of the class "
-                                 "representative on the generating machine, measured once per class"),
-        "params_m": ("M", "trainable parameters (millions), counted from the model"),
-        "flops_m": ("M", "multiply-accumulates of one forward pass of one image (millions), counted from the model"),
-    }
-    src = {"latency_ms_cpu": "latency_ms", "params_m": "params_m", "flops_m": "flops_m"}
-    for name, (unit, text) in static.items():
-        metrics[name] = MetricData(mean=class_to_members(c[src[name]][:, None], c["class_id"]), fidelities=(None,),
-                                   unit=unit, description=text, fidelity_meaning="none (static)",
-                                   mean_over="one measurement per class", sources=("generate",))
-    data = load_digits(*job.split, split_seed=job.split_seed)
-    n_members = int((~np.isnan(metrics["valid_acc"].mean[:, -1])).sum())
-    info = {
-        "dataset": "scikit-learn digits (1797 grey 8x8 images, 10 classes)",
-        "made_by": command or "nasbench generate",
-        "versions": _versions(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine()},
-        "split": data.info,
-        "train_config": job.train_config().to_dict(),
-        "seeds": list(job.seeds),
-        "job": job.to_dict(),
-        "protocol": (f"every NB201 isomorphism class ({len(job.classes)} classes) was trained once per seed "
-                     f"(its representative, the smallest NB201 index in the class) and its results were mapped "
-                     f"to all its members ({n_members} archs covered)"),
-        "n_classes_trained": len(job.classes),
-        "n_archs_covered": n_members,
-    }
-    if len(job.seeds) >= 2 and len(job.classes) >= 3:
-        summary = finished_summary(build, job)
-        info["seed_agreement_all_classes"] = {
-            "what": "final-epoch valid accuracy of every trained class, seed vs seed (nasbench.training.pilot.summarise)",
-            **summary["valid"], "test_spearman_seeds": summary["test_spearman_seeds"],
-            "train_time_s_median_per_run": summary["train_time_s_median"]}
-    if extra_info:
-        info.update(extra_info)
-    sources = {"generate": {"path": str(build.name), "provenance": "trained by nasbench generate",
-                            "chunks": job.n_chunks}}
-    from nasbench.training.proxies_job import assembled_zc  # zc_* of a finished `nasbench zc compute` beside build
-
-    zc = assembled_zc(build)
-    metrics.update(zc["metrics"])
-    sources.update(zc["sources"])
-    info.update(zc["info"])
-    return write_table(table, name=DEFAULT_TABLE, space="nb201", dataset="digits", n_archs=len(tt),
-                       metrics=metrics, sources=sources, info=info, overwrite=overwrite,
-                       overwrite_flag=OVERWRITE_FLAG)

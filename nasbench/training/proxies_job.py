@@ -29,17 +29,14 @@ Networks and inputs per benchmark (:func:`job_for`):
 from __future__ import annotations
 
 import dataclasses
-import glob
-import json
-import os
 import shutil
-import signal
-import time
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError, UnknownNameError, choices_text
+from nasbench.training.chunks import (ChunkedJob, chunk_path, pending_chunks, prepare_build, read_chunk, read_job_dict,
+                                      run_chunks, write_chunk)
 
 __all__ = ["ZcJob", "job_for", "run_job", "pending_chunks", "load_chunks", "merge_into_table", "default_build",
            "status", "read_job", "assembled_zc", "NB201_SHAPES"]
@@ -47,10 +44,11 @@ __all__ = ["ZcJob", "job_for", "run_job", "pending_chunks", "load_chunks", "merg
 NB201_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100),
                 "imagenet16-120": ((3, 16, 16), 120)}
 SOURCE_KEY = "zc"
+COMMAND = "nasbench zc compute"
 
 
 @dataclasses.dataclass(frozen=True)
-class ZcJob:
+class ZcJob(ChunkedJob):
     """Everything that determines the scores.
 
     Parameters
@@ -117,13 +115,6 @@ class ZcJob:
     @property
     def classes(self) -> np.ndarray:
         return np.arange(self.n_arch_classes or _n_all_classes(), dtype=np.int64)
-
-    @property
-    def n_chunks(self) -> int:
-        return -(-len(self.classes) // self.chunk_size)
-
-    def chunk_classes(self, k: int) -> np.ndarray:
-        return self.classes[k * self.chunk_size:(k + 1) * self.chunk_size]
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -201,15 +192,6 @@ def default_build(job: ZcJob) -> Path:
     return data_root() / "_build" / ("zc-" + job.bench.replace("/", "-"))
 
 
-def chunk_path(build, k: int) -> Path:
-    return Path(build) / f"chunk-{k:05d}.npz"
-
-
-def pending_chunks(build, job: ZcJob) -> list[int]:
-    """Chunk numbers whose file does not exist yet."""
-    return [k for k in range(job.n_chunks) if not chunk_path(build, k).exists()]
-
-
 def score_chunk(job: ZcJob, k: int, batch=None) -> dict:
     """Score chunk ``k``'s class representatives with every proxy of the job (arrays as in the module doc)."""
     from nasbench.spaces.nb201 import class_representatives
@@ -229,52 +211,14 @@ def score_chunk(job: ZcJob, k: int, batch=None) -> dict:
     return out
 
 
-def _write_npz(path: Path, arrays: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _check_config(build: Path, job: ZcJob) -> None:
-    path = build / "config.json"
-    if path.exists():
-        try:
-            stored = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise DataIntegrityError(f"{path} is not a readable zc build config ({exc}); restore it or use another "
-                                     "--build.") from None
-        if stored.get("job") != job.to_dict():
-            raise NasbenchError(f"the build folder {build} was started with another job: stored {stored.get('job')}, "
-                                f"asked {job.to_dict()}; run with the stored settings to resume, or use another --build.")
-        return
-    build.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".config.json.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"job": job.to_dict()}, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-
-
-_WORKER: dict = {}
-
-
-def _worker_init(job_dict: dict, build: str, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    import torch
-
-    torch.set_num_threads(1)
+def _setup(job_dict: dict, build: str) -> dict:
+    """The context of a scoring process (:func:`nasbench.training.chunks.run_chunks`)."""
     job = ZcJob(**job_dict)
-    _WORKER.update(job=job, build=build, parent=parent, batch=job.batch())
+    return {"job": job, "build": build, "batch": job.batch()}
 
 
-def _worker_run(k: int) -> tuple[int, float]:
-    if os.getppid() != _WORKER["parent"]:  # the parent died: stop rather than work unobserved
-        os._exit(1)
-    start = time.perf_counter()
-    _write_npz(chunk_path(_WORKER["build"], k), score_chunk(_WORKER["job"], k, _WORKER["batch"]))
-    return k, time.perf_counter() - start
+def _score_and_write(context: dict, k: int) -> None:
+    write_chunk(context["build"], k, score_chunk(context["job"], k, context["batch"]))
 
 
 def run_job(build, job: ZcJob, *, workers: int = 1, log=print) -> dict:
@@ -290,55 +234,19 @@ def run_job(build, job: ZcJob, *, workers: int = 1, log=print) -> dict:
     dict
         ``done``, ``total`` chunks and ``interrupted``.
     """
-    import torch
-
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise NasbenchError(f"--workers must be an int >= 0; got {workers!r}.")
     build = Path(build)
-    _check_config(build, job)
-    for stale in glob.glob(str(build / ".chunk-*.tmp-*")) + glob.glob(str(build / ".config.json.tmp-*")):
-        os.remove(stale)
+    prepare_build(build, job.to_dict(), command=COMMAND)
     todo = pending_chunks(build, job)
     log(f"{job.n_chunks - len(todo)}/{job.n_chunks} chunks done; scoring {len(todo)} ({job.chunk_size} classes x "
         f"{len(job.proxies)} proxies each) with {workers} worker(s)")
-    interrupted = False
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
+    def on_done(k: int, wall: float, cpu: float) -> None:
+        log(f"chunk {k} done in {wall:.1f}s ({job.n_chunks - len(pending_chunks(build, job))}/{job.n_chunks})")
 
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        if workers == 0:
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                batch = job.batch()
-                for k in todo:
-                    start = time.perf_counter()
-                    _write_npz(chunk_path(build, k), score_chunk(job, k, batch))
-                    log(f"chunk {k} done in {time.perf_counter() - start:.1f}s")
-            finally:
-                torch.set_num_threads(threads)
-        elif todo:
-            import multiprocessing as mp
-
-            pool = mp.get_context("spawn").Pool(workers, initializer=_worker_init,
-                                                initargs=(job.to_dict(), str(build), os.getpid()))
-            try:
-                for k, wall in pool.imap_unordered(_worker_run, todo):
-                    log(f"chunk {k} done in {wall:.1f}s ({job.n_chunks - len(pending_chunks(build, job))}"
-                        f"/{job.n_chunks})")
-                pool.close()
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                pool.join()
-    except KeyboardInterrupt:
-        interrupted = True
-        log("interrupted: finished chunks are kept; run the same command to continue")
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    interrupted = run_chunks(todo, setup=_setup, setup_args=(job.to_dict(), str(build)), work=_score_and_write,
+                             workers=workers, on_done=on_done, log=log)
     left = pending_chunks(build, job)
     return {"done": job.n_chunks - len(left), "total": job.n_chunks, "interrupted": interrupted}
 
@@ -354,12 +262,7 @@ def load_chunks(build, job: ZcJob, *, partial: bool = False) -> dict:
     for k in range(job.n_chunks):
         if k in left:
             continue
-        try:
-            with np.load(chunk_path(build, k), allow_pickle=False) as z:
-                part = {key: z[key] for key in keys}
-        except Exception as exc:  # noqa: BLE001 - a bad zip, a missing key, object arrays: the same fix
-            raise DataIntegrityError(f"{chunk_path(build, k)}: not a zc chunk of this job ({' '.join(str(exc).split())[:120]}); "
-                                     "delete it and run `nasbench zc compute` again.") from None
+        part = read_chunk(chunk_path(build, k), keys, command=COMMAND)
         if not np.array_equal(part["class_id"], job.chunk_classes(k)):
             raise DataIntegrityError(f"{chunk_path(build, k)} holds other classes than chunk {k} of this job; delete it "
                                      "and run `nasbench zc compute` again.")
@@ -431,14 +334,13 @@ def _zc_parts(build, job: ZcJob) -> dict:
 
 def read_job(build) -> ZcJob:
     """The :class:`ZcJob` stored in a build folder's ``config.json``."""
-    path = Path(build) / "config.json"
+    stored = read_job_dict(build, command=COMMAND)
     try:
-        return ZcJob(**json.loads(path.read_text())["job"])
-    except FileNotFoundError:
-        raise MissingDataError(f"no config.json in {build}; start the job with `nasbench zc compute`.") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataIntegrityError(f"{path} is not a zc build config ({' '.join(str(exc).split())[:120]}); restore it "
-                                 "or use another --build.") from None
+        return ZcJob(**stored)
+    except TypeError as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise DataIntegrityError(f"{Path(build) / 'config.json'} is not a zc build config ({reason}); restore it or "
+                                 "use another --build.") from None
 
 
 def assembled_zc(build) -> dict:

@@ -23,6 +23,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from nasbench.training import generate as gen  # noqa: E402
+from nasbench.training.chunks import read_chunk  # noqa: E402
 from tabular_data.atomic import FolderExistsError  # noqa: E402
 from tabular_data.store import Table  # noqa: E402
 from tests.hardening.conftest import REPO, run_main  # noqa: E402
@@ -131,7 +132,7 @@ def test_kill_9_at_random_moments_of_generate_then_resume(tmp_path, reference):
         if job is not None:
             for k in range(job.n_chunks):
                 if gen.chunk_path(build, k).exists():
-                    gen._read_chunk(gen.chunk_path(build, k))  # complete and readable
+                    read_chunk(gen.chunk_path(build, k), command=gen.COMMAND)  # complete and readable
         if (table / "manifest.json").exists():
             Table(table).verify()
     proc = _generate(build, table, "--overwrite")

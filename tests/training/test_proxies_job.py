@@ -12,7 +12,9 @@ pytest.importorskip("torch")
 from nasbench.benchmarks import registry  # noqa: E402
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError, UnknownNameError  # noqa: E402
 from nasbench.spaces.nb201 import canonical_ids, class_representatives  # noqa: E402
+from nasbench.training import chunks  # noqa: E402
 from nasbench.training import proxies_job as zj  # noqa: E402
+from nasbench.training.assemble import assemble  # noqa: E402
 from nasbench.training.proxies import compute  # noqa: E402
 from tabular_data.store import Table, sha256_file  # noqa: E402
 
@@ -75,7 +77,7 @@ def test_run_resume_and_values(tmp_path):
     for p in job.proxies:
         np.testing.assert_array_equal(again[f"score_{p}"], chunks[f"score_{p}"])
     assert zj.status(build, job)["done"] == 2
-    with pytest.raises(NasbenchError, match="was started with another job"):
+    with pytest.raises(NasbenchError, match="was started with other settings"):
         zj.run_job(build, small_job(seed=1), workers=0, log=logs.append)
 
 
@@ -135,7 +137,7 @@ def test_a_corrupt_chunk_is_refused(tmp_path):
     job, build = small_job(), tmp_path / "build"
     zj.run_job(build, job, workers=0, log=lambda s: None)
     zj.chunk_path(build, 0).write_bytes(b"not a zip")
-    with pytest.raises(DataIntegrityError, match="not a zc chunk of this job"):
+    with pytest.raises(DataIntegrityError, match="expected a chunk of plain numeric arrays as `nasbench zc compute` writes; .*Delete it"):
         zj.load_chunks(build, job)
 
 
@@ -147,15 +149,15 @@ def test_assembly_takes_the_proxies_of_a_finished_sibling_build(tmp_path):
     assert zj.assembled_zc(train_build) == {"metrics": {}, "sources": {}, "info": {}}  # no zc folder beside it
     job = small_job(n_arch_classes=None, chunk_size=4000, proxies=("params",))
     zc_build = tmp_path / "_build" / "zc-nb201-digits"
-    zj._check_config(zc_build, job)
+    chunks.prepare_build(zc_build, job.to_dict(), command=zj.COMMAND)
     assert zj.assembled_zc(train_build)["metrics"] == {}  # unfinished: nothing yet
     # a finished job: write its chunks directly (scoring 6466 classes is the real job's work)
     for k in range(job.n_chunks):
         classes = job.chunk_classes(k)
         arrays = {"class_id": classes, "arch_index": class_representatives()[classes],
                   "score_params": classes * 1.0, "time_params": np.full(len(classes), 0.5)}
-        zj._write_npz(zj.chunk_path(zc_build, k), arrays)
-    table = gen.assemble(train_build, tmp_path / "table")
+        chunks.write_chunk(zc_build, k, arrays)
+    table = assemble(train_build, tmp_path / "table")
     assembled = Table(table)
     np.testing.assert_array_equal(assembled.array("zc_params")[:, 0], canonical_ids() * 1.0)
     assert assembled.manifest["sources"]["zc"]["path"] == "zc-nb201-digits"

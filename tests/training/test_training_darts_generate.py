@@ -15,7 +15,9 @@ pytest.importorskip("sklearn")
 
 from nasbench.errors import NasbenchError  # noqa: E402
 from nasbench.training import darts_generate as dg  # noqa: E402
+from nasbench.training import chunks  # noqa: E402
 from nasbench.training import generate as gen  # noqa: E402
+from nasbench.training.assemble import assemble  # noqa: E402
 from nasbench.training.darts_archs import arch_code, archs_from_array, sample_distinct  # noqa: E402
 
 TINY = {"C": 2, "N": 1, "epochs": 1, "batch_size": 32, "lr": 0.05, "lr_min": 0.0, "momentum": 0.9,
@@ -72,14 +74,14 @@ def test_kill_and_resume_equals_uninterrupted_run(tmp_path):
 def test_reassembly_gives_identical_files(tmp_path):
     job = tiny_job(n=2, chunk_size=2, seeds=(0,))
     gen.generate(tmp_path / "b", job, workers=0, table=tmp_path / "t1", command="c", log=lambda s: None)
-    gen.assemble(tmp_path / "b", tmp_path / "t2", command="c")
+    assemble(tmp_path / "b", tmp_path / "t2", command="c")
     names = sorted(os.listdir(tmp_path / "t1"))
     assert names == sorted(os.listdir(tmp_path / "t2")) and "manifest.json" in names and "arch_cells.npy" in names
     for name in names:
         assert (tmp_path / "t1" / name).read_bytes() == (tmp_path / "t2" / name).read_bytes(), name
     with pytest.raises(NasbenchError, match="already exists and is kept.*--overwrite"):
-        gen.assemble(tmp_path / "b", tmp_path / "t2", command="c")
-    gen.assemble(tmp_path / "b", tmp_path / "t2", command="c", overwrite=True)
+        assemble(tmp_path / "b", tmp_path / "t2", command="c")
+    assemble(tmp_path / "b", tmp_path / "t2", command="c", overwrite=True)
     cells = np.load(tmp_path / "t1" / "arch_cells.npy")
     assert [arch_code(a) for a in archs_from_array(cells)] == list(job.archs)
 
@@ -116,7 +118,7 @@ def test_darts_job_validation():
 def test_darts_chunks_of_another_job_are_refused(tmp_path):
     job = tiny_job(n=2)
     for k, i in enumerate([1, 0]):
-        gen._write_chunk(tmp_path, k, {"arch_id": np.array([i]), "seeds": np.array([0, 1])})
+        chunks.write_chunk(tmp_path, k, {"arch_id": np.array([i]), "seeds": np.array([0, 1])})
     with pytest.raises(NasbenchError, match=r"do not cover arch ids 0\.\.1 in order"):
         gen.load_chunks(tmp_path, job)
 
@@ -158,7 +160,7 @@ def test_cli_errors(tmp_path, monkeypatch, capsys, args, match):
 def test_cli_refuses_a_space_other_than_the_build_folders(tmp_path, monkeypatch, capsys):
     from nasbench.cli import main
 
-    gen._check_config(tmp_path / "b", tiny_job(n=1))
+    chunks.prepare_build(tmp_path / "b", tiny_job(n=1).to_dict(), command=gen.COMMAND)
     assert main(["generate", "--build", str(tmp_path / "b"), "--space", "nb201"]) != 0
     assert "holds a darts job" in capsys.readouterr().err
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nasbench.errors import MissingDataError, NasbenchError
+from nasbench.training import chunks
 from nasbench.training import generate as gen
 from nasbench.training.darts_archs import arch_code, archs_to_array, sample_distinct
 from nasbench.training.darts_runs import load_runs
@@ -20,7 +21,7 @@ def make_part(parent, name, archs, seeds, rng, *, chunk_size=8, proposed_by="uni
     job = gen.JobConfig(train=dict(train), split=(100, 60, 40), seeds=seeds, chunk_size=chunk_size, space="darts",
                         archs=tuple(arch_code(a) for a in archs), proposed_by=proposed_by)
     folder = parent / name
-    gen._check_config(folder, job)
+    chunks.prepare_build(folder, job.to_dict(), command=gen.COMMAND)
     E, S = train["epochs"], len(seeds)
     for k in range(job.n_chunks):
         ids = job.chunk_classes(k)
@@ -31,7 +32,7 @@ def make_part(parent, name, archs, seeds, rng, *, chunk_size=8, proposed_by="uni
                   "test_acc": valid + 0.1,
                   "train_time_s": (signal(sub) / 80.0)[:, None] + 0.001 * rng.standard_normal((len(ids), S)),
                   "latency_ms": np.ones(len(ids)), "params_m": np.ones(len(ids)), "flops_m": np.ones(len(ids))}
-        gen._write_chunk(folder, k, arrays)
+        chunks.write_chunk(folder, k, arrays)
     return job
 
 
@@ -117,7 +118,7 @@ def test_chunks_with_other_genotypes_are_refused(tmp_path):
     with np.load(gen.chunk_path(tmp_path / "a", 0)) as z:
         arrays = {k: z[k] for k in z.files}
     arrays["arch_cells"] = archs_to_array(sample_distinct(8, 4))
-    gen._write_chunk(tmp_path / "a", 0, arrays)
+    chunks.write_chunk(tmp_path / "a", 0, arrays)
     assert job.n_chunks == 1
     with pytest.raises(NasbenchError, match="hold other genotypes than its config.json lists"):
         load_runs(tmp_path)

@@ -15,7 +15,9 @@ pytest.importorskip("sklearn")
 
 from nasbench.errors import MissingDataError, NasbenchError  # noqa: E402
 from nasbench.spaces.nb201 import canonical_ids, class_representatives  # noqa: E402
+from nasbench.training import chunks  # noqa: E402
 from nasbench.training import generate as gen  # noqa: E402
+from nasbench.training.assemble import assemble  # noqa: E402
 
 TINY = {"C": 2, "N": 1, "epochs": 2, "batch_size": 32, "lr": 0.05, "lr_min": 0.0, "momentum": 0.9,
         "nesterov": True, "weight_decay": 5e-4, "bn_recalibration": 32, "warmup_steps": 2, "grad_clip": 5.0}
@@ -50,7 +52,7 @@ def test_kill_and_restart_equals_uninterrupted_run(tmp_path):
     assert not table.exists()
     assert not list(build.glob(".chunk-*"))  # no half-written chunk under a final name
     with pytest.raises(MissingDataError, match="chunks are missing"):
-        gen.assemble(build, tmp_path / "early")
+        assemble(build, tmp_path / "early")
     # restart: continues, finishes, assembles
     # (in-process this time: the worker-pool path was exercised by the interrupted run)
     rerun = subprocess.run([c if c != "1" or cmd[i - 1] != "--workers" else "0" for i, c in enumerate(cmd)],
@@ -149,15 +151,15 @@ def test_sigterm_stops_in_process_training_and_keeps_finished_chunks(tmp_path, m
 def test_chunks_of_another_job_are_refused(tmp_path):
     job = tiny_job(n_classes=2)
     for k, class_id in enumerate([1, 0]):
-        gen._write_chunk(tmp_path, k, {"class_id": np.array([class_id]), "seeds": np.array([0, 1])})
+        chunks.write_chunk(tmp_path, k, {"class_id": np.array([class_id]), "seeds": np.array([0, 1])})
     with pytest.raises(NasbenchError, match=r"do not cover class ids 0\.\.1 in order; .*run `nasbench generate` again"):
         gen.load_chunks(tmp_path, job)
 
 
 def test_restart_with_other_settings_is_refused(tmp_path):
-    gen._check_config(tmp_path, tiny_job())
+    chunks.prepare_build(tmp_path, tiny_job().to_dict(), command=gen.COMMAND)
     with pytest.raises(NasbenchError, match="started with other settings"):
-        gen._check_config(tmp_path, tiny_job(seeds=(0, 1, 2)))
+        chunks.prepare_build(tmp_path, tiny_job(seeds=(0, 1, 2)).to_dict(), command=gen.COMMAND)
 
 
 def test_job_config_validation():
