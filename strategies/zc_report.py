@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import DataIntegrityError, MissingValueError, NasbenchError, OptionalDependencyError
+from nasbench.errors import DataIntegrityError, MissingValueError, NasbenchError
 
 __all__ = ["proxy_report", "format_rows", "format_markdown", "plot_report", "top_precision", "table_scores",
            "naslib_scores", "our_sample_scores", "NASLIB_DATASETS"]
@@ -209,14 +209,9 @@ def format_markdown(rep: dict) -> str:
 
 def plot_report(rep: dict, path) -> None:
     """Save a PNG: the rank correlations per score set, and each one's rank against the accuracy."""
-    try:
-        import matplotlib
+    from strategies.report import pyplot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise OptionalDependencyError(f"the zc report plot needs matplotlib ({exc}); pip install \"nasbench[report]\""
-                                      ) from exc
+    plt = pyplot()
     from scipy.stats import rankdata
 
     rows = rep["rows"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.errors import MissingValueError, NasbenchError, OptionalDependencyError
+from nasbench.errors import MissingValueError, NasbenchError
 
 __all__ = ["proxy_pool", "pick_warm", "warm_cold_pair", "warm_vs_cold", "format_markdown", "plot_curves",
            "N_TIME_GRID"]
@@ -226,14 +226,9 @@ def format_markdown(result: dict) -> str:
 
 def plot_curves(result: dict, path) -> None:
     """Save a PNG: mean regret vs simulated time of the cold and warm runs, one panel per strategy."""
-    try:
-        import matplotlib
+    from strategies.report import pyplot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise OptionalDependencyError(f"the warm-start plot needs matplotlib ({exc}); pip install \"nasbench[report]\""
-                                      ) from exc
+    plt = pyplot()
     names = list(result["curves"])
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3.2), squeeze=False)
     grid = np.asarray(result["time_grid_s"]) / 3600.0
