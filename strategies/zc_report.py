@@ -199,7 +199,7 @@ def format_rows(rep: dict) -> str:
 
 def format_markdown(rep: dict) -> str:
     """The report as a Markdown table (what the README shows)."""
-    lines = [f"| proxy | scores | archs | Spearman | Kendall | top-10% precision | s / arch (median) |",
+    lines = ["| proxy | scores | archs | Spearman | Kendall | top-10% precision | s / arch (median) |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for r in rep["rows"]:
         lines.append(f"| {r['proxy']} | {r['source']} | {r['n_archs']} | {r['spearman']:.3f} | {r['kendall']:.3f} | "
