@@ -1,19 +1,25 @@
-"""Leaderboard statistics over seeds: confidence intervals, anytime regret, ranks, Friedman test
-with a Nemenyi critical difference, and paired pairwise tests.
+"""Leaderboard statistics over seeds and the one leaderboard-row schema.
 
-All functions are deterministic (no resampling), so the same runs give the same numbers.
-Lower regret is better.
+Confidence intervals (Student t, or a percentile bootstrap of the mean drawn from a given seed),
+anytime regret, ranks, Friedman test with a Nemenyi critical difference, paired pairwise tests,
+:class:`Interval` / :class:`LeaderboardRow` (the columns every leaderboard shares: compare and
+weight-sharing alike) and :func:`markdown_table` (cells escaped, since NB201 arch strings hold ``|``).
+
+Every function is deterministic: the bootstrap resamples come from the seed it is given, so the
+same runs give the same numbers. Lower regret is better.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["mean_ci", "regret_on_eval_grid", "regret_on_time_grid", "normalized_auc", "rank_matrix",
-           "friedman", "critical_difference", "pairwise_wilcoxon", "holm"]
+__all__ = ["mean_ci", "Bootstrap", "Interval", "LeaderboardRow", "competition_ranks", "markdown_table",
+           "escape_cell", "regret_on_eval_grid", "regret_on_time_grid", "normalized_auc", "rank_matrix",
+           "friedman", "critical_difference", "pairwise_wilcoxon", "pairwise_summary", "holm"]
 
 
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -34,6 +40,163 @@ def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
         return mean, mean, mean
     half = float(stats.t.ppf(0.5 + confidence / 2, x.shape[0] - 1) * x.std(ddof=1) / math.sqrt(x.shape[0]))
     return mean, mean - half, mean + half
+
+
+class Bootstrap:
+    """Percentile bootstrap of the mean over seeds, one set of resamples for a whole run.
+
+    The resample weights (how often each seed is drawn) are drawn once from ``seed``; every column
+    of a leaderboard and every point of a curve reuses them, so the intervals of one run depend on
+    nothing but its values and its root seed. A resampled mean is a weighted mean of the observed
+    values, so the interval lies within their range: a regret interval never goes below 0 and an
+    accuracy interval never above the best value seen.
+
+    Parameters
+    ----------
+    n_seeds : int >= 1
+        Number of values (seeds) each interval is computed from.
+    seed : int or numpy.random.SeedSequence
+        Where the resamples come from (a child of the run's root seed).
+    n_resamples : int, default 10000
+    confidence : float, default 0.95
+    """
+
+    def __init__(self, n_seeds: int, seed, *, n_resamples: int = 10_000, confidence: float = 0.95):
+        from nasbench.rng import as_generator
+
+        self.n_seeds, self.n_resamples, self.confidence = int(n_seeds), int(n_resamples), float(confidence)
+        rng = as_generator(seed)
+        # (n_resamples, n_seeds) draw counts; each row sums to n_seeds
+        self.weights = rng.multinomial(self.n_seeds, np.full(self.n_seeds, 1.0 / self.n_seeds),
+                                       size=self.n_resamples).astype(np.float64)
+
+    def band(self, matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean and interval of each column of ``matrix``, shape (n_seeds, n_points) -> 3 x (n_points,).
+
+        NaN entries (no result yet) are left out of a resample's mean; a column with one defined
+        value (or one seed) has low = high = mean.
+        """
+        m = np.asarray(matrix, dtype=np.float64)
+        if m.ndim != 2 or m.shape[0] != self.n_seeds:
+            raise ValueError(f"expected an array of shape ({self.n_seeds}, n_points); got {m.shape}")
+        defined = ~np.isnan(m)
+        count = defined.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, np.where(defined, m, 0.0).sum(axis=0) / np.maximum(count, 1), np.nan)
+            if self.n_seeds < 2:
+                return mean, mean.copy(), mean.copy()
+            means = (self.weights @ np.where(defined, m, 0.0)) / (self.weights @ defined)
+        tail = 50.0 * (1.0 - self.confidence)
+        if np.isnan(means).any():
+            with np.errstate(invalid="ignore"):
+                import warnings
+
+                with warnings.catch_warnings():  # an all-NaN column is NaN, said by the value itself
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    low, high = np.nanpercentile(means, [tail, 100.0 - tail], axis=0)
+        else:
+            low, high = np.percentile(means, [tail, 100.0 - tail], axis=0)
+        one = count < 2  # nothing to resample: no spread, not an interval of width zero from noise
+        return mean, np.where(one, mean, low), np.where(one, mean, high)
+
+    def interval(self, values) -> "Interval":
+        """:class:`Interval` of the mean of ``values``, shape (n_seeds,)."""
+        x = np.asarray(values, dtype=np.float64).reshape(self.n_seeds, 1)
+        mean, low, high = (float(v[0]) for v in self.band(x))
+        return Interval(mean, low, high, int((~np.isnan(x)).sum()))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean over ``n`` seeds and its interval (low = high = mean when ``n`` < 2)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def t(cls, values, confidence: float = 0.95) -> "Interval":
+        """Student-t interval (:func:`mean_ci`) of ``values``, shape (n,)."""
+        x = np.asarray(values, dtype=np.float64)
+        return cls(*mean_ci(x, confidence), int(x.shape[0]))
+
+    def text(self, digits: int = 3) -> str:
+        """``"m [low, high]"``, or ``"m (1 seed: no interval)"`` with one seed; ``"n/a"`` for NaN."""
+        if math.isnan(self.mean):
+            return "n/a"
+        if self.n < 2:
+            return f"{self.mean:.{digits}f} (1 seed: no interval)"
+        return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
+
+NAN_INTERVAL = Interval(math.nan, math.nan, math.nan, 0)
+
+
+@dataclass
+class LeaderboardRow:
+    """One strategy's line on a leaderboard: the columns every leaderboard shares.
+
+    Parameters
+    ----------
+    strategy : str
+    n_seeds : int
+    final_regret, auc_regret, final_report : Interval
+        Final regret (NaN interval where no optimum is known), anytime regret (normalised area under
+        the regret curve) and the incumbent's final report value, over seeds.
+    mean_rank : float
+        Mean rank over paired seeds (NaN where the runs are not paired, e.g. weight sharing).
+    n_evals_mean, sim_time_mean_s : float
+        Evaluations and simulated seconds per run, mean over seeds.
+    rank : int
+        Place on the sorted leaderboard (1 = best; ties share the place); set when sorted.
+    extra : dict
+        Further columns of one kind of leaderboard (hypervolume, search value, ...), in order.
+    """
+
+    strategy: str
+    n_seeds: int
+    final_regret: Interval = NAN_INTERVAL
+    auc_regret: Interval = NAN_INTERVAL
+    final_report: Interval = NAN_INTERVAL
+    mean_rank: float = math.nan
+    n_evals_mean: float = math.nan
+    sim_time_mean_s: float = math.nan
+    rank: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def record(self) -> dict:
+        """The row as CSV columns: ``rank, strategy, n_seeds``, ``<name>_mean/_ci_low/_ci_high`` for each
+        interval, ``mean_rank, n_evals_mean, sim_time_mean_s``, then ``extra``."""
+        out = {"rank": self.rank, "strategy": self.strategy, "n_seeds": self.n_seeds}
+        for name in ("final_regret", "auc_regret", "final_report"):
+            iv = getattr(self, name)
+            out.update({f"{name}_mean": iv.mean, f"{name}_ci_low": iv.low, f"{name}_ci_high": iv.high})
+        out.update(mean_rank=self.mean_rank, n_evals_mean=self.n_evals_mean, sim_time_mean_s=self.sim_time_mean_s)
+        out.update(self.extra)
+        return out
+
+
+def competition_ranks(scores) -> list[int]:
+    """Places of sorted scores (lower is better): ties share the better place ("1, 2, 2, 4").
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_strategies,)
+    """
+    return [int(r) for r in stats.rankdata(np.asarray(scores, dtype=np.float64), method="min")]
+
+
+def escape_cell(text) -> str:
+    """Text for one Markdown table cell: ``|`` escaped (NB201 arch strings hold it), newlines as spaces."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(head, rows) -> list[str]:
+    """Lines of a Markdown pipe table with every cell escaped (:func:`escape_cell`)."""
+    out = ["| " + " | ".join(escape_cell(h) for h in head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(escape_cell(c) for c in row) + " |" for row in rows]
+    return out
 
 
 def regret_on_eval_grid(regret: np.ndarray, n_grid: int) -> np.ndarray:
@@ -170,3 +333,10 @@ def pairwise_wilcoxon(scores: np.ndarray, names) -> list[dict]:
     for row, adj in zip(rows, holm([r["p_value"] for r in rows])):
         row["p_value_holm"] = adj
     return rows
+
+
+def pairwise_summary(rows, alpha: float = 0.05) -> str:
+    """One line on a list of :func:`pairwise_wilcoxon` rows: how many pairs differ after Holm."""
+    n_sig = sum(r["p_value_holm"] < alpha for r in rows)
+    return (f"{len(rows)} pair{'s' if len(rows) != 1 else ''}: {n_sig} significant at {alpha:g} after Holm "
+            "correction")

@@ -23,6 +23,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f0f0f0; } td:nth-child(2) { text-align: left; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
+figcaption { font-size: 0.85em; color: #444; max-width: 900px; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
 """
 
@@ -45,7 +46,7 @@ def _markdown_to_html(text: str) -> str:
 
     for line in text.splitlines():
         if line.startswith("|"):
-            table.append([c.strip() for c in line.strip().strip("|").split(" | ")])
+            table.append(_cells(line))
             continue
         if line.startswith("- "):
             items.append(line[2:])
@@ -59,25 +60,41 @@ def _markdown_to_html(text: str) -> str:
     return "\n".join(out)
 
 
-def render_report(markdown: str, pngs: list, folder: Path, facts: dict) -> bytes:
+def _cells(line: str) -> list[str]:
+    """The cells of one Markdown table row, with ``\\|`` and ``\\\\`` unescaped
+    (:func:`strategies.leaderboard.escape_cell` wrote them)."""
+    cells, cell, chars = [], [], iter(line.strip())
+    for ch in chars:
+        if ch == "\\":
+            cell.append(next(chars, "\\"))
+        elif ch == "|":
+            cells.append("".join(cell).strip())
+            cell = []
+        else:
+            cell.append(ch)
+    cells.append("".join(cell).strip())
+    return cells[1:-1]  # the text before the first and after the last pipe
+
+
+def render_report(markdown: str, figures: list, folder: Path, facts: dict) -> bytes:
     """The page as UTF-8 bytes.
 
     Parameters
     ----------
     markdown : str
         The text of ``leaderboard.md``.
-    pngs : list of str
-        Names of the PNG files in ``folder`` to inline, in order.
+    figures : list of (str, str)
+        ``(file name, caption)`` of each PNG in ``folder`` to inline, in order.
     folder : Path
         Where the PNGs were written.
     facts : dict
         JSON-serialisable provenance (config, task, benchmark checksums, versions, strategies).
     """
     images = []
-    for name in pngs:
+    for name, caption in figures:
         data = base64.b64encode((Path(folder) / name).read_bytes()).decode("ascii")
         images.append(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
-                      f"<figcaption>{html.escape(name)}</figcaption></figure>")
+                      f"<figcaption><b>{html.escape(name)}</b>: {html.escape(caption)}</figcaption></figure>")
     provenance = "".join(
         f"<h2>{html.escape(key)}</h2><pre>{html.escape(json.dumps(value, indent=1, sort_keys=True, default=str))}</pre>"
         for key, value in facts.items())

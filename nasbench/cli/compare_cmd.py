@@ -192,9 +192,7 @@ def _run(args, config, run_compare):
     from strategies._limits import estimate_bytes
 
     from strategies._progress import ProgressBar
-    from strategies.compare import _relative_cost
-
-    from strategies.compare import _task_for
+    from strategies.compare_run import relative_cost as _relative_cost, task_for as _task_for
 
     # an unknown benchmark, metric or fidelity is an error before any progress line (the task is cached
     # for the run)

@@ -100,7 +100,7 @@ def _compare_jobs(benchmark: str):
     Uses ``strategies.compare.run_job`` / ``RunJob`` when compare has them, else the older
     ``_python_chunk`` with argument tuples.
     """
-    from strategies import compare
+    from strategies import compare_run as compare
 
     seeds = ([0, 1], [2])
     if hasattr(compare, "RunJob"):

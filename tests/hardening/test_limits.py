@@ -85,7 +85,7 @@ def test_a_time_budget_alone_is_sized_before_any_run(capsys):
     """A time budget is turned into the most evaluations a run can complete (cheapest evaluation, every
     worker) and refused before the first run when that cannot fit; the advice itself fits."""
     from strategies._limits import check_time_budget, evaluations_bound
-    from strategies.compare import _task_for
+    from strategies.compare_run import task_for as _task_for
 
     task = _task_for(BENCH, {}, "draw")
     cheapest = min(float(c.min()) for c in task.costs.values())

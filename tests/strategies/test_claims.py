@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from strategies.compare import seed_of
+from strategies.compare_run import seed_of
 from strategies.fast import run_fast
 from strategies.history import trajectory
 

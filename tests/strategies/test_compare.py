@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nasbench.errors import NasbenchError, UnknownNameError
-from strategies.compare import CompareConfig, run_compare, write_outputs
+from strategies import leaderboard as lb
+from strategies.compare import CompareConfig, leaderboard_markdown, run_compare, write_outputs
 from tests.strategies.conftest import output_files as _files, output_manifest as _manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +48,67 @@ def test_outputs_exist_and_leaderboard_is_sane(first_run):
     assert m["outputs"]["leaderboard.md"]
     stats = json.loads((out / "stats.json").read_text())
     assert stats["friedman"]["df"] == len(STRATS) - 1
+
+
+def test_leaderboard_is_sorted_by_mean_final_regret_with_a_rank_column(first_run):
+    result, out = first_run
+    board = result.leaderboard
+    assert list(board.final_regret_mean) == sorted(board.final_regret_mean)
+    assert list(board["rank"]) == lb.competition_ranks(board.final_regret_mean)
+    assert result.order == list(board.strategy)
+    md = (out / "leaderboard.md").read_text()
+    assert "| rank | strategy | final regret | anytime regret (AUC) | final test | mean rank |" in md
+    assert "Sorted by mean final regret" in md and "percentile-bootstrap interval of the mean" in md
+
+
+def test_intervals_stay_within_the_values_of_the_seeds(first_run):
+    result, _ = first_run
+    runs = result.summary
+    for r in result.leaderboard.itertuples():
+        mine = runs[runs.strategy == r.strategy]
+        for col in ("final_regret", "auc_regret", "final_report"):
+            v = mine[col]
+            low, mean, high = (getattr(r, f"{col}_{k}") for k in ("ci_low", "mean", "ci_high"))
+            assert v.min() - 1e-12 <= low <= mean <= high <= v.max() + 1e-12
+        assert r.final_regret_ci_low >= 0.0
+
+
+def test_one_order_for_table_tests_and_plots(first_run):
+    result, out = first_run
+    md = (out / "leaderboard.md").read_text()
+    rows = [line.split(" | ")[1] for line in md.splitlines() if line[:3] in {f"| {k}" for k in range(1, 10)}]
+    assert rows == result.order
+    assert list(result.curves["by_evals"]) == result.order == list(result.curves["by_time"])
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["order"] == result.order
+    expected = [(a, b) for i, a in enumerate(result.order) for b in result.order[i + 1:]]
+    assert [(p["a"], p["b"]) for p in stats["pairwise_wilcoxon"]] == expected
+    assert [line.split(":")[0][2:] for line in md.splitlines() if " vs " in line] == [f"{a} vs {b}" for a, b in expected]
+
+
+def test_regret_curves_say_why_they_can_rise(first_run):
+    from strategies.compare_outputs import curve_caption
+
+    result, out = first_run
+    text = curve_caption(result)
+    assert "chosen by valid_acc, not test_acc, so a curve can rise" in text
+    assert "hyperband also switches the incumbent to the first arch evaluated at a higher fidelity" in text
+    assert "can rise" in (out / "report.html").read_text()
+
+
+def test_many_strategies_summarise_the_pairwise_tests_and_keep_them_all(task, tmp_path):
+    names = ("random_search", "regularized_evolution", "local_search", "hyperband", "reinforce", "bananas")
+    result = run_compare(_config(strategies=names, n_seeds=4, max_evals=20, params={"bananas": {"epochs": 5}}),
+                         n_jobs=1, task=task)
+    md = leaderboard_markdown(result)
+    pairs = result.stats["pairwise_wilcoxon"]
+    n_sig = sum(p["p_value_holm"] < 0.05 for p in pairs)
+    assert len(pairs) == 15
+    assert (f"15 pairs: {n_sig} significant at 0.05 after Holm correction; every pair is in stats.json "
+            "(pairwise_wilcoxon).") in md
+    assert sum(" vs " in line for line in md.splitlines()) == min(n_sig, 10)
+    write_outputs(result, tmp_path / "o", parquet=False)
+    assert len(json.loads((tmp_path / "o" / "stats.json").read_text())["pairwise_wilcoxon"]) == 15
 
 
 def test_parquet_holds_every_evaluation(first_run):

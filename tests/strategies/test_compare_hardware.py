@@ -120,9 +120,11 @@ def test_multi_objective_same_bytes_in_a_fresh_process(hw_root, hw_task, tmp_pat
     here = run_compare(_config(**kw), n_jobs=1, task=hw_task)
     write_outputs(here, tmp_path / "a")
     board = here.leaderboard
-    assert list(board.hypervolume_mean_rank) == sorted(board.hypervolume_mean_rank)
+    # sorted by mean hypervolume, highest first, with the place as its own column
+    assert list(board.hypervolume_mean) == sorted(board.hypervolume_mean, reverse=True)
+    assert list(board["rank"]) == [1, 2, 3] and here.order == list(board.strategy)
     assert "hypervolume" in here.stats and here.stats["hypervolume"]["friedman"]["df"] == 2
-    assert "HV rank" in (tmp_path / "a" / "leaderboard.md").read_text()
+    assert "HV mean rank" in (tmp_path / "a" / "leaderboard.md").read_text()
     config = tmp_path / "cmp.toml"
     config.write_text('benchmark = "nb201/cifar10"\nstrategies = ["random_search", "regularized_evolution", '
                       f'"pareto_evolution"]\nn_seeds = 4\nmax_evals = 30\nseed = 2\nconstraint = "{CONSTRAINT}"\n'
@@ -134,7 +136,7 @@ def test_multi_objective_same_bytes_in_a_fresh_process(hw_root, hw_task, tmp_pat
     proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=300,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "HV rank" in proc.stdout
+    assert "HV mean rank" in proc.stdout
     assert _files(tmp_path / "b") == _files(tmp_path / "a")
     assert _manifest(tmp_path / "b") == _manifest(tmp_path / "a")
 
@@ -239,13 +241,13 @@ def test_cli_flags_and_errors(hw_root, capsys):
 
 def test_a_run_job_rebuilds_the_setup_from_names(constrained_run, hw_task, monkeypatch):
     """What a worker process does: no cached task or setup, only the job's names; same histories."""
-    from strategies import compare
+    from strategies import compare_run as compare
 
     result, _ = constrained_run
     config = _config()
     monkeypatch.setattr(compare, "_TASKS", {})
     monkeypatch.setattr(compare, "_SETUPS", {})
-    job = compare.RunJob(config.benchmark, config.objective, compare._hardware_key(config), "reinforce", {},
+    job = compare.RunJob(config.benchmark, config.objective, compare.hardware_key(config), "reinforce", {},
                          config.seed, (1, 3), config.n_workers, config.max_evals, config.max_time_s)
     got = compare.run_job(job)
     assert compare._TASKS and compare._SETUPS  # built here from the names

@@ -36,7 +36,8 @@ def test_equal_cost_on_a_benchmark_that_answers_arch_by_arch(tmp_path, shared_da
     stream of their own; live training is never sampled for it."""
     from types import SimpleNamespace
 
-    from strategies.compare import CompareConfig, _equal_cost
+    from strategies.compare import CompareConfig
+    from strategies.compare_run import equal_cost as _equal_cost
 
     class Bench:
         live, name = False, "fake/non-enumerable"

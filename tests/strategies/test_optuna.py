@@ -97,7 +97,7 @@ def test_compare_same_bytes_serial_and_two_jobs(task, synthetic_root, tmp_path_f
 
 
 def test_nsgaii_with_objectives_is_multi_objective(hw_task, tmp_path_factory):
-    from strategies.compare import _make
+    from strategies.compare_run import make_for_run as _make
     from strategies.hardware import HardwareSetup
 
     task = hw_task
