@@ -178,6 +178,12 @@ def test_fill_train_time_keeps_measured_and_labels_predictions(nb201_data_root):
     assert np.array_equal(filled.predicted, ~have) and filled.predicted.sum() == 15625 - 1000
     assert np.isfinite(filled.values).all() and filled.values.min() > 0
     assert "fit on the 1000 archs" in filled.predicted_by and filled.scores["kendall_tau"] > 0.8
+    # a cost: XGBoost and the cost model's linear_op_model compete on one validation split, the better R2 fills
+    candidates = filled.scores.pop("candidates")
+    assert set(candidates) == {"xgboost", "linear_op_model"} and candidates["xgboost"]["n"] == 200
+    winner = max(candidates, key=lambda k: candidates[k]["r2"])
+    assert filled.scores == candidates[winner] and "chosen over" in filled.predicted_by
+    assert filled.predicted_by.startswith("XGBoost" if winner == "xgboost" else "linear_op_model")
 
 
 def test_fill_curves(nb201_data_root, tmp_path):
