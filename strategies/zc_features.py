@@ -153,7 +153,8 @@ def features_experiment(encoded, accuracy, scores: dict, *, fractions=(0.01, 0.0
             "effects": effects}
 
 
-def features_on_benchmark(bench, *, naslib_dir=None, metric: str | None = None, fidelity=None, **kwargs) -> dict:
+def features_on_benchmark(bench, *, naslib_dir=None, proxies=None, metric: str | None = None, fidelity=None,
+                          **kwargs) -> dict:
     """:func:`features_experiment` on an enumerable benchmark.
 
     Parameters
@@ -162,6 +163,8 @@ def features_on_benchmark(bench, *, naslib_dir=None, metric: str | None = None, 
         E.g. ``"nb201/digits"`` (its ``zc_*`` metrics) or ``"nb201/cifar10"`` with ``naslib_dir``.
     naslib_dir : path, optional
         Use NASLib's published scores of its sampled archs (the pool) instead of the table's ``zc_*``.
+    proxies : sequence of str, optional
+        Use only these proxies (default: every proxy of the source).
     metric, fidelity : optional
         The target; default ``valid_acc`` (else ``test_acc``) at its default fidelity.
     **kwargs
@@ -184,6 +187,13 @@ def features_on_benchmark(bench, *, naslib_dir=None, metric: str | None = None, 
     if not sets:
         raise MissingValueError(f"{b.name} has no zc_* metrics; run `nasbench zc compute {b.name}` first, or pass "
                                 "--naslib DIR for NASLib's published scores.")
+    if proxies is not None:
+        have = [s["proxy"] for s in sets]
+        missing = [p for p in proxies if p not in have]
+        if missing or not proxies:
+            raise NasbenchError(f"--proxies must name proxies of these scores ({', '.join(have)}); got "
+                                f"{', '.join(missing) or 'none'}.")
+        sets = [s for s in sets if s["proxy"] in proxies]
     metric = metric or ("valid_acc" if "valid_acc" in b.metrics else "test_acc")
     if metric not in b.metrics:
         raise NasbenchError(f"{b.name} has no metric {metric!r}; pass --metric with one of its accuracies.")

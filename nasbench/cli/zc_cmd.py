@@ -62,6 +62,7 @@ def add_arguments(parser) -> None:
     f.add_argument("bench", metavar="BENCH", help="an NB201 table with zc_* metrics, or nb201/DATASET with --naslib")
     f.add_argument("--naslib", default=None, metavar="DIR",
                    help="use NASLib's published scores of its ~724 sampled archs (folder holding zc_nasbench201.json)")
+    f.add_argument("--proxies", nargs="+", default=None, help="only these proxies (default: all of the scores)")
     f.add_argument("--metric", default=None, help="the surrogate's target (default valid_acc, else test_acc)")
     f.add_argument("--fidelity", type=float, default=None, help="its fidelity (default: the metric's default)")
     f.add_argument("--fractions", type=float, nargs="+", default=[0.01, 0.05, 0.1],
@@ -174,7 +175,9 @@ def _features(args) -> int:
     from strategies.zc_features import features_on_benchmark, format_markdown
 
     fidelity = int(args.fidelity) if args.fidelity is not None and args.fidelity.is_integer() else args.fidelity
-    rep = features_on_benchmark(args.bench, naslib_dir=args.naslib, metric=args.metric, fidelity=fidelity,
+    proxies = None if args.proxies is None else [p for n in args.proxies for p in n.split(",") if p]
+    rep = features_on_benchmark(args.bench, naslib_dir=args.naslib, proxies=proxies, metric=args.metric,
+                                fidelity=fidelity,
                                 fractions=args.fractions, n_seeds=args.seeds, seed=args.seed,
                                 log=lambda s: print(s, file=sys.stderr, flush=True))
     print(format_markdown(rep, f"{rep['bench']}: XGBoost surrogate of {rep['metric']} (fidelity {rep['fidelity']}), "

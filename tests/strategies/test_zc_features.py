@@ -84,5 +84,10 @@ def test_on_nb201_cifar10_with_naslib_scores(nb201_cifar10):
     if not any(m.startswith("zc_") for m in nb201_cifar10.metrics):
         with pytest.raises(MissingValueError, match="has no zc_\\* metrics"):
             Z.features_on_benchmark(nb201_cifar10)
+    r = Z.features_on_benchmark(nb201_cifar10, naslib_dir=root, proxies=["synflow", "params"], fractions=[0.1],
+                                n_seeds=2)
+    assert sorted(r["proxies"]) == ["params", "synflow"]
+    with pytest.raises(NasbenchError, match="--proxies must name proxies of these scores .*; got zen"):
+        Z.features_on_benchmark(nb201_cifar10, naslib_dir=root, proxies=["synflow", "zen"])
     with pytest.raises(NasbenchError, match="has no metric 'acc'"):
         Z.features_on_benchmark(nb201_cifar10, naslib_dir=root, metric="acc")
