@@ -176,10 +176,12 @@ def _fill(args) -> int:
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
+        fid = "" if args.fidelity is None else f" --fidelity {args.fidelity}"
         print(f"{args.name} {args.metric}: {summary['n_measured']} measured rows kept, {summary['n_predicted']} "
               f"predicted by {filled.predicted_by}")
-        print(f"saved to {folder}; query(..., missing='predicted') serves them marked as predictions"
-              + (", and searches on this table charge them as training time" if args.metric == "train_time_s" else ""))
+        print(f"saved to {folder}; `nasbench query {args.name} ARCH --metric {args.metric}{fid} --predicted` serves them "
+              "marked as predictions" + (", and searches on this table charge them as training time"
+                                         if args.metric == "train_time_s" else ""))
     return 0
 
 
