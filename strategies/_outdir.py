@@ -24,7 +24,6 @@ What happens when the destination exists (documented in ``nasbench compare --hel
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import hashlib
@@ -35,6 +34,7 @@ import shutil
 from pathlib import Path
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
+from tabular_data.atomic import fsync_dir, fsync_tree, put_in_place
 
 __all__ = [
     "COMPARE_EXTRAS",
@@ -331,7 +331,7 @@ class OutputFolder:
         try:
             if exc_type is None:
                 try:
-                    _fsync_tree(self.stage)
+                    fsync_tree(self.stage)
                     _move_into_place(self.stage, self.dest)
                 except OSError as err:
                     raise NasbenchError(f"{self._flag} {self._path}: could not move the results into place "
@@ -365,7 +365,7 @@ def amended_run(path, *, flag: str = "--merge-into"):
                                     "free some space or choose a run you can write to.") from None
             yield stage
             try:
-                _fsync_tree(stage)
+                fsync_tree(stage)
                 _move_into_place(stage, dest)
             except OSError as err:
                 raise NasbenchError(f"{flag} {path}: could not move the amended run into place ({_reason(err)}); "
@@ -394,60 +394,8 @@ def _recover(dest: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _fsync_tree(root: Path) -> None:
-    """Flush every file and folder under ``root`` to disk, so a crash after the move finds whole files."""
-    for folder, _, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(folder)
-
-
-def _fsync_dir(folder) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _move_into_place(stage: Path, dest: Path) -> None:
-    if not dest.exists():
-        os.rename(stage, dest)
-    else:
-        try:
-            os.rename(stage, dest)  # replaces an empty folder in one step
-        except OSError as exc:
-            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                raise
-            if not _exchange(stage, dest):
-                # no atomic swap here: move the old run aside first; _recover puts it back after a kill
-                old = dest.parent / f".{dest.name}{_OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
-                os.rename(dest, old)
-                os.rename(stage, dest)
-                stage = old
-            shutil.rmtree(stage, ignore_errors=True)  # the previous run, now at the staging name
-    _fsync_dir(dest.parent)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2``); False when the system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
+    """Replace ``dest`` by the flushed ``stage`` in one step (:func:`tabular_data.atomic.put_in_place`);
+    the fallback's set-aside name is one :func:`_recover` knows."""
+    put_in_place(stage, dest, aside=dest.parent / f".{dest.name}{_OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}")
+    fsync_dir(dest.parent)

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from nasbench.errors import NasbenchError
 
-__all__ = ["FolderExistsError", "lock", "write_folder", "recover", "repair", "clean_leftovers", "is_leftover",
-           "fsync_file"]
+__all__ = ["FolderExistsError", "lock", "write_folder", "put_in_place", "recover", "repair", "clean_leftovers",
+           "is_leftover", "fsync_file", "fsync_dir", "fsync_tree"]
 
 # Hidden names this module creates, and the two shapes older nasbench versions left behind
 # (``NAME.old-PID`` and ``tempfile.mkdtemp(prefix=".NAME.")``, an 8-character random suffix).
@@ -108,7 +108,8 @@ def fsync_file(path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path) -> None:
+    """Flush a folder's entries (names created, renamed or deleted) to disk; best effort."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
@@ -119,6 +120,16 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def fsync_tree(root) -> None:
+    """Flush every file and folder under ``root`` to disk, so a crash after a move finds whole files."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):  # a link's target lies outside the folder written
+                fsync_file(path)
+        fsync_dir(folder)
 
 
 def _hidden(directory: Path, kind: str) -> Path:
@@ -150,17 +161,35 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _put_in_place(tmp: Path, directory: Path) -> None:
-    """Make the complete folder ``tmp`` the content of ``directory``; the caller holds the lock."""
+def put_in_place(tmp, directory, *, aside=None) -> None:
+    """Make the complete folder ``tmp`` the content of ``directory`` in one step; the caller holds
+    the folder's lock and has flushed ``tmp`` (:func:`fsync_tree`).
+
+    A new ``directory`` is a plain rename. An existing one is swapped with ``tmp`` atomically
+    (``renameat2(RENAME_EXCHANGE)``) and then deleted from under the temporary name. Where the
+    kernel cannot swap, the existing folder is first renamed to ``aside`` (default
+    ``.NAME.old-PID-RANDOM``) and deleted after ``tmp`` is renamed into place; a kill between the
+    two renames leaves ``directory`` missing and ``aside`` complete, which the caller's recovery
+    (:func:`recover` for the default name) puts back.
+
+    Parameters
+    ----------
+    tmp : path
+        A complete folder on the same file system as ``directory`` (a hidden sibling).
+    directory : path
+    aside : path or None
+        Where the fallback sets the previous folder aside; None uses this module's hidden name.
+    """
+    tmp, directory = Path(tmp), Path(directory)
     if not os.path.lexists(directory):
         os.rename(tmp, directory)
         return
     if _exchange(tmp, directory):
         shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous folder
         return
-    old = _hidden(directory, "old")
+    old = _hidden(directory, "old") if aside is None else Path(aside)
     os.rename(directory, old)
-    os.rename(tmp, directory)  # a kill before this line is repaired by recover()
+    os.rename(tmp, directory)  # a kill before this line is repaired by recovery
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -283,14 +312,11 @@ def write_folder(directory, fill, *, overwrite: bool = True, what: str = "folder
         os.mkdir(tmp, 0o777)  # the umask applies, unlike tempfile.mkdtemp's 0700
         try:
             fill(tmp)
-            for entry in os.scandir(tmp):
-                if entry.is_file(follow_symlinks=False):
-                    fsync_file(entry.path)
-            _fsync_dir(tmp)
+            fsync_tree(tmp)
             if not overwrite and os.path.lexists(directory):
                 refuse()
-            _put_in_place(tmp, directory)
-            _fsync_dir(directory.parent)
+            put_in_place(tmp, directory)
+            fsync_dir(directory.parent)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

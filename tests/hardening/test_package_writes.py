@@ -151,7 +151,7 @@ def test_kill_9_while_replacing_a_generated_table_keeps_the_previous(tmp_path, r
     shutil.copytree(reference[1], table)
     before = _fingerprint(table)
     script = ("import os, signal, sys; import tabular_data.atomic as a; "
-              "a._put_in_place = lambda *x: os.kill(os.getpid(), signal.SIGKILL); "
+              "a.put_in_place = lambda *x: os.kill(os.getpid(), signal.SIGKILL); "
               "from nasbench.cli import main; sys.exit(main(sys.argv[1:]))")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", script, "generate", "--assemble", "--build", str(reference[0]),

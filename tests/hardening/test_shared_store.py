@@ -47,7 +47,7 @@ CHILD = textwrap.dedent("""
         real = np.save
         np.save = lambda fh, a, **k: (real(fh, a, **k), die())
     elif kill_at == "before-swap":  # complete temporary folder, not yet in place
-        atomic._put_in_place = die
+        atomic.put_in_place = die
     elif kill_at == "between-renames":  # the fallback without RENAME_EXCHANGE, killed between its renames
         atomic._exchange = lambda a, b: False
         real_rename, calls = os.rename, []
@@ -58,7 +58,7 @@ CHILD = textwrap.dedent("""
             return real_rename(a, b)
         atomic.os.rename = rename
     elif kill_at == "after-swap":  # new table in place, the previous one not yet deleted
-        real_put = atomic._put_in_place
+        real_put = atomic.put_in_place
         atomic.shutil.rmtree = lambda *a, **k: die()
     elif kill_at == "loop":        # keep rewriting until killed from outside
         while True:
