@@ -6,11 +6,14 @@ surrogate of its own runs (:mod:`nasbench.training.darts_surrogate`) both call.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nasbench.errors import NasbenchError, choices_text
 
-__all__ = ["SurrogateConfigError", "MODELS", "NOISE_MODELS", "check_model", "fit_on_arrays"]
+__all__ = ["SurrogateConfigError", "MODELS", "NOISE_MODELS", "XGB_RANGES", "check_model", "check_params",
+           "fit_on_arrays"]
 
 
 class SurrogateConfigError(NasbenchError, ValueError):
@@ -27,6 +30,51 @@ def check_model(model) -> str:
     if model not in MODELS:
         raise SurrogateConfigError(f"model must be one of {choices_text(MODELS)}; got {model!r}.")
     return model
+
+
+# XGBoost settings a caller may change: (kind, low, high, low inclusive); a value outside would make
+# XGBoost fail deep in training (or, for n_estimators < 1, produce no trees at all)
+XGB_RANGES = {
+    "n_estimators": (int, 1, 100_000, True), "max_depth": (int, 1, 64, True),
+    "learning_rate": (float, 0.0, 1.0, False), "subsample": (float, 0.0, 1.0, False),
+    "colsample_bytree": (float, 0.0, 1.0, False), "min_child_weight": (float, 0.0, 1e6, True),
+    "reg_lambda": (float, 0.0, 1e6, True),
+}
+
+
+def check_params(params, model: str = "xgboost", *, what: str = "params"):
+    """Validate model settings before fitting: a dict of known settings in range, or None (defaults).
+
+    ``what`` names the argument in the message (the CLI passes ``"--params"``). XGBoost settings are
+    checked against :data:`XGB_RANGES`, MLP settings by :mod:`surrogates.mlp`.
+
+    Raises
+    ------
+    SurrogateConfigError
+        Not a dict, an unknown setting, or a value out of its range (the message gives the range).
+    """
+    if params is None:
+        return None
+    if not isinstance(params, dict):
+        raise SurrogateConfigError(f"{what} must be a dict of model settings or None; got {type(params).__name__}.")
+    if check_model(model) == "mlp":
+        from surrogates.mlp import _check_params
+
+        try:
+            _check_params(params)
+        except ValueError as exc:
+            raise SurrogateConfigError(f"{what} for the MLP model: {exc}.") from None
+        return params
+    for key, v in params.items():
+        if key not in XGB_RANGES:
+            raise SurrogateConfigError(f"{what}: unknown XGBoost setting {key!r}; expected some of {sorted(XGB_RANGES)}.")
+        kind, low, high, low_ok = XGB_RANGES[key]
+        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        inside = number and (v >= low if low_ok else v > low) and v <= high and (kind is float or float(v).is_integer())
+        if not inside:
+            raise SurrogateConfigError(f"{what}: {key} must be {'an int' if kind is int else 'a number'} in "
+                                       f"{'[' if low_ok else '('}{low:g}, {high:g}]; got {v!r}.")
+    return params
 
 
 def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0,

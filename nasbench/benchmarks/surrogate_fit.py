@@ -26,7 +26,7 @@ import numpy as np
 from nasbench.benchmarks._stored import read_stored_array
 from nasbench.benchmarks.surrogate import fid_key, surrogate_dir
 from nasbench.errors import DataIntegrityError, MissingDataError, MissingValueError, UnknownNameError, choices_text
-from surrogates.fit import MODELS, NOISE_MODELS, SurrogateConfigError, check_model, fit_on_arrays
+from surrogates.fit import MODELS, NOISE_MODELS, SurrogateConfigError, check_params, fit_on_arrays
 
 __all__ = [
     "SurrogateConfigError",
@@ -200,7 +200,7 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
     from surrogates import scores as score_fn
 
     space_name, dataset, _ = parse_name(name)
-    check_model(model)
+    check_params(params, model)
     if space_name in SAMPLE_SPACES:
         if fidelity is not None or train_indices is not None:
             raise SurrogateConfigError(
@@ -276,6 +276,7 @@ def fit_samples(space: str, dataset: str, metric: str = "valid_acc", source_dir=
     from nasbench.encodings import get_encoding
     from surrogates import scores as score_fn
 
+    check_params(params, model)
     samples, unique, y_unique, groups = _unique_samples(space, dataset, metric, source_dir)
     train_idx, test_idx = split_indices(np.arange(len(unique)), train_fraction, seed)
     enc = get_encoding(space, encoding)

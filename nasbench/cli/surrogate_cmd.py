@@ -54,19 +54,9 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
-# XGBoost settings --params may change: (kind, low, high, low inclusive); a value outside would make
-# XGBoost fail deep in training (or, for n_estimators < 1, produce no trees at all)
-_XGB_RANGES = {
-    "n_estimators": (int, 1, 100_000, True), "max_depth": (int, 1, 64, True),
-    "learning_rate": (float, 0.0, 1.0, False), "subsample": (float, 0.0, 1.0, False),
-    "colsample_bytree": (float, 0.0, 1.0, False), "min_child_weight": (float, 0.0, 1e6, True),
-    "reg_lambda": (float, 0.0, 1e6, True),
-}
-
-
 def _params(text, model: str = "xgboost"):
-    """Parse and check ``--params`` (JSON object) in run(), so a bad value is a one-line NasbenchError."""
-    from surrogates.fit import SurrogateConfigError
+    """Parse ``--params`` (a JSON object) and check it in run(), so a bad value is a one-line NasbenchError."""
+    from surrogates.fit import SurrogateConfigError, check_params
 
     if text is None:
         return None
@@ -79,26 +69,7 @@ def _params(text, model: str = "xgboost"):
             f"--params takes a JSON object of model settings, e.g. '{{\"n_estimators\": 100}}' (XGBoost) or "
             f"'{{\"epochs\": 100}}' (--model mlp); got {text!r}."
         )
-    if model == "mlp":
-        from surrogates.mlp import _check_params
-
-        try:
-            _check_params(value)
-        except ValueError as exc:
-            raise SurrogateConfigError(f"--params for --model mlp: {exc}.") from None
-        return value
-    for key, v in value.items():
-        if key not in _XGB_RANGES:
-            raise SurrogateConfigError(f"--params: unknown XGBoost setting {key!r}; expected some of "
-                                       f"{sorted(_XGB_RANGES)}.")
-        kind, low, high, low_ok = _XGB_RANGES[key]
-        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-        inside = number and (v >= low if low_ok else v > low) and v <= high and (kind is float or float(v).is_integer())
-        if not inside:
-            what = "an int" if kind is int else "a number"
-            raise SurrogateConfigError(f"--params: {key} must be {what} in {'[' if low_ok else '('}{low:g}, {high:g}]; "
-                                       f"got {v!r}.")
-    return value
+    return check_params(value, model, what="--params")
 
 
 def add_arguments(parser):

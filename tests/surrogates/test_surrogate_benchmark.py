@@ -390,3 +390,23 @@ def test_a_stored_curve_serves_each_of_its_epochs(tmp_path):
     with pytest.raises(MissingDataError, match=r"covers fidelities 1, 2, 3; got 200\. Fill that fidelity"):
         loaded.column(200)
     assert find_filled("nb201/cifar10", "train_time_s", 200, root=tmp_path) is None
+
+
+@pytest.mark.parametrize("params, message", [
+    ([1], "params must be a dict of model settings or None; got list"),
+    ({"gamma": 1}, r"params: unknown XGBoost setting 'gamma'; expected some of \['colsample_bytree'"),
+    ({"max_depth": 2.5}, r"params: max_depth must be an int in \[1, 64\]; got 2.5"),
+    ({"learning_rate": 0}, r"params: learning_rate must be a number in \(0, 1\]; got 0"),
+    ({"n_estimators": True}, r"n_estimators must be an int in \[1, 100000\]; got True"),
+])
+def test_model_settings_are_checked_before_fitting(params, message):
+    from surrogates.fit import check_params
+
+    with pytest.raises(SurrogateConfigError, match=message):
+        check_params(params)
+    with pytest.raises(SurrogateConfigError, match=message):  # the benchmark boundary checks them before loading
+        fit_surrogate("nb201/nope", "test_acc", params=params)
+    assert check_params({"n_estimators": 10, "subsample": 1.0}) == {"n_estimators": 10, "subsample": 1.0}
+    assert check_params(None) is None
+    with pytest.raises(SurrogateConfigError, match="model must be one of 'xgboost', 'mlp'; got 'svm'"):
+        check_params({}, "svm")
