@@ -123,10 +123,6 @@ class TabularBenchmark(EnumerableBenchmark):
             from nasbench.benchmarks.latency import query_latency
 
             return query_latency(self, archs, metric, fidelity, seed, device=device, missing=missing)
-        if missing == "predicted":  # measured values, and a stored fill's labelled predictions for the gaps
-            from nasbench.benchmarks.filled import query_filled
-
-            return query_filled(self, archs, metric, fidelity, seed)
         mean, col, n = self._entry(metric, fidelity)
         # Fast path for one arch: plain numpy indexing, no conversion to arrays, no kernel dispatch.
         if seed is None and missing == "raise":
@@ -138,6 +134,10 @@ class TabularBenchmark(EnumerableBenchmark):
         return self._query(archs, metric, fidelity, seed, missing, mean, col)
 
     def _query(self, archs, metric, fidelity, seed, missing, mean, col):
+        if missing == "predicted":  # measured values, and a stored fill's labelled predictions for the gaps
+            from nasbench.benchmarks.filled import query_filled
+
+            return query_filled(self, archs, metric, fidelity, seed)
         if missing not in _MISSING_CHOICES:
             raise UnknownNameError(f"missing must be one of {choices_text(_MISSING_CHOICES + ('predicted',))}; "
                                    f"got {missing!r}.")
