@@ -11,7 +11,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError
 
-__all__ = ["as_generator", "spawn"]
+__all__ = ["as_generator", "child_int_seeds", "spawn"]
 
 SeedLike = "int | np.random.Generator | np.random.SeedSequence | None"
 
@@ -49,6 +49,15 @@ def spawn(seed, n: int) -> list[np.random.Generator]:
     else:
         root = np.random.SeedSequence(as_generator_seed(seed))
     return [np.random.default_rng(child) for child in root.spawn(n)]
+
+
+def child_int_seeds(root: int, n: int) -> list[int]:
+    """Int seeds (0 <= seed < 2**32) of the ``n`` children ``SeedSequence(root).spawn(n)``.
+
+    For code that takes an int seed rather than a Generator (a torch generator, a training job
+    described in JSON); child ``i`` is the same in every process and for every ``n > i``.
+    """
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in np.random.SeedSequence(root).spawn(n)]
 
 
 def as_generator_seed(seed):

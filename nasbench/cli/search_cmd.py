@@ -63,13 +63,10 @@ def _search(args) -> int:
     from nasbench.errors import NasbenchError
     from strategies._json import jsonable
     from strategies.executors import make_executor
-    from strategies.weight_sharing import (
-        METHODS,
-        leaderboard_rows,
-        merge_into_run,
-        search_task,
-        search_tasks,
-    )
+    from strategies.leaderboard import Interval
+    from strategies.weight_sharing import search_task, search_tasks
+    from strategies.weight_sharing_board import leaderboard_rows, merge_into_run
+    from strategies.weight_sharing_config import METHODS
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     bad = [m for m in methods if m not in METHODS]
@@ -110,9 +107,9 @@ def _search(args) -> int:
         merge_into_run(args.merge_into, results)
         print(Path(args.merge_into, "leaderboard_weight_sharing.md").read_text(), end="")
     else:
-        for row in leaderboard_rows(results):
-            # one seed has no spread: print no interval rather than a zero-width one
-            ci = (f"[{row['final_regret_ci_low']:.3f}, {row['final_regret_ci_high']:.3f}]" if row["n_seeds"] > 1
-                  else "(no 95% interval from 1 seed; use --seeds 2 or more)")
-            print(f"{row['strategy']}: final regret {row['final_regret_mean']:.3f} {ci} over {row['n_seeds']} seed(s)")
+        for row in leaderboard_rows(results, seed=args.seed):
+            regret = Interval(row["final_regret_mean"], row["final_regret_ci_low"], row["final_regret_ci_high"],
+                              row["n_seeds"])  # one seed: the value and "no interval", not a zero-width one
+            print(f"{row['strategy']}: final regret {regret.text()} over {row['n_seeds']} seed(s)"
+                  + ("; use --seeds 2 or more for a 95% interval" if row["n_seeds"] < 2 else ""))
     return 0

@@ -86,12 +86,9 @@ def run(args) -> int:
 def _validate(args, out) -> int:
     from nasbench.errors import NasbenchError
     from strategies.executors import make_executor
-    from strategies.validate import (
-        ValidateConfig,
-        picks_from_run,
-        validate,
-        write_report,
-    )
+    from strategies.validate import picks_from_run, validate
+    from strategies.validate_config import ValidateConfig
+    from strategies.validate_report import write_report
     from nasbench.benchmarks.registry import default_benchmark
 
     picked_by, objective = None, None

@@ -177,7 +177,8 @@ def test_compare_with_ray_executor_is_byte_identical(ray_executor, nb201_data_ro
 def test_validate_training_jobs_on_ray_equal_local(ray_executor):
     """validate's training jobs give the same accuracies as Ray tasks as in this process (CPU, 1 thread)."""
     pytest.importorskip("torch", reason="the training backend needs torch")
-    from strategies.validate import ValidateConfig, train_task
+    from strategies.validate_config import ValidateConfig
+    from strategies.validate_jobs import train_task
 
     config = ValidateConfig(device="cpu", epochs=1, C=4, latency_repeats=0).to_dict()
     tasks = [{"arch_index": 6111, "seed": 1, "config": config}]  # one job: a Ray worker imports torch once

@@ -150,7 +150,7 @@ def _damage(run: Path, how: str, other: Path) -> None:
 ])
 def test_readers_refuse_a_folder_that_is_not_one_finished_run(tmp_path, two_results, capsys, how, error, match):
     from strategies.validate import picks_from_run
-    from strategies.weight_sharing import merge_into_run
+    from strategies.weight_sharing_board import merge_into_run
 
     run, other = tmp_path / "run", tmp_path / "other"
     write_outputs(two_results[0], run, plots=False, parquet=False)
@@ -269,7 +269,7 @@ def _amend(run, kill_at):
     import pandas as pd
 
     import strategies._outdir as outdir
-    from strategies.weight_sharing import merge_into_run
+    from strategies.weight_sharing_board import merge_into_run
 
     die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
     if kill_at == "second-file":  # two of the four files written
@@ -288,7 +288,7 @@ def _amend(run, kill_at):
 @pytest.mark.parametrize("kill_at", ["second-file", "last-file", "before-move", "after-move"])
 def test_kill_9_while_merging_into_a_run_leaves_it_whole(tmp_path, two_results, kill_at):
     """``search --merge-into`` adds four files to a finished run: a kill leaves none or all of them."""
-    from strategies.weight_sharing import merge_into_run
+    from strategies.weight_sharing_board import merge_into_run
 
     run = tmp_path / "run"
     write_outputs(two_results[0], run, plots=False)

@@ -16,13 +16,10 @@ from nasbench.errors import (
     NasbenchError,
     UnknownNameError,
 )
-from strategies.validate import (
-    ValidateConfig,
-    picks_from_run,
-    train_task,
-    validate,
-    write_report,
-)
+from strategies.validate import picks_from_run, validate
+from strategies.validate_config import ValidateConfig
+from strategies.validate_jobs import train_task
+from strategies.validate_report import write_report
 
 
 def _digits_table_missing() -> bool:
@@ -115,7 +112,7 @@ def test_train_task_reports_what_it_trained():
 
 @pytest.mark.skipif(_digits_table_missing(), reason="nb201/digits is not generated yet (nasbench generate)")
 def test_tied_predictions_get_a_note_and_the_digits_network_is_timed():
-    from strategies.validate import NB201_CIFAR_NETWORK
+    from strategies.validate_config import NB201_CIFAR_NETWORK
 
     # 53 and 954 are one isomorphism class, so nb201/digits predicts the same accuracy and latency
     config = ValidateConfig.digits_table_setup(epochs=1, latency_repeats=2)
@@ -165,7 +162,7 @@ def test_scatter_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
     import sys
 
     from nasbench.errors import OptionalDependencyError
-    from strategies.validate import _scatter
+    from strategies.validate_report import _scatter
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(OptionalDependencyError, match=r'scatter plot needs matplotlib .*pip install "nasbench\[report\]"'):
@@ -264,3 +261,92 @@ def test_validate_a_digits_compare_run_end_to_end(validate_data_root, tmp_path):
         else:
             assert np.isnan(tau) and any("is undefined" in n for n in report["notes"])
     assert "Kendall tau, accuracy" in (out / "validate.md").read_text()
+
+
+def _fake_report(n: int = 3) -> dict:
+    """A report as validate() returns it, without training: NB201 arch strings, chosen numbers."""
+    from nasbench.spaces.nb201 import NB201Arch
+
+    rows = []
+    for k, index in enumerate((6111, 53, 954)[:n]):
+        arch = NB201Arch.from_index(index)
+        rows.append({"arch_index": index, "arch": arch.string, "picked_by": "random_search local_search",
+                     "predicted_acc": 90.0 + k, "measured_acc": 80.0 + 2 * k, "abs_err_acc": 10.0 - k,
+                     "predicted_rank": n - k, "measured_rank": n - k, "predicted_latency_ms": 1.0 + k,
+                     "measured_latency_ms": 1.5 + k, "abs_err_latency_ms": 0.5, "measured_valid_acc": 79.0,
+                     "measured_acc_sd": float("nan"), "train_time_s": 1.0, "params_m": 0.1, "flops_m": 1.0,
+                     "latency_trained_ms": 0.2, "device": "cpu"})
+    summary = {"kendall_tau_acc": 1.0, "kendall_tau_latency": 1.0, "mae_acc": 9.0, "max_abs_err_acc": 10.0,
+               "mae_latency_ms": 0.5, "max_abs_err_latency_ms": 0.5, "predicted_acc": "nb201/cifar10 test_acc at 200",
+               "measured_acc": "test_acc after 1 epoch on digits", "predicted_latency": "latency table, gold_6240",
+               "measured_latency": "median batch-1 latency here"}
+    return {"benchmark": "nb201/cifar10", "rows": rows, "summary": summary, "notes": [], "config": {}}
+
+
+def test_markdown_escapes_the_pipes_of_arch_strings(tmp_path):
+    import re
+
+    report = _fake_report()
+    assert all("|" in r["arch"] for r in report["rows"])  # NB201 strings: |op~0|+|op~0|op~1|+...
+    write_report(report, tmp_path, plot=False)
+    lines = (tmp_path / "validate.md").read_text().splitlines()
+    table = [ln for ln in lines if ln.startswith("|")]
+    head, rule, body = table[0], table[1], table[2:]
+    assert len(body) == 3
+
+    def cells(line):  # split on the pipes a Markdown renderer splits on: those not escaped
+        return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+    assert len(cells(head)) == len(cells(rule)) == 8
+    for line, row in zip(body, report["rows"]):
+        got = cells(line)
+        assert len(got) == 8, line
+        assert got[0] == f"{row['arch_index']} `{row['arch'].replace('|', chr(92) + '|')}`"
+        assert got[0].replace("\\|", "|") == f"{row['arch_index']} `{row['arch']}`"  # unescaped: the string itself
+    # the CSV keeps the string whole in one quoted cell
+    import csv
+
+    with open(tmp_path / "validate.csv") as fh:
+        assert [r["arch"] for r in csv.DictReader(fh)] == [r["arch"] for r in report["rows"]]
+
+
+def test_scatter_has_the_identity_line_equal_axes_and_a_caption(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from strategies.validate_report import scatter_figure
+
+    report = _fake_report()
+    fig = scatter_figure(report["rows"], report["summary"])
+    try:
+        for ax, (p, m) in zip(fig.axes, (("predicted_acc", "measured_acc"),
+                                         ("predicted_latency_ms", "measured_latency_ms"))):
+            diagonal = [ln for ln in ax.get_lines() if ln.get_label().startswith("y = x")]
+            assert len(diagonal) == 1
+            x, y = diagonal[0].get_xdata(), diagonal[0].get_ydata()
+            np.testing.assert_array_equal(x, y)  # the line is y = x ...
+            values = [r[k] for r in report["rows"] for k in (p, m)]
+            assert x[0] < min(values) and x[-1] > max(values)  # ... across every point
+            assert ax.get_xlim() == ax.get_ylim() == (x[0], x[-1])  # equal axes
+            assert list(ax.get_xticks()) == list(ax.get_yticks()) and 3 <= len(ax.get_xticks()) <= 7
+            assert ax.get_aspect() == 1.0
+            # Okabe-Ito blue points, one per arch, labelled by index
+            points = ax.collections[0]
+            assert len(points.get_offsets()) == 3
+            assert tuple(np.round(points.get_facecolor()[0][:3], 3)) == (0.0, 0.447, 0.698)
+            assert {t.get_text() for t in ax.texts} == {"6111", "53", "954"}
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == ["y = x (measured = predicted)",
+                                                                       "validated arch (label: NB201 index)"]
+        caption = " ".join(t.get_text() for t in fig.texts)
+        assert "dashed line: y = x" in caption and "gold_6240" in caption
+    finally:
+        plt.close(fig)
+    # a panel without measured values says so instead of drawing empty axes
+    for r in report["rows"]:
+        r["measured_latency_ms"] = float("nan")
+    fig = scatter_figure(report["rows"], report["summary"])
+    try:
+        assert "nothing to compare" in fig.axes[1].texts[0].get_text()
+    finally:
+        plt.close(fig)
+    assert write_report(report, tmp_path)[-1] == "validate_scatter.png"

@@ -10,15 +10,9 @@ import pytest
 pytest.importorskip("torch", reason="the training backend needs torch")
 
 from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError
-from strategies.weight_sharing import (
-    SearchConfig,
-    leaderboard_rows,
-    lookup,
-    merge_into_run,
-    run_search,
-    search_task,
-    search_tasks,
-)
+from strategies.weight_sharing import lookup, run_search, search_task, search_tasks
+from strategies.weight_sharing_board import leaderboard_rows, merge_into_run
+from strategies.weight_sharing_config import SearchConfig
 
 TINY = {"C": 4, "N": 1, "epochs": 2, "batch_size": 50}
 
@@ -77,7 +71,16 @@ def test_merge_places_them_beside_random_search(results, compare_run, nb201_cifa
         row = board[board["strategy"] == r.method].iloc[0]
         assert row["final_report_mean"] == pytest.approx(float(nb201_cifar10.query(r.arch.index, "test_acc", 200)))
         assert row["n_seeds"] == 1 and row["search_epochs"] == 2
-    assert (compare_run / "leaderboard_weight_sharing.md").read_text().count("| darts |") == 1
+    md = (compare_run / "leaderboard_weight_sharing.md").read_text()
+    assert md.count("| darts |") == 1 and md.count("(1 seed: no interval)") == 2
+    # one schema: every column of the compare leaderboard, rank first and recomputed over the merged rows
+    import pandas as pd
+
+    from strategies.leaderboard import competition_ranks
+
+    own = pd.read_csv(compare_run / "leaderboard.csv")
+    assert set(own.columns) <= set(board.columns) and board.columns[0] == "rank"
+    assert list(board["rank"]) == competition_ranks(board["final_regret_mean"])
     saved = json.loads((compare_run / "weight_sharing.json").read_text())
     assert [s["arch_index"][-1] for s in saved] == [int(r.arch.index) for r in results]
     # the compare run's own files are untouched: its manifest checksums still hold
@@ -108,6 +111,24 @@ def test_tasks_run_the_same_search(digits, results, nb201_data_root):
     assert tasks[0]["seed"] == tasks[2]["seed"] != tasks[1]["seed"]  # common seeds across methods
     rows = leaderboard_rows(results)
     assert [r["strategy"] for r in rows] == ["darts", "gdas"]
+
+
+def test_rows_have_the_columns_of_every_leaderboard(results):
+    import dataclasses
+
+    from strategies.leaderboard import LeaderboardRow
+
+    shared = list(LeaderboardRow("x", 1).record())
+    for row in leaderboard_rows(results):
+        assert list(row) == shared + ["search_epochs", "search_time_mean_s", "final_arch_indices"]
+        assert row["final_regret_ci_low"] == row["final_regret_mean"] == row["final_regret_ci_high"]  # one seed
+        assert np.isnan(row["mean_rank"]) and row["n_evals_mean"] == 0 and row["search_epochs"] == 2
+    # two seeds: a bootstrap interval, within the values (a regret interval never goes below 0)
+    worse = dataclasses.replace(results[0], seed=1, report=results[0].report - 1.0)
+    row = leaderboard_rows([results[0], worse], seed=3)[0]
+    regrets = [results[0].trajectory()["regret"][-1], worse.trajectory()["regret"][-1]]
+    assert min(regrets) <= row["final_regret_ci_low"] < row["final_regret_ci_high"] <= max(regrets)
+    assert json.dumps(row) == json.dumps(leaderboard_rows([results[0], worse], seed=3)[0])  # same seed, same resamples
 
 
 def test_search_errors(digits):
