@@ -324,6 +324,95 @@ def measure_latency_ms(model, input_shape, device, *, warmup: int = 5, repeats: 
     return float(np.median(times) * 1e3)
 
 
+def _tensors(data: DataSplit, device, fmt) -> dict:
+    """The split on ``device``: ``x_train``, ``y_train``, and valid and test joined as ``x_eval``,
+    ``y_eval`` (one evaluation pass), with ``n_valid`` the number of validation images."""
+    x_valid = torch.as_tensor(data.x_valid, device=device).contiguous(memory_format=fmt)
+    x_test = torch.as_tensor(data.x_test, device=device).contiguous(memory_format=fmt)
+    return {"x_train": torch.as_tensor(data.x_train, device=device).contiguous(memory_format=fmt),
+            "y_train": torch.as_tensor(data.y_train, device=device),
+            "x_eval": torch.cat([x_valid, x_test]).contiguous(memory_format=fmt),
+            "y_eval": torch.cat([torch.as_tensor(data.y_valid, device=device),
+                                 torch.as_tensor(data.y_test, device=device)]),
+            "n_valid": len(x_valid)}
+
+
+def _train_epoch(model, optimizer, t: dict, perm, config: TrainConfig, step: int, total_steps: int, device):
+    """One epoch of SGD over the mini-batches of ``perm`` (batches under 2 images skipped).
+
+    Returns
+    -------
+    (float, float, int)
+        Mean training loss (nats) and accuracy (%) over the epoch's batches, and the next step.
+    """
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.int64, device=device)
+    seen = 0
+    for begin in range(0, len(perm), config.batch_size):
+        idx = perm[begin:begin + config.batch_size]
+        if len(idx) < 2:
+            continue
+        lr = _learning_rate(config, step, total_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        xb, yb = t["x_train"][idx], t["y_train"][idx]
+        logits = model(xb)
+        loss = F.cross_entropy(logits, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        step += 1
+        loss_sum += loss.detach() * len(idx)
+        correct += (logits.detach().argmax(1) == yb).sum()
+        seen += len(idx)
+    return float(loss_sum) / seen, 100.0 * int(correct) / seen, step
+
+
+def _train_and_evaluate(model, t: dict, config: TrainConfig, device, order_seed: int):
+    """Train ``model`` for ``config.epochs`` epochs; evaluate valid and test accuracy after each.
+
+    Returns
+    -------
+    (dict, float, float)
+        Curves ``train_loss``, ``train_acc``, ``valid_acc``, ``test_acc`` (arrays of shape
+        (epochs,)), and the wall-clock seconds of training and of evaluation.
+    """
+    n = len(t["x_train"])
+    steps_per_epoch = sum(1 for s in range(0, n, config.batch_size) if min(config.batch_size, n - s) >= 2)
+    if steps_per_epoch == 0:
+        raise NasbenchError(f"the training set needs at least 2 images; got {n}.")
+    total_steps = config.epochs * steps_per_epoch
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                                nesterov=config.nesterov, weight_decay=config.weight_decay)
+    order_gen = torch.Generator(device="cpu")
+    order_gen.manual_seed(order_seed)
+    curves = {k: np.empty(config.epochs) for k in ("train_loss", "train_acc", "valid_acc", "test_acc")}
+    train_time = eval_time = 0.0
+    step, n_valid = 0, t["n_valid"]
+    for epoch in range(config.epochs):
+        start = time.perf_counter()
+        model.train()
+        perm = torch.randperm(n, generator=order_gen).to(device)
+        curves["train_loss"][epoch], curves["train_acc"][epoch], step = _train_epoch(
+            model, optimizer, t, perm, config, step, total_steps, device)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        train_time += time.perf_counter() - start
+
+        start = time.perf_counter()
+        if config.bn_recalibration:
+            _recalibrate_bn(model, t["x_train"][perm[:config.bn_recalibration]])
+        model.eval()
+        # valid and test in one pass (fewer per-op overheads than two)
+        hits = _hits(model, t["x_eval"], t["y_eval"], config.eval_batch_size)
+        curves["valid_acc"][epoch] = 100.0 * float(hits[:n_valid].sum()) / n_valid
+        curves["test_acc"][epoch] = 100.0 * float(hits[n_valid:].sum()) / max(len(hits) - n_valid, 1)
+        eval_time += time.perf_counter() - start
+    return curves, train_time, eval_time
+
+
 def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed: int = 0, *,
                build=None) -> TrainResult:
     """Train the NB201 network of ``arch`` on ``data`` and measure it.
@@ -368,72 +457,8 @@ def train_arch(arch, data: DataSplit, config: TrainConfig = TrainConfig(), seed:
                               n_classes=data.n_classes, seed=init_seed).to(device, memory_format=fmt)
         params_m = count_params(model) / 1e6
         flops_m = count_flops(model, input_shape) / 1e6
-
-        x_train = torch.as_tensor(data.x_train, device=device).contiguous(memory_format=fmt)
-        y_train = torch.as_tensor(data.y_train, device=device)
-        x_valid = torch.as_tensor(data.x_valid, device=device).contiguous(memory_format=fmt)
-        y_valid = torch.as_tensor(data.y_valid, device=device)
-        x_test = torch.as_tensor(data.x_test, device=device).contiguous(memory_format=fmt)
-        y_test = torch.as_tensor(data.y_test, device=device)
-        x_eval = torch.cat([x_valid, x_test]).contiguous(memory_format=fmt)
-        y_eval = torch.cat([y_valid, y_test])
-        n_valid = len(x_valid)
-        n = len(x_train)
-        steps_per_epoch = sum(1 for s in range(0, n, config.batch_size) if min(config.batch_size, n - s) >= 2)
-        if steps_per_epoch == 0:
-            raise NasbenchError(f"the training set needs at least 2 images; got {n}.")
-        total_steps = config.epochs * steps_per_epoch
-
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                    nesterov=config.nesterov, weight_decay=config.weight_decay)
-        order_gen = torch.Generator(device="cpu")
-        order_gen.manual_seed(order_seed)
-
-        curves = {k: np.empty(config.epochs) for k in ("train_loss", "train_acc", "valid_acc", "test_acc")}
-        train_time = eval_time = 0.0
-        step = 0
-        for epoch in range(config.epochs):
-            start = time.perf_counter()
-            model.train()
-            perm = torch.randperm(n, generator=order_gen).to(device)
-            loss_sum = torch.zeros((), device=device)
-            correct = torch.zeros((), dtype=torch.int64, device=device)
-            seen = 0
-            for begin in range(0, n, config.batch_size):
-                idx = perm[begin:begin + config.batch_size]
-                if len(idx) < 2:
-                    continue
-                lr = _learning_rate(config, step, total_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                xb, yb = x_train[idx], y_train[idx]
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                step += 1
-                loss_sum += loss.detach() * len(idx)
-                correct += (logits.detach().argmax(1) == yb).sum()
-                seen += len(idx)
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            train_time += time.perf_counter() - start
-            curves["train_loss"][epoch] = float(loss_sum) / seen
-            curves["train_acc"][epoch] = 100.0 * int(correct) / seen
-
-            start = time.perf_counter()
-            if config.bn_recalibration:
-                _recalibrate_bn(model, x_train[perm[:config.bn_recalibration]])
-            model.eval()
-            # valid and test in one pass (fewer per-op overheads than two)
-            hits = _hits(model, x_eval, y_eval, config.eval_batch_size)
-            curves["valid_acc"][epoch] = 100.0 * float(hits[:n_valid].sum()) / n_valid
-            curves["test_acc"][epoch] = 100.0 * float(hits[n_valid:].sum()) / max(len(hits) - n_valid, 1)
-            eval_time += time.perf_counter() - start
-
+        curves, train_time, eval_time = _train_and_evaluate(model, _tensors(data, device, fmt), config, device,
+                                                            order_seed)
         latency_ms = measure_latency_ms(model, input_shape, device, warmup=config.latency_warmup,
                                         repeats=config.latency_repeats)
         n_threads = torch.get_num_threads()
