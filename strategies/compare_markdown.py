@@ -66,8 +66,8 @@ def _search_text(task) -> str:
     return f"Search on {task.objective.search_metric}{leak} at fidelity {task.search_fidelity}"
 
 
-def _sort_text(by: str) -> str:
-    return (f"Mean [{INTERVAL_TEXT}]. Sorted by {by} (ties: mean rank); rank = place on this board (ties share "
+def _sort_text(by: str, tie: str = "mean rank") -> str:
+    return (f"Mean [{INTERVAL_TEXT}]. Sorted by {by} (ties: {tie}); rank = place on this board (ties share "
             "it); mean rank = mean over seeds of the per-seed ranks that the Friedman test uses.")
 
 
@@ -198,5 +198,6 @@ def _hardware_caption(result: CompareResult) -> list:
              f"1 = the whole front found; higher is better."),
             "",
         ]
-    lines += [_sort_text("mean hypervolume, highest first" if setup.multi_objective else "mean final regret"), ""]
+    lines += [_sort_text("mean hypervolume, highest first", "HV mean rank") if setup.multi_objective
+              else _sort_text("mean final regret"), ""]
     return lines

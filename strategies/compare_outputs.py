@@ -184,8 +184,9 @@ def _plots(result: CompareResult, out: Path) -> list:
                                     cd["not_significantly_different"], order=result.order,
                                     title=f"mean rank of {what}, {c.n_seeds} seeds (Nemenyi, alpha 0.05)")
     figures = [(n, caption) for n in _PLOTS[:2]] + [(
-        "critical_difference.png", f"Mean rank of {what} over seeds (1 = best); a bar joins strategies whose mean "
-        f"ranks differ by less than the critical difference (not significantly different, Nemenyi, alpha 0.05).")]
+        "critical_difference.png", f"Mean rank of {what} over seeds (1 = best), so placed by mean rank rather than "
+        "by the leaderboard's mean value; colours as in the other plots. A bar joins strategies whose mean ranks "
+        "differ by less than the critical difference (not significantly different, Nemenyi, alpha 0.05).")]
     if "fronts" in result.curves:
         setup = result.setup
         o = setup.describe()["objectives"]

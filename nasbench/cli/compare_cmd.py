@@ -184,7 +184,7 @@ def run(args) -> int:
         if args.out:
             write_outputs(result, args.out, plots=not args.no_plots, overwrite=args.overwrite)
             print(f"\nwrote {args.out}/: leaderboard.md, leaderboard.csv, summary.csv, stats.json, "
-                  f"trajectories.parquet, *.png, manifest.json")
+                  f"trajectories.parquet, *.png, report.html (all of it on one page), manifest.json")
     return 0
 
 

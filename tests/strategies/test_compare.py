@@ -111,6 +111,25 @@ def test_many_strategies_summarise_the_pairwise_tests_and_keep_them_all(task, tm
     assert len(json.loads((tmp_path / "o" / "stats.json").read_text())["pairwise_wilcoxon"]) == 15
 
 
+def test_the_task_cache_is_keyed_by_the_tasks_identity(task, monkeypatch):
+    """A given task replaces the cached one of the same identity (benchmark, objective, noise, data root),
+    and the hardware setups built on the old one go with it."""
+    from strategies import compare_run
+    from strategies.task import Task
+
+    monkeypatch.setattr(compare_run, "_TASKS", {})
+    monkeypatch.setattr(compare_run, "_SETUPS", {})
+    config = _config()
+    key = compare_run.task_key(config.benchmark, config.objective, task.noise)
+    compare_run.use_task(config, task)
+    assert compare_run.task_for(config.benchmark, config.objective, task.noise) is task
+    compare_run._SETUPS[key, ("valid_acc > 50", None, None)] = "built on the first task"
+    other = Task(task.benchmark, noise=task.noise)
+    compare_run.use_task(config, other)
+    assert compare_run.task_for(config.benchmark, config.objective, task.noise) is other
+    assert compare_run._SETUPS == {}
+
+
 def test_parquet_holds_every_evaluation(first_run):
     pq = pytest.importorskip("pyarrow.parquet")
     result, out = first_run

@@ -36,6 +36,9 @@ def test_compare_ranks_on_the_predicted_report_value(store, space, tmp_path):
     assert "No optimum is known" in md and "predicted by bagged XGBoost" in md and "final valid_acc" in md
     board = result.leaderboard
     assert board.final_regret_mean.isna().all() and (board.final_report_ci_low <= board.final_report_mean).all()
+    # no regret: sorted by the mean final report value in its own direction (valid_acc: highest first)
+    assert list(board.final_report_mean) == sorted(board.final_report_mean, reverse=True)
+    assert "Sorted by mean final valid_acc, higher first" in md
     # ranks are those of the final report value within each seed (higher valid_acc = rank 1)
     from scipy.stats import rankdata
 

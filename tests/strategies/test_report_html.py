@@ -32,6 +32,9 @@ def test_report_is_self_contained_and_listed_in_the_manifest(run_dir):
     assert "http://" not in page and "https://" not in page and "<script" not in page
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert "report.html" in manifest["outputs"] and "<h2>config</h2>" in page and "<h2>task</h2>" in page
+    # each plot says what it shows: the regret curves why they can rise
+    assert "<figcaption><b>regret_vs_evals.png</b>: Each curve: the regret of test_acc of the incumbent" in page
+    assert "so a curve can rise" in page and "<th>rank</th><th>strategy</th>" in page
 
 
 def test_markdown_text_is_escaped():
