@@ -141,7 +141,7 @@ def _fill(args) -> int:
 
     filled = fill(args.name, args.metric, args.fidelity, seed=args.seed)
     folder = save_filled(args.name, args.metric, filled)
-    summary = {"benchmark": args.name, "metric": args.metric, "fidelities": len(filled.fidelities),
+    summary = {"benchmark": args.name, "metric": args.metric, "fidelities": list(filled.fidelities),
                "n_predicted": int(filled.predicted.sum()), "n_measured": int((~filled.predicted).sum()),
                "predicted_by": filled.predicted_by, "validation": filled.scores, "saved_to": str(folder)}
     if args.json:

@@ -280,6 +280,8 @@ def test_cost_metric_gets_its_own_encoding_and_serves_beside_accuracy(fitted):
         t = bench.query(12000, "train_time_s", 200)
         assert t == bench.query([12000], "train_time_s")[0] and 500 < t < 10000
         assert bench.column("train_time_s", 200)[12000] == t
+        assert bench.best("train_time_s", 200)[1] == bench.column("train_time_s", 200).min()  # a time: lowest is best
+        assert bench.best("test_acc", 200)[1] == bench.column("test_acc", 200).max()
     finally:
         import shutil
 
