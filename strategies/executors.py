@@ -32,10 +32,10 @@ from nasbench.errors import (
     OptionalDependencyError,
     UnknownNameError,
     choices_text,
+    install_hint,
 )
 
 __all__ = [
-    "DISTRIBUTED_HINT",
     "EXECUTORS",
     "Executor",
     "LocalExecutor",
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 EXECUTORS = ("local", "ray")
-DISTRIBUTED_HINT = 'pip install "nasbench[distributed]" (or `pip install ray`)'
 # environment variables forwarded to Ray workers, so they read the same data store as the driver
 _FORWARDED_ENV = ("NASBENCH_DATA", "NASBENCH_SHARED_DATA", "NUMBA_DISABLE_JIT", "OMP_NUM_THREADS")
 
@@ -58,7 +57,7 @@ def require_ray():
     except ImportError as exc:
         raise OptionalDependencyError(
             f"--executor ray needs Ray, but `import ray` failed ({exc}). Install the extra with: "
-            f"{DISTRIBUTED_HINT}; or use --executor local."
+            f"{install_hint('distributed')} (or `pip install ray`); or use --executor local."
         ) from exc
     return ray
 

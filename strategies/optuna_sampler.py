@@ -31,7 +31,7 @@ from collections import deque
 
 import numpy as np
 
-from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, choices_text
+from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, choices_text, install_hint
 from strategies._categorical import categorical_of
 from strategies.base import Strategy
 
@@ -56,7 +56,6 @@ SAMPLERS: dict[str, tuple[str, str]] = {
            "needs torch and scipy)"),
 }
 _MULTI_OBJECTIVE = ("nsgaii", "nsgaiii")
-_HINT = 'pip install "nasbench[optuna]" (or `pip install optuna`)'
 
 
 def optuna_available() -> bool:
@@ -69,7 +68,7 @@ def _require_optuna():
         import optuna
     except ImportError as exc:
         raise OptionalDependencyError(f"optuna:* strategies need Optuna, but `import optuna` failed ({exc}). "
-                                      f"Install the extra with: {_HINT}.") from exc
+                                      f"Install the extra with: {install_hint('optuna')} (or `pip install optuna`).") from exc
     return optuna
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import importlib
 
-from nasbench.errors import OptionalDependencyError
+from nasbench.errors import OptionalDependencyError, install_hint
 
-__all__ = ["require_xgboost", "INSTALL_HINT"]
-
-INSTALL_HINT = 'pip install "nasbench[surrogate]"'
+__all__ = ["require_xgboost"]
 
 
 def require_xgboost():
@@ -19,5 +17,5 @@ def require_xgboost():
     except ImportError as exc:
         raise OptionalDependencyError(
             f"surrogate models need xgboost>=2.0, but `import xgboost` failed ({exc}). "
-            f"Install the extra with: {INSTALL_HINT}."
+            f"Install the extra with: {install_hint('surrogate')}."
         ) from exc

@@ -26,14 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import DataIntegrityError, OptionalDependencyError, UnknownNameError, choices_text
+from nasbench.errors import DataIntegrityError, OptionalDependencyError, UnknownNameError, choices_text, install_hint
 
 __all__ = ["DATASETS", "load_graph", "read_bench_file", "bench_file", "graph_status", "graph_space", "package_hash"]
 
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins")
 _FIELDS = ("valid_perf", "perf", "latency", "para")
 _MAX_BYTES = 64 << 20  # the largest light file is ~2 MB
-_INSTALL = "pip install \"nasbench[graph]\" (or pip install nas-bench-graph)"
+
+
+def _install() -> str:
+    return f"{install_hint('graph')} (or pip install nas-bench-graph)"
 
 
 def _guarded_scalar(dtype, data=None):
@@ -67,7 +70,7 @@ def bench_file(dataset: str) -> Path:
     spec = importlib.util.find_spec("nas_bench_graph")
     if spec is None or not spec.submodule_search_locations:
         raise OptionalDependencyError(f"graph/{dataset} reads the nas-bench-graph package's files; install it with "
-                                      f"{_INSTALL}.")
+                                      f"{_install()}.")
     return Path(list(spec.submodule_search_locations)[0]) / "light" / f"{dataset}.bench"
 
 
@@ -77,7 +80,7 @@ def read_bench_file(path) -> tuple[dict, str]:
     size = path.stat().st_size
     if size > _MAX_BYTES:
         raise DataIntegrityError(f"{path} is {size} bytes; NAS-Bench-Graph light files are below {_MAX_BYTES}. "
-                                 f"Reinstall the package ({_INSTALL}).")
+                                 f"Reinstall the package ({_install()}).")
     blob = path.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
     try:
@@ -85,7 +88,7 @@ def read_bench_file(path) -> tuple[dict, str]:
     except Exception as exc:  # noqa: BLE001 - any failure of a hostile or broken pickle is the same user error
         reason = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise DataIntegrityError(f"{path}: expected NAS-Bench-Graph's dict of arch results; got a pickle that cannot "
-                                 f"be read safely ({reason}). Reinstall the package ({_INSTALL}).") from None
+                                 f"be read safely ({reason}). Reinstall the package ({_install()}).") from None
     if not isinstance(doc, dict):
         raise DataIntegrityError(f"{path}: expected a dict of arch results; got {type(doc).__name__}.")
     out = {}
@@ -161,7 +164,7 @@ def package_hash(link: tuple, ops: tuple) -> int:
         from nas_bench_graph.architecture import Arch
     except ImportError:
         raise OptionalDependencyError(f"the NAS-Bench-Graph space needs the nas-bench-graph package; install it with "
-                                      f"{_INSTALL}.") from None
+                                      f"{_install()}.") from None
     return int(Arch(list(link), list(ops)).valid_hash())
 
 
@@ -185,7 +188,7 @@ def load_graph(dataset: str):
     path = bench_file(dataset)
     if not path.is_file():
         raise OptionalDependencyError(f"{path} is missing: the installed nas-bench-graph lacks {dataset}; reinstall it "
-                                      f"with {_INSTALL}.")
+                                      f"with {_install()}.")
     records, digest = read_bench_file(path)
     space = graph_space(dataset)
     keys = space.keys.tolist()
@@ -217,6 +220,6 @@ def load_graph(dataset: str):
 def graph_status(dataset: str) -> str:
     """``"installed"`` or what to run, for ``nasbench list``."""
     try:
-        return "installed (nas-bench-graph package)" if bench_file(dataset).is_file() else f"not installed: {_INSTALL}"
+        return "installed (nas-bench-graph package)" if bench_file(dataset).is_file() else f"not installed: {_install()}"
     except OptionalDependencyError:
-        return f"not installed: {_INSTALL}"
+        return f"not installed: {_install()}"

@@ -46,6 +46,7 @@ from nasbench.errors import (
     OptionalDependencyError,
     UnknownNameError,
     choices_text,
+    install_hint,
 )
 
 __all__ = ["KIND", "PREDICTED_BY", "OUTPUTS", "ENGINES", "YahpoBenchmark", "load_yahpo", "yahpo_dir"]
@@ -89,8 +90,9 @@ class _OnnxRuntime:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise OptionalDependencyError("engine='onnxruntime' needs onnxruntime; install it with "
-                                          "pip install \"nasbench[yahpo]\", or use engine='numpy'.") from None
+            raise OptionalDependencyError(f"the onnxruntime engine needs onnxruntime; install it with "
+                                          f"{install_hint('yahpo')}, or use the numpy engine (the default), "
+                                          "which agrees with it to 2e-6.") from None
         options = ort.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), sess_options=options,

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import importlib
 
-from nasbench.errors import OptionalDependencyError
+from nasbench.errors import OptionalDependencyError, install_hint
 
-__all__ = ["require_torch", "require_sklearn", "INSTALL_HINT"]
-
-INSTALL_HINT = (
-    'pip install "nasbench[train]" (on a CPU-only machine run `pip install torch==2.13.0` first, '
-    "or pip resolves a CUDA build of several GB)"
-)
+__all__ = ["require_torch", "require_sklearn"]
 
 
 def _require(module: str, what: str):
@@ -25,7 +20,8 @@ def _require(module: str, what: str):
     except ImportError as exc:
         raise OptionalDependencyError(
             f"the nasbench training backend needs {what}, but `import {module}` failed ({exc}). "
-            f"Install the extra with: {INSTALL_HINT}."
+            f"Install the extra with: {install_hint('train')} (torch==2.13.0 first: the CPU build; "
+            "an unpinned torch pulls several GB of CUDA packages)."
         ) from exc
 
 

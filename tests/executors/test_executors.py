@@ -9,12 +9,13 @@ import io
 import json
 import operator
 import os
+import re
 import sys
 
 import numpy as np
 import pytest
 
-from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError
+from nasbench.errors import NasbenchError, OptionalDependencyError, UnknownNameError, install_hint
 from strategies.executors import LocalExecutor, RayExecutor, make_executor, require_ray
 
 
@@ -42,7 +43,7 @@ def test_make_executor_errors():
 
 def test_missing_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` raise ImportError
-    with pytest.raises(OptionalDependencyError, match=r'pip install "nasbench\[distributed\]"'):
+    with pytest.raises(OptionalDependencyError, match=re.escape(install_hint("distributed"))):
         require_ray()
     with pytest.raises(OptionalDependencyError, match="--executor ray needs Ray"):
         make_executor("ray")
