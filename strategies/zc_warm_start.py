@@ -72,6 +72,23 @@ def proxy_pool(bench, proxy: str, *, naslib_dir=None) -> dict:
             "time_s": np.asarray(time_s, dtype=np.float64)[keep], "source": source, "proxy": proxy}
 
 
+def _checked_pool(pool: dict, bench) -> dict:
+    try:
+        index = np.asarray(pool["index"], dtype=np.int64)
+        score = np.asarray(pool["score"], dtype=np.float64)
+        time_s = np.asarray(pool["time_s"], dtype=np.float64)
+        source = str(pool["source"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise NasbenchError(f"a pool holds index, score, time_s arrays and a source text; got {exc!r}.") from None
+    n = bench.n_archs
+    if not (index.ndim == score.ndim == time_s.ndim == 1 and index.shape == score.shape == time_s.shape) or (
+            index.size and not 0 <= index.min() <= index.max() < n) or np.isnan(score).any() or (
+            ~np.isfinite(time_s) | (time_s < 0)).any():
+        raise NasbenchError(f"a pool's index (archs 0..{n - 1}), score (no NaN) and time_s (finite, >= 0) must be 1-D "
+                            f"arrays of one length; got shapes {index.shape}, {score.shape}, {time_s.shape}.")
+    return {"index": index, "score": score, "time_s": time_s, "source": source}
+
+
 def pick_warm(pool: dict, n_score: int, top_k: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """Score ``n_score`` random archs of ``pool``; the ``top_k`` best (ties: first drawn) and the cost.
 
@@ -134,7 +151,7 @@ def _scores(history, task, max_time_s: float) -> tuple[float, float, np.ndarray]
 
 def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: int = 10, n_seeds: int = 20,
                  max_time_s: float, root_seed: int = 0, naslib_dir=None, params: dict | None = None,
-                 log=None) -> dict:
+                 pool: dict | None = None, log=None) -> dict:
     """Cold and zero-cost-warm runs of each strategy over ``n_seeds`` paired seeds.
 
     Parameters
@@ -151,6 +168,9 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
         Simulated seconds of each run, scoring included.
     params : dict, optional
         Strategy name -> its parameters (``--strategy-params STRATEGY.KEY=VALUE``).
+    pool : dict, optional
+        Scores of one's own instead of the table's or NASLib's: ``index``, ``score``, ``time_s``
+        arrays of one length and a ``source`` text, as :func:`proxy_pool` returns them.
 
     Returns
     -------
@@ -173,7 +193,7 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
         raise NasbenchError(f"the zero-cost warm start needs an enumerable benchmark (a table); got {b.name}.")
     if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or n_seeds < 2:
         raise NasbenchError(f"the paired statistics need --seeds >= 2; got {n_seeds!r}.")
-    pool = proxy_pool(b, proxy, naslib_dir=naslib_dir)
+    pool = proxy_pool(b, proxy, naslib_dir=naslib_dir) if pool is None else _checked_pool(pool, b)
     task = Task(b)
     rows, per_seed, curves = [], {}, {}
     for name in strategies:

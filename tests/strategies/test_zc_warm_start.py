@@ -82,3 +82,16 @@ def test_warm_vs_cold_and_its_errors(nb201_cifar10, naslib_root):
     with pytest.raises(NasbenchError, match="--strategy-params name bananas, which is not in --strategies"):
         W.warm_vs_cold(nb201_cifar10, ["random_search"], "synflow", n_seeds=2, max_time_s=6e4,
                        params={"bananas": {"n_init": 3}}, **kw)
+
+
+def test_a_pool_of_ones_own(nb201_cifar10):
+    pool = {"index": np.arange(0, 15625, 50), "score": np.arange(313.0), "time_s": np.full(313, 2.0), "source": "mine"}
+    r = W.warm_vs_cold(nb201_cifar10, ["random_search"], "mine", n_score=20, top_k=2, n_seeds=2, max_time_s=3e4,
+                       pool=pool)
+    assert r["pool"] == "mine" and r["pool_size"] == 313 and r["rows"][0]["cost_s"] == 40.0
+    for bad in ({**pool, "score": np.full(313, np.nan)}, {**pool, "index": pool["index"] + 100},
+                {**pool, "time_s": np.ones(3)}):
+        with pytest.raises(NasbenchError, match="must be 1-D arrays of one length"):
+            W.warm_vs_cold(nb201_cifar10, ["random_search"], "mine", n_seeds=2, max_time_s=3e4, pool=bad)
+    with pytest.raises(NasbenchError, match="a pool holds index, score, time_s arrays and a source text"):
+        W.warm_vs_cold(nb201_cifar10, ["random_search"], "mine", n_seeds=2, max_time_s=3e4, pool={"index": [1]})
