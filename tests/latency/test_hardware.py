@@ -82,9 +82,9 @@ def test_hypervolume_by_hand():
     assert hypervolume_2d([2, 3, 1], [1, 2, 3], 0, 4) == 8.0
     assert hypervolume_2d([], [], 0, 4) == 0.0
     assert hypervolume_2d([5], [5], 0, 4) == 0.0  # outside the reference box
-    with pytest.raises(NasbenchError, match="same length"):
+    with pytest.raises(NasbenchError, match="accuracy and cost must have the same length; got 2 and 1"):
         hypervolume_2d([1, 2], [1], 0, 4)
-    with pytest.raises(NasbenchError, match="must not contain NaN"):
+    with pytest.raises(NasbenchError, match="accuracy and cost must not contain NaN"):
         pareto_mask([1, np.nan], [1, 2])
 
 
