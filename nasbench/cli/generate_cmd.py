@@ -85,15 +85,8 @@ def _job(args, build):
         "train": dict(DIGITS_TRAIN_KWARGS), "split": list(DIGITS_SPLIT), "split_seed": 0, "seeds": [0, 1],
         "chunk_size": 16, "n_classes": None, "latency_repeats": 10}
     train = dict(base["train"])
-    for field in ("epochs", "C", "N", "batch_size", "lr", "warmup_steps", "grad_clip", "bn_recalibration"):
-        value = getattr(args, field)
-        if value is not None:
-            train[field] = value
+    _overrides(args, train, base, ("n_classes",))
     base["train"] = train
-    for field in ("seeds", "chunk_size", "n_classes", "split", "latency_repeats"):
-        value = getattr(args, field)
-        if value is not None:
-            base[field] = value
     return JobConfig.from_dict(base)
 
 
@@ -101,12 +94,13 @@ class UsageError(Exception):
     """A CLI flag combination that cannot work (turned into a NasbenchError by the caller)."""
 
 
-def _overrides(args, train: dict, base: dict) -> None:
+def _overrides(args, train: dict, base: dict, extra=()) -> None:
+    """Apply the flags that were given: recipe flags to ``train``, job flags (and ``extra``) to ``base``."""
     for field in ("epochs", "C", "N", "batch_size", "lr", "warmup_steps", "grad_clip", "bn_recalibration"):
         value = getattr(args, field)
         if value is not None:
             train[field] = value
-    for field in ("seeds", "chunk_size", "split", "latency_repeats"):
+    for field in ("seeds", "chunk_size", "split", "latency_repeats", *extra):
         value = getattr(args, field)
         if value is not None:
             base[field] = value
