@@ -45,7 +45,7 @@ HELP_FAMILIES = {
 }
 SHOTS = (10, 20, 50)
 MODELS = ("hierarchical", "cross_device", "additive")
-METHODS = ("plan", "random")
+METHODS = ("plan", "random", "like")
 
 
 def family_of(device: str, kind: str = "unknown") -> tuple[str, str]:
@@ -119,10 +119,10 @@ def one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution, n_ops, none_op):
+def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution, n_ops, none_op, like=None):
     """Predictions (ms) for every arch after adapting ``model_name`` to ``y`` on the archs ``table_rows``."""
     if model_name == "hierarchical":
-        return features @ prior.adapt(ops[table_rows], y, resolution_ms=resolution).coef_
+        return features @ prior.adapt(ops[table_rows], y, resolution_ms=resolution, like=like).coef_
     if model_name == "cross_device":
         return cross.adapt(table_rows, y).predict(np.arange(ops.shape[0]))
     from surrogates.latency.additive import AdditiveLatencyModel
@@ -132,7 +132,7 @@ def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution,
 
 def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: int, none_op: int = 0,
                    resolutions=None, shots=SHOTS, models=MODELS, n_repeats: int = 3, seed: int = 0,
-                   progress=None) -> dict:
+                   progress=None, kinds=None) -> dict:
     """Leave out each family in turn: prior from the others, adapt from K planned or random archs.
 
     Parameters
@@ -153,20 +153,26 @@ def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: i
         Random draws of K archs per device (the plan is deterministic: one run).
     progress : callable, optional
         Receives one line per family.
+    kinds : dict, optional
+        ``family -> kind`` (what a user knows about a new device, e.g. "gpu", "arm cpu"). When given,
+        method ``like`` plans and adapts the hierarchical model with the prior means of the other
+        families of the held-out family's kind (as ``--device-like`` would; the plain prior where no
+        other family shares the kind).
 
     Returns
     -------
-    dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures, and ``devices``:
-    one per device with its family and ceilings.
+    dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures (method ``plan``,
+    ``random`` and, with ``kinds``, ``like``), and ``devices``: one per device with its family, ceilings
+    and the families its ``like`` run used.
     """
     with one_blas_thread():
         return _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions,
-                               shots, models, n_repeats, seed, progress)
+                               shots, models, n_repeats, seed, progress, kinds)
 
 
 def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions, shots, models,
-                    n_repeats, seed, progress) -> dict:
-    """The loop of :func:`family_holdout`."""
+                    n_repeats, seed, progress, kinds) -> dict:
+    """The loop of :func:`family_holdout` (over families; :func:`_score_device` does one device)."""
     from surrogates.latency.adapt import CrossDeviceLatencyModel
     from surrogates.latency.features import twin_pairs
     from surrogates.latency.prior import HierarchicalLatencyModel
@@ -184,8 +190,10 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
     resolutions = [0.0] * table.shape[1] if resolutions is None else [float(r or 0.0) for r in resolutions]
     rows_ok = np.flatnonzero(meaningful)
     cand_ops = ops[rows_ok]
-    first, second = twin_pairs(cand_ops, edges, none_op)
-    features = HierarchicalLatencyModel(n_ops, edges, none_op).features(ops)  # computed once for every fit
+    ctx = {"ops": ops, "meaningful": meaningful, "rows_ok": rows_ok, "n_ops": n_ops, "none_op": none_op,
+           "shots": shots, "models": models, "n_repeats": n_repeats, "seed": seed,
+           "twins": twin_pairs(cand_ops, edges, none_op),
+           "features": HierarchicalLatencyModel(n_ops, edges, none_op).features(ops)}  # computed once for every fit
     # each device's weights do not depend on which family is held out: fit them once
     all_coef = HierarchicalLatencyModel(n_ops, edges, none_op).fit(ops, table, families, meaningful).device_coef_
     out_rows, out_devices = [], []
@@ -197,36 +205,49 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
         prior = HierarchicalLatencyModel(n_ops, edges, none_op).fit(
             ops, table[:, train], [families[j] for j in train], meaningful, device_coef=all_coef[train])
         cross = CrossDeviceLatencyModel().fit(table[:, train]) if "cross_device" in models else None
-        plan = rows_ok[prior.plan(cand_ops, max(shots))]
+        plans = {"plan": (rows_ok[prior.plan(cand_ops, max(shots))], None)}
+        if kinds is not None:  # what a user who knows the device's kind would pass as --device-like
+            like = sorted({families[j] for j in train if kinds.get(families[j]) == kinds.get(family)}) or None
+            plans["like"] = (rows_ok[prior.plan(cand_ops, max(shots), like=like)], like)
         for j in test:
-            y = table[:, j]
-            y_ok = y[rows_ok]
-            out_devices.append({
-                "device": devices[j], "family": family, "resolution_ms": resolutions[j],
-                "twin_ceiling": twin_ceiling(y_ok, first, second),
-                "resolution_ceiling": resolution_ceiling(y_ok, resolutions[j]),
-                "self_ceiling": self_ceiling(features[rows_ok], y_ok, np.random.default_rng([seed, j])),
-            })
-            for k in shots:
-                draws = {"plan": [plan[:k]],
-                         "random": [np.random.default_rng([seed, j, k, r]).choice(rows_ok, k, replace=False)
-                                    for r in range(n_repeats)]}
-                for method, sets in draws.items():
-                    for model in models:
-                        runs = []
-                        for chosen in sets:
-                            pred = _adapted(model, prior, cross, ops, features, chosen, y[chosen], resolutions[j],
-                                            n_ops, none_op)
-                            rest = meaningful.copy()
-                            rest[chosen] = False
-                            runs.append(scores(y[rest], pred[rest], true_ranks=rankdata(y[rest])))
-                        out_rows.append({"device": devices[j], "family": family, "n_shots": k, "method": method,
-                                         "model": model, **{m: float(np.mean([r[m] for r in runs]))
-                                                            for m in runs[0]}})
+            rows, info = _score_device(ctx, table[:, j], prior, cross, plans, resolutions[j], j)
+            out_rows.extend({"device": devices[j], "family": family, **r} for r in rows)
+            out_devices.append({"device": devices[j], "family": family, **info})
         if progress is not None:
             progress(f"[{f_i + 1}/{len(names)}] held out {family} ({len(test)} device"
                      f"{'s' if len(test) > 1 else ''}): {time.perf_counter() - start:.1f} s")
     return {"rows": out_rows, "devices": out_devices}
+
+
+def _score_device(ctx, y, prior, cross, plans, resolution, key):
+    """Rows (one per K, method, model) and ceilings of one held-out device of latencies ``y`` (n_archs,)."""
+    rows_ok, meaningful = ctx["rows_ok"], ctx["meaningful"]
+    y_ok = y[rows_ok]
+    info = {"resolution_ms": resolution, "twin_ceiling": twin_ceiling(y_ok, *ctx["twins"]),
+            "resolution_ceiling": resolution_ceiling(y_ok, resolution),
+            "self_ceiling": self_ceiling(ctx["features"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key])),
+            "like_families": plans["like"][1] if "like" in plans else None}
+    out = []
+    for k in ctx["shots"]:
+        draws = {"plan": ([plans["plan"][0][:k]], None),
+                 "random": ([np.random.default_rng([ctx["seed"], key, k, r]).choice(rows_ok, k, replace=False)
+                             for r in range(ctx["n_repeats"])], None)}
+        if "like" in plans:
+            draws["like"] = ([plans["like"][0][:k]], plans["like"][1])
+        for method, (sets, like) in draws.items():
+            for model in ctx["models"]:
+                if method == "like" and model != "hierarchical":
+                    continue  # only the hierarchical prior has per-family means to choose among
+                runs = []
+                for chosen in sets:
+                    pred = _adapted(model, prior, cross, ctx["ops"], ctx["features"], chosen, y[chosen], resolution,
+                                    ctx["n_ops"], ctx["none_op"], like)
+                    rest = meaningful.copy()
+                    rest[chosen] = False
+                    runs.append(scores(y[rest], pred[rest], true_ranks=rankdata(y[rest])))
+                out.append({"n_shots": k, "method": method, "model": model,
+                            **{m: float(np.mean([r[m] for r in runs])) for m in runs[0]}})
+    return out, info
 
 
 def summarise_families(result: dict, groups: dict, *, n_shots: int = 20, method: str = "plan",

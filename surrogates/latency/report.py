@@ -11,7 +11,7 @@ from surrogates.latency.additive import AdditiveLatencyModel
 from surrogates.latency.evaluate import evaluate_adaptation, evaluate_device, summarise
 from surrogates.latency.interaction import InteractionLatencyModel
 
-__all__ = ["surrogate_report", "adaptation_report", "format_family_report", "MODELS"]
+__all__ = ["surrogate_report", "adaptation_report", "format_family_report", "format_device_report", "MODELS"]
 
 MODELS = ("additive", "interaction")
 
@@ -107,61 +107,132 @@ def format_family_report(result: dict, groups: dict, *, shots, models, per_devic
     focus : int
         The K whose Spearman and median relative error the family table shows (the nearest run K).
     target : float
-        The edge target; an edge device whose noise ceilings are below it is marked as limited.
+        The edge target; an edge device whose ceilings are below it is marked as limited.
     """
-    from surrogates.latency.holdout import summarise_families
-
-    rows, ceilings = result["rows"], {d["device"]: d for d in result["devices"]}
     focus = min(shots, key=lambda k: abs(k - focus))
     main = models[0]
+    like = any(r["method"] == "like" for r in result["rows"])
     lines = [f"\n## Leave one hardware family out: prior from the other families, K archs measured on the "
              f"held-out one ({main} model; 'within' = share of the other archs within +-10%)",
-             "# plan = archs chosen by `nasbench latency plan`; rand = uniform random archs (mean of repeats). "
-             "Ceilings: twin = a perfect model given the measurement noise seen between twin cells (same "
+             "# plan = archs chosen by `nasbench latency plan`; rand = uniform random archs (mean of repeats)"
+             + ("; like = plan and adapt with --device-like the known families of the same kind (gpu, server "
+                "cpu, arm cpu, accelerator)" if like else "")
+             + ". Ceilings: twin = a perfect model given the measurement noise seen between twin cells (same "
              "computation); self = the model's features fit on half of the device's own archs."]
-    head = "".join(f"{m + '@' + str(k):>10}" for k in shots for m in ("plan", "rand"))
-    lines.append(f"{'family':<15}{'group':<7}{'n':>3}{head}{'rho@' + str(focus):>9}{'MARE@' + str(focus):>9}"
-                 f"{'twin':>7}{'self':>7}")
+    lines += _family_table(result, groups, shots, main, focus, like, per_device)
+    lines += _summary_table(result, groups, shots, models, like)
+    lines += _edge_table(result, groups, main, focus, like, target)
+    return lines
 
-    def cell(subset, k, method, key="within"):
-        vals = [r[key] for r in subset if r["n_shots"] == k and r["method"] == method and r["model"] == main]
-        return float(np.mean(vals)) if vals else float("nan")
 
-    families = list(dict.fromkeys(d["family"] for d in result["devices"]))
-    for fam in families:
+def _cell(rows, k, method, model, key="within") -> float:
+    vals = [r[key] for r in rows if r["n_shots"] == k and r["method"] == method and r["model"] == model]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def _family_table(result, groups, shots, main, focus, like, per_device) -> list[str]:
+    """One line per held-out family (and per device of it with ``per_device``)."""
+    methods = ("plan", "random") + (("like",) if like else ())
+    head = "".join(f"{m[:4] + '@' + str(k):>10}" for k in shots for m in methods)
+    lines = [f"{'family':<15}{'group':<7}{'n':>3}{head}{'rho@' + str(focus):>9}{'MARE@' + str(focus):>9}"
+             f"{'twin':>7}{'self':>7}"]
+
+    def figures(rows, members):
+        return ("".join(f"{100 * _cell(rows, k, m, main):>9.1f}%" for k in shots for m in methods)
+                + f"{_cell(rows, focus, 'plan', main, 'spearman'):>9.3f}"
+                + f"{100 * _cell(rows, focus, 'plan', main, 'mare'):>8.1f}%"
+                + f"{100 * np.mean([c['twin_ceiling'] for c in members]):>6.0f}%"
+                + f"{100 * np.mean([c['self_ceiling'] for c in members]):>6.0f}%")
+
+    for fam in dict.fromkeys(d["family"] for d in result["devices"]):
         members = [d for d in result["devices"] if d["family"] == fam]
-        subset = [r for r in rows if r["family"] == fam]
-        group = groups.get(members[0]["device"], "?")
-        lines.append(f"{fam:<15}{group:<7}{len(members):>3}"
-                     + "".join(f"{100 * cell(subset, k, m):>9.1f}%" for k in shots for m in ("plan", "random"))
-                     + f"{cell(subset, focus, 'plan', 'spearman'):>9.3f}{100 * cell(subset, focus, 'plan', 'mare'):>8.1f}%"
-                     + f"{100 * np.mean([c['twin_ceiling'] for c in members]):>6.0f}%"
-                     + f"{100 * np.mean([c['self_ceiling'] for c in members]):>6.0f}%")
+        subset = [r for r in result["rows"] if r["family"] == fam]
+        lines.append(f"{fam:<15}{groups.get(members[0]['device'], '?'):<7}{len(members):>3}" + figures(subset, members))
         if per_device and len(members) > 1:
             for c in members:
-                sub = [r for r in subset if r["device"] == c["device"]]
-                lines.append(f"  {c['device']:<20}{'':>3}" + "".join(
-                    f"{100 * cell(sub, k, m):>9.1f}%" for k in shots for m in ("plan", "random"))
-                    + f"{cell(sub, focus, 'plan', 'spearman'):>9.3f}{100 * cell(sub, focus, 'plan', 'mare'):>8.1f}%"
-                    + f"{100 * c['twin_ceiling']:>6.0f}%{100 * c['self_ceiling']:>6.0f}%")
-    lines.append("\n## Summary over held-out families (family = mean over its devices)")
-    lines.append(f"{'model':<14}{'archs':<8}{'K':>4}{'median family':>15}  {'worst family':<26}{'server median':>14}")
+                lines.append(f"  {c['device']:<20}{'':>3}"
+                             + figures([r for r in subset if r["device"] == c["device"]], [c]))
+    return lines
+
+
+def _summary_table(result, groups, shots, models, like) -> list[str]:
+    """Median and worst family, and the server median, per model, method and K."""
+    from surrogates.latency.holdout import summarise_families
+
+    lines = ["\n## Summary over held-out families (family = mean over its devices)",
+             f"{'model':<14}{'archs':<8}{'K':>4}{'median family':>15}  {'worst family':<26}{'server median':>14}"]
     for model in models:
-        for method in ("plan", "random"):
+        methods = ("plan", "random") + (("like",) if like and model == "hierarchical" else ())
+        for method in methods:
             for k in shots:
                 s = summarise_families(result, groups, n_shots=k, method=method, model=model)
                 worst = f"{s['worst'][0]} {100 * s['worst'][1]:.1f}%"
                 lines.append(f"{model:<14}{method:<8}{k:>4}{100 * s['median']:>14.1f}%  {worst:<26}"
                              f"{100 * s['server_median']:>13.1f}%")
+    return lines
+
+
+def _edge_table(result, groups, main, focus, like, target) -> list[str]:
+    """Edge devices at K = ``focus`` with their ceilings and a verdict against ``target``."""
+    from surrogates.latency.holdout import summarise_families
+
+    ceilings = {d["device"]: d for d in result["devices"]}
     s = summarise_families(result, groups, n_shots=focus, method="plan", model=main)
-    lines.append(f"\n## Edge devices, {focus} planned archs ({main}); the target is {100 * target:.0f}% within +-10%")
-    lines.append(f"{'device':<16}{'within':>8}{'twin':>7}{'self':>7}  {'resolution (ceiling)':<22}verdict")
+    s_like = (summarise_families(result, groups, n_shots=focus, method="like", model=main)["edge"]
+              if like and main == "hierarchical" else {})
+    lines = [f"\n## Edge devices, {focus} planned archs ({main}); the target is {100 * target:.0f}% within +-10%"
+             + ("; like = with --device-like the other arm-cpu / accelerator families" if s_like else ""),
+             f"{'device':<16}{'within':>8}{'like':>8}{'twin':>7}{'self':>7}  {'resolution (ceiling)':<22}verdict"]
     for device, within in s["edge"].items():
         c = ceilings[device]
-        limit = max(c["twin_ceiling"], c["self_ceiling"])
-        verdict = ("meets the target" if within >= target else
-                   f"below; noise limits any model to ~{100 * limit:.0f}%" if limit < target else "below the target")
+        best = max(within, s_like.get(device, 0.0))
+        verdict = ("meets the target" if best >= target else
+                   f"below; noise limits any model to ~{100 * c['twin_ceiling']:.0f}%" if c["twin_ceiling"] < target
+                   else f"below; its own archs fit only {100 * c['self_ceiling']:.0f}%" if c["self_ceiling"] < target
+                   else "below the target")
         res = f"{c['resolution_ms']:g} ms ({100 * c['resolution_ceiling']:.1f}%)" if c["resolution_ms"] else "fine"
-        lines.append(f"{device:<16}{100 * within:>7.1f}%{100 * c['twin_ceiling']:>6.0f}%{100 * c['self_ceiling']:>6.0f}%"
-                     f"  {res:<22}{verdict}")
+        like_text = f"{100 * s_like[device]:>7.1f}%" if device in s_like else f"{'':>8}"
+        lines.append(f"{device:<16}{100 * within:>7.1f}%{like_text}{100 * c['twin_ceiling']:>6.0f}%"
+                     f"{100 * c['self_ceiling']:>6.0f}%  {res:<22}{verdict}")
     return lines
+
+
+def format_device_report(report: dict, *, models, sizes, shots, n_repeats: int, seed: int,
+                         per_device: bool = False) -> list[str]:
+    """Text lines of the per-device report (``surrogate_report`` and ``adaptation_report`` results).
+
+    ``report`` holds ``surrogates``, ``adaptation``, ``devices``, ``n_archs``, ``n_meaningful`` and
+    ``n_degenerate``.
+    """
+    sur, ada, devices = report["surrogates"], report["adaptation"], report["devices"]
+    lines = [f"# Latency models on {len(devices)} devices x {report['n_archs']} NB201 archs "
+             f"(mean of {n_repeats} random training sets, root seed {seed})",
+             f"# 'within' = share of test archs predicted within +-10%, over the {report['n_meaningful']} archs "
+             f"whose cell output depends on the input; the other {report['n_degenerate']} are excluded because "
+             "pixel3/raspi4 report near-zero latencies for them. RMSE over all test archs. Phones measure integer ms.",
+             "\n## Per-device latency models: train on N archs of a device, predict its other archs",
+             f"{'model':<12}{'N':>6}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
+             f"{'Spearman':>9}{'RMSE ms':>9}"]
+    lines += [f"{s['model']:<12}{s['n_train']:>6}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
+              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}" for s in sur["summary"]]
+    if per_device:
+        lines.append(f"\n{'device':<16}" + "".join(f"{m[:3] + '@' + str(n):>10}" for m in models for n in sizes))
+        lines += [f"{d:<16}" + "".join(f"{_pct(r['within']):>10}" for r in sur["rows"] if r["device"] == d)
+                  for d in devices]
+    lines += ["\n## Few-shot adaptation: basis from the other devices, adapted with K measured archs of the held-out one",
+              "# leave-one-hardware-out also hides the held-out device's other batch sizes from the basis",
+              f"{'protocol':<24}{'K':>4}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
+              f"{'Spearman':>9}{'RMSE ms':>9}"]
+    lines += [f"{s['protocol']:<24}{s['n_shots']:>4}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
+              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}" for s in ada["summary"]]
+    if per_device:
+        lines.append(f"\n{'device':<16}" + "".join(f"{p + '@' + str(k):>22}" for p in ("one-device-out",
+                                                                                      "one-hardware-out")
+                                                   for k in shots))
+        lines += [f"{d:<16}" + "".join(f"{_pct(r['within']):>22}" for r in ada["rows"] if r["device"] == d)
+                  for d in devices]
+    return lines
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"

@@ -145,6 +145,14 @@ def test_family_holdout_is_reproducible_and_honest():
         family_holdout(ops, known, names, fams, meaningful, models=("gp",), **kwargs)
     with pytest.raises(InvalidArchError, match="no rows for K=20"):
         summarise_families(first, {}, n_shots=20)
+    # a user who knows the device's kind: the like run uses the other families of that kind only
+    liked = family_holdout(ops, known, names, fams, meaningful, kinds={"a": "gpu", "b": "gpu"}, **kwargs)
+    assert len(liked["rows"]) == 6 * (2 * 3 + 1) and liked["rows"][:6] == first["rows"][:6]
+    assert {tuple(d["like_families"]) for d in liked["devices"]} == {("a",), ("b",)}
+    alone = family_holdout(ops, known, names, fams, meaningful, kinds={"a": "gpu", "b": "cpu"}, **kwargs)
+    assert all(d["like_families"] is None for d in alone["devices"])
+    plain = [r for r in alone["rows"] if r["method"] == "plan" and r["model"] == "hierarchical"]
+    assert [r["within"] for r in alone["rows"] if r["method"] == "like"] == [r["within"] for r in plain]
 
 
 # ------------------------------------------------------------------ on HELP's data
@@ -170,6 +178,8 @@ def test_report_holdout_family_meets_the_issue_figures(latency_root, tmp_path, c
     s = summarise_families(result, result["groups"], n_shots=20, method="plan")
     assert s["median"] >= 0.8
     assert all(s["edge"][d] >= 0.7 for d in ("samsung_a50", "eyeriss", "fpga"))
+    like = summarise_families(result, result["groups"], n_shots=20, method="like")
+    assert like["median"] >= 0.8 and like["edge"]["samsung_s7"] >= 0.7  # --device-like the other ARM CPUs
     random = summarise_families(result, result["groups"], n_shots=20, method="random")
     assert s["median"] >= random["median"] - 0.02  # planning is no worse than random draws
     # families: every configuration of a chip is held out together
@@ -213,7 +223,7 @@ def test_measure_reads_a_plan_and_writes_what_adapt_reads(own_store, tmp_path, c
                  "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
     assert lines[0] == "arch,latency_ms" and [int(r.split(",")[0]) for r in lines[1:]] == [0, 6111]
-    from nasbench.cli.latency_cmd import _read_measurements
+    from nasbench.cli.latency_files import read_measurements as _read_measurements
 
     indices, y = _read_measurements(out)
     assert indices.tolist() == [0, 6111] and np.all(y > 0)

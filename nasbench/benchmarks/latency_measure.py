@@ -1,0 +1,128 @@
+"""Measure NB201 inference latency on the machine at hand with PyTorch (``nasbench latency measure``).
+
+The measured medians become a device of the ``measured`` latency table through
+:func:`nasbench.benchmarks.latency.save_device`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench.errors import UnknownNameError
+
+__all__ = ["measure_latency"]
+
+
+def _check_measure_memory(batch_size: int, input_size: int, C: int) -> None:
+    """Refuse a measurement whose activations cannot fit in memory, before allocating them.
+
+    An NB201 network keeps at most about ``3 + 8 * C`` float32 channels per input pixel alive during
+    inference (the stem's and a cell's feature maps at full resolution; later stages are smaller), so
+    the peak is about ``batch_size * input_size**2 * 4 * (3 + 8 * C)`` bytes.
+    """
+    need = batch_size * input_size**2 * 4 * (3 + 8 * max(int(C), 1))
+    try:  # Linux MemAvailable; elsewhere unknown, and nothing is refused
+        with open("/proc/meminfo") as fh:
+            have = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:")), None)
+    except (OSError, ValueError, IndexError):
+        have = None
+    if have is not None and need > 0.8 * have:
+        raise UnknownNameError(
+            f"measuring batch {batch_size} at input size {input_size} needs about {need / 2**30:.1f} GiB of "
+            f"activations, but {have / 2**30:.1f} GiB of memory are available; expected a smaller --batch-size or "
+            "--input-size.")
+
+
+def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: int = 10, repeats: int = 30,
+                    C: int = 16, N: int = 5, input_size: int = 32, n_classes: int = 10, threads: int | None = 1,
+                    log=None) -> dict:
+    """Measure the inference latency (ms) of NB201 networks on this machine with PyTorch.
+
+    Each network is built by :func:`nasbench.training.model.build_network`, put in eval mode and run
+    under ``torch.inference_mode`` on a fixed random input: ``warmup`` untimed forward passes, then
+    ``repeats`` timed ones (``time.perf_counter``; on CUDA the device is synchronised before and after
+    each pass). The latency is the median of the timed passes.
+
+    Parameters
+    ----------
+    archs : sequence of NB201 archs (indices, strings or NB201Arch values)
+    device : {"cpu", "cuda"}
+    batch_size : int
+    warmup, repeats : int
+    C, N, input_size, n_classes : int
+        Network width, cells per stage, input resolution (32 for CIFAR) and classifier width.
+    threads : int or None
+        ``torch.set_num_threads`` on CPU (None: leave torch's default).
+    log : callable, optional
+        Receives one line per measured arch.
+
+    Returns
+    -------
+    dict with ``indices`` (int64 array of shape (n,)), ``median_ms``, ``min_ms`` and ``iqr_ms``
+    (float64 arrays of shape (n,)) and ``provenance`` (machine, versions, settings).
+
+    Raises
+    ------
+    OptionalDependencyError
+        PyTorch is not installed (``pip install "nasbench[train]"``).
+    UnknownNameError
+        ``device`` is not cpu/cuda, or cuda is not available.
+    """
+    import platform
+    import time
+
+    from nasbench.training._deps import require_torch
+
+    torch = require_torch()
+    from nasbench.spaces import get_space
+    from nasbench.training.model import build_network
+
+    if device not in ("cpu", "cuda"):
+        raise UnknownNameError(f"--device must be 'cpu' or 'cuda'; got {device!r}.")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UnknownNameError("--device cuda asked for, but torch sees no CUDA GPU here; use --device cpu.")
+    for name, value, low in (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1),
+                             ("input_size", input_size, 4)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise UnknownNameError(f"{name} must be an int >= {low}; got {value!r}.")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise UnknownNameError(f"threads (--threads) must be an int >= 1; got {threads!r}.")
+    _check_measure_memory(batch_size, input_size, C)
+    indices, _ = get_space("nb201").to_indices(archs)
+    if device == "cpu" and threads is not None:
+        torch.set_num_threads(int(threads))
+    generator = torch.Generator(device="cpu").manual_seed(0)
+    x = torch.randn(batch_size, 3, input_size, input_size, generator=generator).to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    medians, minima, iqrs = [], [], []
+    for index in indices.tolist():
+        net = build_network(int(index), C=C, N=N, in_channels=3, n_classes=n_classes, seed=0).to(device).eval()
+        times = []
+        with torch.inference_mode():
+            for _ in range(warmup):
+                net(x)
+            sync()
+            for _ in range(repeats):
+                sync()
+                start = time.perf_counter()
+                net(x)
+                sync()
+                times.append((time.perf_counter() - start) * 1e3)
+        times = np.array(times)
+        medians.append(float(np.median(times)))
+        minima.append(float(times.min()))
+        iqrs.append(float(np.subtract(*np.percentile(times, [75, 25]))))
+        if log is not None:
+            log(f"{index}\t{medians[-1]:.4f} ms (min {minima[-1]:.4f}, IQR {iqrs[-1]:.4f})")
+    provenance = {
+        "device": device,
+        "device_name": torch.cuda.get_device_name() if device == "cuda" else (platform.processor() or platform.machine()),
+        "platform": platform.platform(),
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads() if device == "cpu" else None,
+        "batch_size": batch_size, "warmup": warmup, "repeats": repeats, "statistic": "median",
+        "network": {"C": C, "N": N, "input_size": input_size, "n_classes": n_classes, "builder":
+                    "nasbench.training.model.build_network (none edges skipped in forward)"},
+    }
+    return {"indices": indices, "median_ms": np.array(medians), "min_ms": np.array(minima),
+            "iqr_ms": np.array(iqrs), "provenance": provenance}
