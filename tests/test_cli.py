@@ -72,6 +72,36 @@ def test_list_info_verify(nb201_data_root, capsys):
     assert "files match their sha256" in capsys.readouterr().out
 
 
+def test_info_opens_with_a_short_summary_in_plain_words(capsys):
+    assert main(["info", "nb201/digits"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = lines[: lines.index("details:")]
+    assert len(head) <= 8, head  # short: everything else comes below "details:"
+    assert head[0] == "nb201/digits: embedded benchmark over the nb201 space (15625 archs)"
+    assert head[1].startswith("  what: scikit-learn digits")
+    assert "  search: valid_acc [%, higher is better] at fidelity 4 (training epochs)" in head
+    assert "  noise: an evaluation draws one of 2 training seeds per arch (`--noise mean` uses their mean)" in head
+    assert any(line.startswith("  cost: median 1.") and line.endswith("simulated s per evaluation (measured)") for line in head)
+    assert "  best test_acc: 98.65 (arch 11428, fidelity 4)" in head
+
+
+def test_info_summary_of_a_benchmark_without_validation_metric_says_what_to_do(capsys):
+    from nasbench.cli.info_cmd import summary_lines
+
+    class NoValidation:
+        name, kind, enumerable, n_archs, live = "x/y", "tabular", True, 3, False
+        space = type("S", (), {"name": "toy"})()
+        metrics = {"test_acc": None}
+
+        def default_search_metric(self):
+            return None
+
+    lines = summary_lines(NoValidation(), {"info": {"about": "A toy. More words."}, "dataset": "toyset"})
+    assert lines == ["x/y: tabular benchmark over the toy space (3 archs)", "  what: toyset; A toy",
+                     "  search: no validation metric; choose one knowingly with --search-metric",
+                     "  metrics: test_acc (details below)"]
+
+
 def test_data_import_writes_the_store(tmp_path, shared_data, capsys):
     assert main(["data", "import", "nb201", "--from", str(shared_data), "--to", str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -1,6 +1,8 @@
-"""``nasbench info NAME``."""
+"""``nasbench info NAME``: a short summary in plain words first, then every detail of the manifest."""
 
 import json
+
+import numpy as np
 
 HELP = "describe a benchmark: dataset semantics, metrics with units, fidelities, coverage, sources"
 
@@ -18,8 +20,9 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(manifest, indent=1))
         return 0
-    size = f"{bench.n_archs} archs" if bench.enumerable else "not enumerable: answered arch by arch"
-    print(f"{bench.name}  ({bench.kind}, space {bench.space.name}, {size})")
+    for line in summary_lines(bench, manifest):
+        print(line)
+    print("details:")
     for key, value in manifest.get("info", {}).items():
         if isinstance(value, dict):
             for k, v in value.items():
@@ -54,3 +57,64 @@ def run(args) -> int:
         print(f"  {key}: {src.get('file') or src.get('path')}{digest}")
         print(f"    {src.get('provenance', '')}")
     return 0
+
+
+def _value(x) -> str:
+    return f"{x:.4g}" if isinstance(x, (float, np.floating)) else str(x)
+
+
+def summary_lines(bench, manifest: dict) -> list[str]:
+    """Six lines a newcomer reads first: what the benchmark is, what to search and report, how noisy
+    an evaluation is, what it costs, the best arch (enumerable benchmarks) and where the details are."""
+    size = f"{bench.n_archs} archs" if bench.enumerable else "too many archs to list: answered arch by arch"
+    lines = [f"{bench.name}: {bench.kind} benchmark over the {bench.space.name} space ({size})"]
+    info = manifest.get("info", {})
+    dataset = info.get("dataset") if isinstance(info.get("dataset"), str) else manifest.get("dataset")
+    about = _first_sentence(info.get("about") or info.get("protocol") or "")
+    if dataset or about:
+        lines.append(f"  what: {'; '.join(str(x) for x in (dataset, about) if x)}")
+    search = bench.default_search_metric()
+    if search is None:
+        lines.append("  search: no validation metric; choose one knowingly with --search-metric")
+        return lines + [f"  metrics: {', '.join(bench.metrics)} (details below)"]
+    fidelity = bench.default_fidelity(search)
+    info = bench.metric_info(search)
+    direction = "higher is better" if bench.higher_is_better(search) else "lower is better"
+    at = f" at fidelity {fidelity} ({info.fidelity_meaning})" if fidelity is not None else ""
+    lines.append(f"  search: {search} [{info.unit or '-'}, {direction}]{at}")
+    noise = bench.noise(search, fidelity)
+    if noise["n_outcomes"] > 1:
+        lines.append(f"  noise: an evaluation draws one of {noise['n_outcomes']} {noise['source']} per arch "
+                     "(`--noise mean` uses their mean)")
+    else:
+        lines.append("  noise: none: every evaluation returns the same value")
+    if not bench.live:
+        lines.append(f"  cost: {_cost_text(bench, fidelity, search)}")
+    report = "test_acc" if "test_acc" in bench.metrics else search
+    if bench.enumerable:
+        fid = bench.default_fidelity(report)
+        index, best = bench.best(report, fid)
+        lines.append(f"  best {report}: {_value(best)} (arch {index}, fidelity {fid})")
+    lines.append(f"  metrics: {', '.join(bench.metrics)} (details below; --json for the manifest)")
+    return lines
+
+
+def _cost_text(bench, fidelity, search: str) -> str:
+    """Median simulated seconds of one evaluation over up to 256 archs (seeded sample), with provenance."""
+    rng = np.random.default_rng(0)
+    if bench.enumerable:
+        archs = rng.choice(bench.n_archs, size=min(256, bench.n_archs), replace=False).tolist()
+    else:
+        archs = [bench.space.sample(rng) for _ in range(256)]
+    cost = bench.cost(archs, fidelity, metric=search)
+    prov = cost.provenance if isinstance(cost.provenance, dict) else {"source": str(cost.provenance)}
+    how = prov.get("source", "")
+    if prov.get("predicted_by"):
+        how = f"predicted by {prov['predicted_by']}"
+    return f"median {_value(float(np.median(cost.seconds)))} simulated s per evaluation ({how})"
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    """The text up to its first full stop, shortened to ``limit`` characters."""
+    head = str(text).split(". ")[0].rstrip(".")
+    return head if len(head) <= limit else head[: limit - 3].rstrip() + "..."
