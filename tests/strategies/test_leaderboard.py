@@ -121,3 +121,12 @@ def test_markdown_cells_escape_pipes_of_arch_strings():
 def test_pairwise_summary_counts_significant_pairs():
     rows = [{"p_value_holm": p} for p in (0.01, 0.2, 0.04, 0.5)]
     assert lb.pairwise_summary(rows) == "4 pairs: 2 significant at 0.05 after Holm correction"
+
+
+def test_bootstrap_fast_path_equals_numpy_percentiles():
+    m = np.random.default_rng(2).normal(size=(12, 30))
+    boot = lb.Bootstrap(12, 4, n_resamples=999)
+    _, low, high = boot.band(m)
+    means = boot.weights @ m / 12
+    np.testing.assert_allclose(low, np.percentile(means, 2.5, axis=0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(high, np.percentile(means, 97.5, axis=0), rtol=0, atol=1e-12)
