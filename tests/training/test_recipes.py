@@ -86,8 +86,6 @@ def test_recipes_are_valid_train_configs_and_their_pilots_are_recorded(name):
 
 def test_shipped_table_records_the_pilot_of_its_recipe():
     """The manifest of nb201/digits holds DIGITS_PILOT as data (the figures the README quotes)."""
-    import json
-
     from nasbench.paths import embedded_root
     from nasbench.training.recipes import DIGITS_PILOT, DIGITS_SPLIT, DIGITS_TRAIN_KWARGS
 
