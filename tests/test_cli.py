@@ -1,6 +1,7 @@
 """The command line, run in-process through ``main`` and, for the entry point, as a subprocess."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -100,6 +101,28 @@ def test_info_summary_of_a_benchmark_without_validation_metric_says_what_to_do(c
     assert lines == ["x/y: tabular benchmark over the toy space (3 archs)", "  what: toyset; A toy",
                      "  search: no validation metric; choose one knowingly with --search-metric",
                      "  metrics: test_acc (details below)"]
+
+
+def test_errors_on_the_command_line_name_flags_not_python_arguments(nb201_data_root, capsys):
+    assert main(["query", "nb201/cifar10", "5000", "--metric", "train_time_s"]) == 2
+    err = capsys.readouterr().err
+    assert "pass --missing nan to get NaN instead" in err and "missing=" not in err
+    assert main(["query", "nb201/cifar10", "5000", "--metric", "train_time_s", "--missing", "nan", "--json"]) == 0
+    assert math.isnan(json.loads(capsys.readouterr().out)["value"])  # NaN, nothing imputed
+
+
+def test_in_cli_terms_translates_only_keywords_the_command_has_as_flags():
+    import argparse
+
+    from nasbench.cli import in_cli_terms
+
+    parser = argparse.ArgumentParser()
+    for flag in ("--seed", "--device", "--missing", "--seeds"):
+        parser.add_argument(flag)
+    assert in_cli_terms("pass missing='nan' or seed=0.", parser) == "pass --missing nan or --seed 0."
+    assert in_cli_terms("pass device= one of 'a', 'b'", parser) == "pass --device one of 'a', 'b'"
+    assert in_cli_terms("n_seeds=3 is too few", parser) == "--seeds 3 is too few"
+    assert in_cli_terms("use engine='numpy' (API only)", parser) == "use engine='numpy' (API only)"
 
 
 def test_data_import_writes_the_store(tmp_path, shared_data, capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from nasbench.errors import NasbenchError
@@ -51,6 +52,29 @@ def _say(line: str) -> None:
     print(" ".join(str(line).split()), file=sys.stderr)
 
 
+# library errors speak Python (``missing='nan'``, ``seed=0``); on the command line they name the flag
+_KEYWORD = re.compile(r"""\b([a-z][a-z_]*)=(?:'([^']*)'|"([^"]*)"|(\d+(?:\.\d+)?)|(?=[\s,.;)]|$))""")
+_FLAG_OF = {"n_seeds": "--seeds", "max_evals": "--budget", "max_time_s": "--time-budget", "n_workers": "--workers"}
+
+
+def in_cli_terms(message: str, command: argparse.ArgumentParser) -> str:
+    """``message`` with each Python keyword argument that ``command`` has as a flag written as that flag.
+
+    ``pass missing='nan'`` becomes ``pass --missing nan``; ``seed=0`` becomes ``--seed 0``; keywords the
+    command has no flag for stay as they are (they are about the Python API, and say so)."""
+    flags = {option for action in command._actions for option in action.option_strings}
+
+    def replace(match):
+        name = match[1]
+        flag = _FLAG_OF.get(name, "--" + name.replace("_", "-"))
+        if flag not in flags:
+            return match[0]
+        value = next((v for v in match.groups()[1:] if v is not None), "")
+        return f"{flag} {value}" if value else flag
+
+    return _KEYWORD.sub(replace, message)
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict]:
     common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not overwrite a --debug given before the subcommand
@@ -70,6 +94,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     return parser, modules
 
 
+def _command_parser(parser: argparse.ArgumentParser, argv: list) -> argparse.ArgumentParser:
+    """The parser of the (sub-)subcommand named in ``argv``, e.g. ``latency adapt``'s."""
+    current = parser
+    for word in argv:
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if subs and word in subs[0].choices:
+            current = subs[0].choices[word]
+    return current
+
+
 def main(argv=None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input or environment, 1 a bug, 130 interrupted)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -86,7 +120,7 @@ def main(argv=None) -> int:
     except NasbenchError as exc:
         if args.debug:
             raise
-        _say(f"nasbench {args.command}: error: {exc}")
+        _say(f"nasbench {args.command}: error: {in_cli_terms(str(exc), _command_parser(parser, argv))}")
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         return 0

@@ -17,6 +17,8 @@ def add_arguments(parser):
                         help="sample one training seed with this random seed; default: mean over seeds")
     parser.add_argument("--predicted", action="store_true", help="where the table has no value, print the "
                         "prediction stored by `nasbench surrogate fill`, marked with the model that made it")
+    parser.add_argument("--missing", choices=("raise", "nan"), default="raise",
+                        help="where the data has no value: an error (default) or NaN; nothing is imputed")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--device", default=None, help="device of --metric latency_ms, e.g. pixel3 "
                         "(`nasbench latency devices` lists them)")
@@ -35,7 +37,7 @@ def run(args) -> int:
         got = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed, missing="predicted")
         values, marks = got.values, [got.predicted_by if p else None for p in got.predicted]
     else:
-        values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed)
+        values = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed, missing=args.missing)
     fidelity = bench.default_fidelity(args.metric) if args.fidelity is None else args.fidelity
     unit = bench.metrics[args.metric].unit
     indices, _ = bench.space.to_indices(archs)
