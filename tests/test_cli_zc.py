@@ -52,6 +52,12 @@ def test_compute_status_report(store, tmp_path, capsys):
     assert main(["zc", "report", "nb201/digitszc", "--json", "--plot", str(plot)]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert all(-1 <= r["spearman"] <= 1 and 0 <= r["top10_precision"] <= 1 for r in rows)
+    # the table's zc_* metrics drive the warm start and the feature experiment (3 classes scored here)
+    assert main(["zc", "warmstart", "nb201/digitszc", "--proxy", "synflow", "--n-score", "3", "--top-k", "2",
+                 "--seeds", "2", "--time-budget", "30", "--strategies", "random_search"]) == 0
+    assert "| random_search | final regret |" in capsys.readouterr().out
+    assert main(["zc", "features", "nb201/digitszc", "--fractions", "0.5", "--seeds", "2"]) == 0
+    assert "3 proxies (table scores)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, match", [
