@@ -10,10 +10,11 @@ for the operation-level duplicates as well.
 Work is split into chunks of consecutive class ids (the build folder, its ``config.json`` and the
 worker pool are :mod:`nasbench.training.chunks`'s). The job's settings are a :class:`JobConfig`
 (split, :class:`~nasbench.training.trainer.TrainConfig` fields, seeds, chunk size, classes); a
-restart must ask for the same settings. A chunk file ``chunk-KKKKK.npz`` holds the arrays ``class_id`` and ``arch_index`` (n,),
-  ``seeds`` (S,), ``train_loss``, ``train_acc``, ``valid_acc``, ``test_acc`` (n, S, E) in % (loss
-  in nats), ``train_time_s`` (n, S), ``latency_ms`` (n,) (batch-1 CPU latency, measured once per
-  class after the first seed's training), ``params_m`` and ``flops_m`` (n,).
+restart must ask for the same settings. A chunk file ``chunk-KKKKK.npz`` holds the arrays
+``class_id`` and ``arch_index`` (n,), ``seeds`` (S,), ``train_loss``, ``train_acc``, ``valid_acc``,
+``test_acc`` (n, S, E) in % (loss in nats), ``train_time_s`` (n, S), ``latency_ms`` (n,) (batch-1
+CPU latency, measured once per class after the first seed's training), ``params_m`` and
+``flops_m`` (n,).
 
 :func:`generate` skips chunks whose file exists, trains the others with ``workers`` processes (one
 torch thread each) and, when every chunk exists, calls :func:`nasbench.training.assemble.assemble`.
