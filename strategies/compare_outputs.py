@@ -149,6 +149,9 @@ def curve_caption(result: CompareResult) -> str:
     what = f"regret of {rm}" if task.best_report is not None else rm
     text = (f"Each curve: the {what} of the incumbent (the arch a run would return: best {sm} among the evaluations "
             f"at the highest fidelity evaluated so far), mean over seeds; band: {INTERVAL_TEXT}. ")
+    if result.config.max_time_s is not None:
+        text += ("Under a time budget strategies make different numbers of evaluations: on the evaluation axis a "
+                 "run keeps its last value after its last evaluation. ")
     if sm != rm:
         text += (f"The incumbent is chosen by {sm}, not {rm}, so a curve can rise: a new incumbent with a better "
                  f"{sm} can have a worse {rm}")

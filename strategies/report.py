@@ -118,12 +118,13 @@ def plot_curves(path, x, curves: dict, *, xlabel: str, ylabel: str, title: str, 
         if small:  # the others in light grey behind the panel's strategy
             for other in names:
                 if other not in shown:
-                    ax.plot(x, _drawn(curves[other][0], floor), color=_GREY, linewidth=0.9)
+                    ax.plot(x, _drawn(curves[other][0], floor), color=_GREY, linewidth=0.9, drawstyle="steps-post")
         for name in shown:
             colour, dash = style[name]
             mean, low, high = (_drawn(v, floor) for v in curves[name])
-            ax.plot(x, mean, color=colour, linestyle=dash, label=name, linewidth=1.6)
-            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+            # steps: the incumbent's value holds until the next result changes it
+            ax.plot(x, mean, color=colour, linestyle=dash, label=name, linewidth=1.6, drawstyle="steps-post")
+            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0, step="post")
         if small:
             place = f"{ranks[shown[0]]}. " if ranks else ""
             ax.set_title(place + shown[0], fontsize=9, color=style[shown[0]][0])
