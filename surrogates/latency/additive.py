@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.errors import InvalidArchError, NasbenchError
+from nasbench.errors import InvalidArchError, NotFittedError
 from surrogates.latency._ridge import fit_ridge_gcv
 from surrogates.latency.checks import state_array, state_number
 from surrogates.latency.features import check_ops, one_hot
 
 __all__ = ["AdditiveLatencyModel", "NotFittedError", "check_target"]
-
-
-class NotFittedError(NasbenchError, AttributeError):
-    """predict() was called before fit()."""
 
 
 def check_target(y, n: int) -> np.ndarray:
