@@ -71,7 +71,13 @@ def _pick(draws, a, u):
 @njit(cache=True, nogil=True)
 def _run_one(kind, ops_table, index_of_code, n_ops, draws, costs, u, noise_u, n_workers, max_evals, max_time,
              pop_size, sample_size, out_idx, out_worker, out_start, out_end, out_val):
-    """One seed. Returns (n_done or a negative error code, n_uniforms_used)."""
+    """One seed. Returns (n_done or a negative error code, n_uniforms_used).
+
+    Long because it is one compiled event loop: the worker pool, the simulated clock and the three
+    strategies' state (evolution's ring buffer, local search's queue) live in local arrays that numba
+    keeps in registers; split into functions they would have to travel as a dozen arguments each
+    event. Its plain-Python twin in ``strategies/_reference.py`` is checked against it.
+    """
     n_archs = ops_table.shape[0]
     n_edges = ops_table.shape[1]
     n_u = u.shape[0]

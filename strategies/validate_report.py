@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import OptionalDependencyError
+from nasbench.errors import OptionalDependencyError, install_hint
 from strategies._json import jsonable
 from strategies.report import OKABE_ITO
 
@@ -107,7 +107,7 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise OptionalDependencyError(
-            f'the scatter plot needs matplotlib ({exc}); install it with pip install "nasbench[report]", '
+            f"the scatter plot needs matplotlib ({exc}); install it with {install_hint('report')}, "
             "or pass --no-plot."
         ) from None
     return plt

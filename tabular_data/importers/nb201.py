@@ -298,6 +298,36 @@ def import_nb201(source_dir, data_root, *, log=print) -> list[Path]:
     The table folders written.
     """
     source_dir = Path(source_dir).expanduser()
+    read, sources = _read_sources(source_dir, log)
+    from nasbench._version import __version__
+
+    written = []
+    for ds in DATASETS:
+        metrics = _build_dataset(ds, read)
+        used = sorted({s for m in metrics.values() for s in m.sources})
+        name = f"nb201/{ds}"
+        info = {
+            "about": f"NAS-Bench-201 on {ds}: every value copied from the public source files listed "
+                     "below; values no source covers are NaN and counted in the coverage.",
+            "fidelity": "training schedule length in epochs: NB201 trained every arch with two separate "
+                        "schedules, 12 and 200 epochs (lc_* metrics: epoch 1..200 of the 200-epoch run)",
+            "arch_index": "NB201 / NATS-tss index 0..15624",
+            "created_by": "nasbench data import nb201 --from DIR",
+            "nasbench_version": __version__,
+            "semantics": {"test_acc": _TEST_SET[ds], "valid_acc": _VALID_SET[ds]},
+        }
+        directory = write_table(
+            Path(data_root) / "nb201" / ds, name=name, space="nb201", dataset=ds, n_archs=N_ARCHS,
+            metrics=metrics, sources={k: sources[k] for k in used}, info=info,
+        )
+        written.append(directory)
+        log(f"wrote {name} to {directory}")
+        _log_coverage(metrics, log)
+    return written
+
+
+def _read_sources(source_dir: Path, log) -> tuple[dict, dict]:
+    """Find and read every NB201 source file under ``source_dir``: ``(read data by key, source records)``."""
     if not source_dir.is_dir():
         raise MissingDataError(f"--from must be a folder holding the public NB201 files; {source_dir} is not a folder.")
     wanted = {name for names, _ in SOURCE_FILES.values() for name in names}
@@ -331,35 +361,16 @@ def import_nb201(source_dir, data_root, *, log=print) -> list[Path]:
     missing = [names[0] for key, (names, _) in SOURCE_FILES.items() if key not in paths]
     if missing:
         log(f"not found (their metrics stay NaN): {', '.join(missing)}")
-    from nasbench._version import __version__
+    return read, sources
 
-    written = []
-    for ds in DATASETS:
-        metrics = _build_dataset(ds, read)
-        used = sorted({s for m in metrics.values() for s in m.sources})
-        name = f"nb201/{ds}"
-        info = {
-            "about": f"NAS-Bench-201 on {ds}: every value copied from the public source files listed "
-                     "below; values no source covers are NaN and counted in the coverage.",
-            "fidelity": "training schedule length in epochs: NB201 trained every arch with two separate "
-                        "schedules, 12 and 200 epochs (lc_* metrics: epoch 1..200 of the 200-epoch run)",
-            "arch_index": "NB201 / NATS-tss index 0..15624",
-            "created_by": "nasbench data import nb201 --from DIR",
-            "nasbench_version": __version__,
-            "semantics": {"test_acc": _TEST_SET[ds], "valid_acc": _VALID_SET[ds]},
-        }
-        directory = write_table(
-            Path(data_root) / "nb201" / ds, name=name, space="nb201", dataset=ds, n_archs=N_ARCHS,
-            metrics=metrics, sources={k: sources[k] for k in used}, info=info,
-        )
-        written.append(directory)
-        log(f"wrote {name} to {directory}")
-        for metric, data in metrics.items():
-            covered = (~np.isnan(data.mean)).sum(axis=0).tolist()
-            fids = list(data.fidelities)
-            if len(fids) > 4:
-                text = f"fidelities {fids[0]}..{fids[-1]}: {min(covered)}-{max(covered)} archs"
-            else:
-                text = ", ".join(f"{f}: {c}" for f, c in zip(fids, covered))
-            log(f"  {metric:<20} {text} of {N_ARCHS}")
-    return written
+
+def _log_coverage(metrics: dict, log) -> None:
+    """One line per metric: how many archs each fidelity covers."""
+    for metric, data in metrics.items():
+        covered = (~np.isnan(data.mean)).sum(axis=0).tolist()
+        fids = list(data.fidelities)
+        if len(fids) > 4:
+            text = f"fidelities {fids[0]}..{fids[-1]}: {min(covered)}-{max(covered)} archs"
+        else:
+            text = ", ".join(f"{f}: {c}" for f, c in zip(fids, covered))
+        log(f"  {metric:<20} {text} of {N_ARCHS}")

@@ -159,13 +159,14 @@ def test_validate_errors(tmp_path, validate_data_root):
 
 
 def test_scatter_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
+    import re
     import sys
 
-    from nasbench.errors import OptionalDependencyError
+    from nasbench.errors import OptionalDependencyError, install_hint
     from strategies.validate_report import _scatter
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(OptionalDependencyError, match=r'scatter plot needs matplotlib .*pip install "nasbench\[report\]"'):
+    with pytest.raises(OptionalDependencyError, match="scatter plot needs matplotlib .*" + re.escape(install_hint("report"))):
         _scatter(tmp_path / "s.png", [], {})
 
 
