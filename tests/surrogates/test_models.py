@@ -163,3 +163,15 @@ def test_same_seed_same_bytes_in_a_fresh_process():
     X, y = _data()
     here = BaggedXGBSurrogate(PARAMS, n_members=2, seed=9).fit(X, y)
     assert out == hashlib.sha256(b"".join(here.booster_jsons_)).hexdigest()
+
+
+def test_one_not_fitted_error_everywhere():
+    import surrogates
+    from nasbench import errors
+    from surrogates.latency import additive
+
+    assert surrogates.NotFittedError is errors.NotFittedError is additive.NotFittedError
+    for base in (errors.NasbenchError, ValueError, AttributeError):  # scikit-learn's two bases, and ours
+        assert issubclass(errors.NotFittedError, base)
+    with pytest.raises(errors.NotFittedError, match="AdditiveLatencyModel is not fitted yet; call fit"):
+        additive.AdditiveLatencyModel(5).predict([[0] * 6])
