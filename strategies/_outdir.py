@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 from tabular_data.atomic import fsync_dir, fsync_tree, put_in_place
+from tabular_data.store import sha256_file
 
 __all__ = [
     "COMPARE_EXTRAS",
@@ -110,18 +110,10 @@ def finished_compare_run(path, *, what: str = "RUN_DIR") -> dict:
         if Path(str(name)).name != str(name) or not f.is_file():
             raise DataIntegrityError(f"{what} {run}: {name}, listed in its manifest, is missing; the run is "
                                      f"incomplete or was edited. {hint}")
-        if _sha256(f) != digest:
+        if sha256_file(f) != digest:
             raise DataIntegrityError(f"{what} {run}: {name} differs from the sha256 in its manifest (files of "
                                      f"another run, or edited); this folder is not one finished run. {hint}")
     return manifest
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _reason(exc: BaseException) -> str:
