@@ -32,15 +32,7 @@ import numpy as np
 from nasbench.errors import InvalidArchError, choices_text
 from nasbench.spaces.base import SearchSpace
 
-__all__ = [
-    "OPS",
-    "EDGES",
-    "NASLIB_OPS",
-    "N_ARCHS",
-    "NB201Arch",
-    "NB201Space",
-    "archs_to_indices",
-]
+__all__ = ["OPS", "EDGES", "NASLIB_OPS", "N_ARCHS", "NB201Arch", "NB201Space", "archs_to_indices"]
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target), arch-string order
@@ -373,9 +365,7 @@ def archs_to_indices(archs) -> tuple[np.ndarray, bool]:
                                        f"(dtype {archs.dtype}). The NB201 space has {N_ARCHS} archs.")
             return np.ascontiguousarray(archs.reshape(-1), dtype=np.int64), archs.ndim == 0
         if archs.dtype.kind not in "OU":
-            raise InvalidArchError(
-                f"archs as an ndarray must hold integer NB201 indices; got dtype {archs.dtype}."
-            )
+            raise InvalidArchError(f"archs as an ndarray must hold integer NB201 indices; got dtype {archs.dtype}.")
         archs = archs.tolist()
     if isinstance(archs, (str, NB201Arch, int, np.integer)):
         return np.array([_one_index(archs)], dtype=np.int64), True
@@ -388,10 +378,8 @@ def archs_to_indices(archs) -> tuple[np.ndarray, bool]:
     try:
         items = list(archs)
     except TypeError:
-        raise InvalidArchError(
-            "archs must be an NB201 index, an arch string, an NB201Arch or a sequence of these; "
-            f"got {archs!r} of type {type(archs).__name__}."
-        ) from None
+        raise InvalidArchError("archs must be an NB201 index, an arch string, an NB201Arch or a sequence of these; "
+                               f"got {archs!r} of type {type(archs).__name__}.") from None
     return np.fromiter((_one_index(a) for a in items), dtype=np.int64, count=len(items)), False
 
 
