@@ -149,6 +149,32 @@ def _scores(history, task, max_time_s: float) -> tuple[float, float, np.ndarray]
     return float(curve[-1]), normalized_auc(curve), curve
 
 
+def _strategy_row(task, name: str, pool: dict, *, root_seed: int, n_seeds: int, n_score: int, top_k: int,
+                  max_time_s: float, params) -> tuple[dict, dict, dict]:
+    """One strategy's paired runs: its result row, per-seed scores and mean regret curves."""
+    from strategies.leaderboard import mean_ci, pairwise_wilcoxon
+    from strategies.zc_features import paired_effect
+
+    runs = [warm_cold_pair(task, name, pool, root_seed=root_seed, i=i, n_score=n_score, top_k=top_k,
+                           max_time_s=max_time_s, params=params) for i in range(n_seeds)]
+    if any(len(r[arm]) == 0 for r in runs for arm in ("cold", "warm")):
+        raise NasbenchError(f"with --time-budget {max_time_s:g} s a {name} run ends before its first evaluation "
+                            f"(scoring {np.mean([r['cost_s'] for r in runs]):.3g} s, then training); give a larger "
+                            "--time-budget.")
+    got = {arm: [_scores(r[arm], task, max_time_s) for r in runs] for arm in ("cold", "warm")}
+    sc = {arm: np.array([g[:2] for g in got[arm]]) for arm in got}
+    # mean regret over seeds at each grid time (NaN until every seed has a result)
+    curves = {arm: np.mean([g[2] for g in got[arm]], axis=0).tolist() for arm in got}
+    row = {"strategy": name, "cost_s": float(np.mean([r["cost_s"] for r in runs])),
+           "evals": {arm: float(np.mean([len(r[arm]) for r in runs])) for arm in ("cold", "warm")}}
+    for j, key in enumerate(("final", "auc")):
+        pair = np.stack([sc["cold"][:, j], sc["warm"][:, j]], axis=1)
+        row[key] = {"cold": mean_ci(pair[:, 0]), "warm": mean_ci(pair[:, 1]),
+                    "diff": paired_effect(pair[:, 1], pair[:, 0]),
+                    "wilcoxon": pairwise_wilcoxon(pair, ["cold", "warm"])[0]}
+    return row, {arm: sc[arm].tolist() for arm in sc}, curves
+
+
 def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: int = 10, n_seeds: int = 20,
                  max_time_s: float, root_seed: int = 0, naslib_dir=None, params: dict | None = None,
                  pool: dict | None = None, log=None) -> dict:
@@ -176,13 +202,13 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
     -------
     dict
         ``rows``: per strategy ``final`` and ``auc`` dicts (``cold``, ``warm`` as (mean, low, high),
-        ``diff`` the paired effect, ``wilcoxon``), ``cost_s`` (mean scoring seconds), ``evals``
+        ``diff`` the paired effect, ``wilcoxon``, ``p_holm``: its p-value Holm-adjusted over all the
+        result's tests), ``cost_s`` (mean scoring seconds), ``evals``
         (mean evaluations cold / warm); ``per_seed`` arrays; the settings.
     """
     from nasbench.benchmarks.registry import load
-    from strategies.leaderboard import mean_ci, pairwise_wilcoxon
+    from strategies.leaderboard import holm
     from strategies.task import Task
-    from strategies.zc_features import paired_effect
 
     b = load(bench) if isinstance(bench, str) else bench
     unknown = sorted(set(params or {}) - set(strategies))
@@ -197,27 +223,17 @@ def warm_vs_cold(bench, strategies, proxy: str, *, n_score: int = 100, top_k: in
     task = Task(b)
     rows, per_seed, curves = [], {}, {}
     for name in strategies:
-        runs = [warm_cold_pair(task, name, pool, root_seed=root_seed, i=i, n_score=n_score, top_k=top_k,
-                               max_time_s=max_time_s, params=(params or {}).get(name)) for i in range(n_seeds)]
-        if any(len(r[arm]) == 0 for r in runs for arm in ("cold", "warm")):
-            raise NasbenchError(f"with --time-budget {max_time_s:g} s a {name} run ends before its first evaluation "
-                                f"(scoring {np.mean([r['cost_s'] for r in runs]):.3g} s, then training); give a larger "
-                                "--time-budget.")
-        got = {arm: [_scores(r[arm], task, max_time_s) for r in runs] for arm in ("cold", "warm")}
-        sc = {arm: np.array([g[:2] for g in got[arm]]) for arm in got}
-        # mean regret over seeds at each grid time, where every seed has a result
-        curves[name] = {arm: np.mean([g[2] for g in got[arm]], axis=0).tolist() for arm in got}
-        row = {"strategy": name, "cost_s": float(np.mean([r["cost_s"] for r in runs])),
-               "evals": {arm: float(np.mean([len(r[arm]) for r in runs])) for arm in ("cold", "warm")}}
-        for j, key in enumerate(("final", "auc")):
-            pair = np.stack([sc["cold"][:, j], sc["warm"][:, j]], axis=1)
-            row[key] = {"cold": mean_ci(pair[:, 0]), "warm": mean_ci(pair[:, 1]),
-                        "diff": paired_effect(pair[:, 1], pair[:, 0]),
-                        "wilcoxon": pairwise_wilcoxon(pair, ["cold", "warm"])[0]}
-        per_seed[name] = {arm: sc[arm].tolist() for arm in sc}
+        row, per_seed[name], curves[name] = _strategy_row(task, name, pool, root_seed=root_seed, n_seeds=n_seeds,
+                                                          n_score=n_score, top_k=top_k, max_time_s=max_time_s,
+                                                          params=(params or {}).get(name))
         rows.append(row)
         if log is not None:
             log(f"{name}: final regret cold {row['final']['cold'][0]:.3f}, warm {row['final']['warm'][0]:.3f}")
+    # one family of tests: every strategy's final and anytime regret
+    adjusted = iter(holm([r[key]["wilcoxon"]["p_value"] for r in rows for key in ("final", "auc")]))
+    for r in rows:
+        for key in ("final", "auc"):
+            r[key]["p_holm"] = next(adjusted)
     return {"bench": b.name, "proxy": proxy, "pool": pool["source"], "pool_size": int(pool["index"].shape[0]),
             "n_score": n_score, "top_k": top_k, "n_seeds": n_seeds, "max_time_s": max_time_s,
             "root_seed": root_seed, "regret": task.describe()["regret"], "rows": rows, "per_seed": per_seed,
@@ -228,8 +244,9 @@ def format_markdown(result: dict) -> str:
     """The comparison as a Markdown table (one row per strategy and score)."""
     lines = [f"{result['bench']}: {result['proxy']} warm start ({result['top_k']} best of {result['n_score']} random "
              f"archs, scoring charged) vs cold, {result['max_time_s']:g} simulated s, {result['n_seeds']} paired seeds",
-             "", "| strategy | score | cold mean (95% CI) | warm mean (95% CI) | warm - cold (95% CI) | Wilcoxon p | "
-             "warm better / worse | scoring s | evals cold / warm |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "", "| strategy | score | cold mean (95% CI) | warm mean (95% CI) | warm - cold (95% CI) | Wilcoxon p "
+             "(Holm) | warm better / worse | scoring s | evals cold / warm |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
 
     def ci(t):
         return f"{t[0]:.3f} ({t[1]:.3f}, {t[2]:.3f})"
@@ -239,7 +256,8 @@ def format_markdown(result: dict) -> str:
             d = r[key]["diff"]
             lines.append(f"| {r['strategy']} | {label} | {ci(r[key]['cold'])} | {ci(r[key]['warm'])} | "
                          f"{d['mean_diff']:+.3f} ({d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}) | "
-                         f"{r[key]['wilcoxon']['p_value']:.2g} | {d['losses']} / {d['wins']} | {r['cost_s']:.3g} | "
+                         f"{r[key]['wilcoxon']['p_value']:.2g} ({r[key]['p_holm']:.2g}) | {d['losses']} / {d['wins']} | "
+                         f"{r['cost_s']:.3g} | "
                          f"{r['evals']['cold']:.0f} / {r['evals']['warm']:.0f} |")
     return "\n".join(lines)
 

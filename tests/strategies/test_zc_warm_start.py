@@ -67,6 +67,7 @@ def test_warm_vs_cold_and_its_errors(nb201_cifar10, naslib_root):
     row = r["rows"][0]
     assert r["n_seeds"] == 3 and len(r["per_seed"]["random_search"]["warm"]) == 3
     assert row["final"]["diff"]["n"] == 3 and 0 <= row["final"]["wilcoxon"]["p_value"] <= 1
+    assert row["final"]["wilcoxon"]["p_value"] <= row["final"]["p_holm"] <= 1  # two tests: final and anytime
     assert row["auc"]["cold"][1] <= row["auc"]["cold"][0] <= row["auc"]["cold"][2]
     assert len(r["curves"]["random_search"]["warm"]) == len(r["time_grid_s"]) == W.N_TIME_GRID
     assert r["time_grid_s"][-1] == 60000.0
