@@ -91,3 +91,10 @@ def test_on_nb201_cifar10_with_naslib_scores(nb201_cifar10):
         Z.features_on_benchmark(nb201_cifar10, naslib_dir=root, proxies=["synflow", "zen"])
     with pytest.raises(NasbenchError, match="has no metric 'acc'"):
         Z.features_on_benchmark(nb201_cifar10, naslib_dir=root, metric="acc")
+
+
+def test_needs_an_enumerable_benchmark():
+    from types import SimpleNamespace
+
+    with pytest.raises(NasbenchError, match="needs an enumerable benchmark \\(a table\\); got darts/x"):
+        Z.features_on_benchmark(SimpleNamespace(name="darts/x", metrics={}))

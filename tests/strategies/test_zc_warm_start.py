@@ -96,3 +96,11 @@ def test_a_pool_of_ones_own(nb201_cifar10):
             W.warm_vs_cold(nb201_cifar10, ["random_search"], "mine", n_seeds=2, max_time_s=3e4, pool=bad)
     with pytest.raises(NasbenchError, match="a pool holds index, score, time_s arrays and a source text"):
         W.warm_vs_cold(nb201_cifar10, ["random_search"], "mine", n_seeds=2, max_time_s=3e4, pool={"index": [1]})
+
+
+def test_needs_an_enumerable_benchmark():
+    from types import SimpleNamespace
+
+    with pytest.raises(NasbenchError, match="needs an enumerable benchmark \\(a table\\); got darts/x"):
+        W.warm_vs_cold(SimpleNamespace(name="darts/x", enumerable=False), ["random_search"], "synflow",
+                       max_time_s=10.0)
