@@ -6,8 +6,12 @@
   ``$NASBENCH_DATA/_build/zc-SPACE-DATASET``); the table shipped inside the package is written only
   when named with ``--table``.
 * ``nasbench zc status BENCH``: chunks done and seconds per arch so far.
-* ``nasbench zc report BENCH``: Spearman, Kendall and top-10% precision of each proxy with the
-  benchmark's accuracy, compute cost, and a plot (:mod:`strategies.zc_report`).
+* ``nasbench zc report BENCH [--naslib DIR] [--ours FILE]``: Spearman, Kendall and top-10% precision
+  of each proxy with the benchmark's accuracy, compute cost, and a plot (:mod:`strategies.zc_report`).
+* ``nasbench zc features BENCH [--naslib DIR]``: held-out surrogate Kendall tau with and without
+  the proxies as features (:mod:`strategies.zc_features`).
+* ``nasbench zc warmstart BENCH --proxy P --time-budget S [--naslib DIR]``: zero-cost warm start
+  against the cold strategy, paired over seeds (:mod:`strategies.zc_warm_start`).
 * ``nasbench zc naslib --from DIR``: rank agreement with NASLib's published NB201 scores
   (:mod:`nasbench.training.proxies_naslib`).
 """
@@ -74,8 +78,8 @@ def add_arguments(parser) -> None:
     w.add_argument("bench", metavar="BENCH", help="a table with zc_<proxy>, or nb201/DATASET with --naslib")
     w.add_argument("--proxy", required=True, help="the proxy that ranks the scored archs, e.g. synflow")
     w.add_argument("--strategies", nargs="+", default=["regularized_evolution"], help="strategy names")
-    w.add_argument("--strategy-params", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="parameters of every strategy, e.g. population_size=20")
+    w.add_argument("--strategy-params", nargs="*", default=[], metavar="STRATEGY.KEY=VALUE",
+                   help="a strategy's parameter, e.g. regularized_evolution.population_size=20")
     w.add_argument("--n-score", type=int, default=100, help="random archs scored by the proxy (default 100)")
     w.add_argument("--top-k", type=int, default=10, help="best scored archs the strategy starts from (default 10)")
     w.add_argument("--seeds", type=int, default=20, help="paired seeds (default 20)")
