@@ -420,7 +420,7 @@ def query_filled(bench, archs, metric: str, fidelity=None, seed=None) -> FilledQ
     """
     if seed is not None:
         raise NasbenchError(f"missing='predicted' serves means: filled values predict the mean over training seeds "
-                            f"and have no per-seed noise model; got seed={seed!r}. Pass seed=None.")
+                            f"and have no per-seed noise model; got seed={seed!r}. Query without a seed (the mean).")
     fidelity = bench.default_fidelity(metric) if fidelity is None else fidelity
     values = bench.query(archs, metric, fidelity, missing="nan")
     idx, scalar = bench._indices(archs)

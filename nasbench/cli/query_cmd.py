@@ -1,4 +1,4 @@
-"""``nasbench query NAME ARCH --metric M [--fidelity F] [--seed S] [--predicted] [--json]``."""
+"""``nasbench query NAME ARCH --metric M [--fidelity F] [--seed S] [--missing raise|nan|predicted] [--json]``."""
 
 import json
 
@@ -15,10 +15,10 @@ def add_arguments(parser):
                         help="fidelity (NB201: training epochs 12 or 200); default: the metric's highest")
     parser.add_argument("--seed", type=int_at_least(0), default=None,
                         help="sample one training seed with this random seed; default: mean over seeds")
-    parser.add_argument("--predicted", action="store_true", help="where the table has no value, print the "
-                        "prediction stored by `nasbench surrogate fill`, marked with the model that made it")
-    parser.add_argument("--missing", choices=("raise", "nan"), default="raise",
-                        help="where the data has no value: an error (default) or NaN; nothing is imputed")
+    parser.add_argument("--missing", choices=("raise", "nan", "predicted"), default="raise",
+                        help="where the data has no value: an error (default), NaN, or the prediction stored by "
+                             "`nasbench surrogate fill`, marked with the model that made it; nothing is imputed "
+                             "silently")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--device", default=None, help="device of --metric latency_ms, e.g. pixel3 "
                         "(`nasbench latency devices` lists them)")
@@ -33,7 +33,7 @@ def run(args) -> int:
         from nasbench.cli.latency_cmd import print_query
 
         return print_query(bench, archs, args)
-    if args.predicted:  # measured values, and a stored fill's predictions for the gaps, each marked
+    if args.missing == "predicted":  # measured values, and a stored fill's predictions for the gaps, each marked
         got = bench.query(archs, metric=args.metric, fidelity=args.fidelity, seed=args.seed, missing="predicted")
         values, marks = got.values, [got.predicted_by if p else None for p in got.predicted]
     else:
@@ -46,7 +46,7 @@ def run(args) -> int:
          "metric": args.metric, "unit": unit, "fidelity": fidelity, "seed": args.seed, "value": float(v)}
         for i, v in zip(indices, values)
     ]
-    if args.predicted:
+    if args.missing == "predicted":
         rows = [{**r, "predicted_by": m} for r, m in zip(rows, marks)]
     print_rows(rows, args.json)
     return 0

@@ -150,7 +150,7 @@ def _fill(args) -> int:
         fid = "" if args.fidelity is None else f" --fidelity {args.fidelity}"
         print(f"{args.name} {args.metric}: {summary['n_measured']} measured rows kept, {summary['n_predicted']} "
               f"predicted by {filled.predicted_by}")
-        print(f"saved to {folder}; `nasbench query {args.name} ARCH --metric {args.metric}{fid} --predicted` serves them "
+        print(f"saved to {folder}; `nasbench query {args.name} ARCH --metric {args.metric}{fid} --missing predicted` serves them "
               "marked as predictions" + (", and searches on this table charge them as training time"
                                          if args.metric == "train_time_s" else ""))
     return 0

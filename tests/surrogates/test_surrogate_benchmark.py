@@ -325,7 +325,7 @@ def _check_filled_query_and_cost(filled):
     assert measured.predicted is False and measured.predicted_by == ""
     with pytest.raises(MissingValueError, match="Nothing is imputed"):  # never filled unless asked
         table.query(5000, "train_time_s", 12)
-    with pytest.raises(NasbenchError, match="missing='predicted' serves means.*got seed=1. Pass seed=None"):
+    with pytest.raises(NasbenchError, match=r"missing='predicted' serves means.*got seed=1\. Query without a seed"):
         table.query(5000, "train_time_s", 12, seed=1, missing="predicted")
     with pytest.raises(MissingDataError, match="no filled train_time_s@200 for nb201/imagenet16-120 .*`nasbench "
                                                "surrogate fill nb201/imagenet16-120 --metric train_time_s --fidelity 200`"):
@@ -339,7 +339,8 @@ def _check_filled_query_and_cost(filled):
 
 
 def _check_cli_query_marks_predictions(filled, capsys):
-    argv = ["query", "nb201/imagenet16-120", "5", "5000", "--metric", "train_time_s", "--fidelity", "12", "--predicted"]
+    argv = ["query", "nb201/imagenet16-120", "5", "5000", "--metric", "train_time_s", "--fidelity", "12", "--missing",
+            "predicted"]
     assert main([*argv, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["predicted_by"] for r in rows] == [None, filled.predicted_by]
@@ -347,8 +348,10 @@ def _check_cli_query_marks_predictions(filled, capsys):
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].count("\t") == 1 and lines[1].endswith(f"\tpredicted by {filled.predicted_by}")
-    assert main(argv[:-1]) != 0  # without --predicted the gap stays an error
+    assert main(argv[:-2]) != 0  # without --missing predicted the gap stays an error
     assert "Nothing is imputed" in capsys.readouterr().err
+    assert main([*argv, "--seed", "1"]) == 2
+    assert "--missing predicted serves means" in capsys.readouterr().err  # in flags, not Python arguments
 
 
 def _check_stale_or_broken_fill(filled):
