@@ -194,7 +194,8 @@ class TabularBenchmark(EnumerableBenchmark):
         raise MissingValueError(
             f"{self.name} has no {what} of {metric} at fidelity {fid} for arch {int(idx[first_nan])} "
             f"({n_missing} of {idx.shape[0]} queried archs missing; the data covers {have} of "
-            f"{self.n_archs}). Nothing is imputed: {hint}pass missing='nan' to get NaN instead."
+            f"{self.n_archs}). Nothing is imputed: {hint}pass missing='nan' to get NaN instead, or "
+            f"missing='predicted' for labelled predictions stored by `nasbench surrogate fill`."
         )
 
     def column_draws(self, metric: str, fidelity=None):
