@@ -236,11 +236,12 @@ def store_measured(name: str, indices, median_ms, provenance: dict, *, device: s
 
 
 def family_report(tables, *, shots, models, n_repeats: int = 3, seed: int = 0, like: bool = True,
-                  progress=None) -> dict:
+                  learnable: bool = False, progress=None) -> dict:
     """:func:`surrogates.latency.holdout.family_holdout` on every complete device of the tables.
 
     ``like`` adds the plan-and-adapt run a user who knows the device's kind would do
-    (``--device-like`` the other families of its :data:`LIKE_KINDS` kind).
+    (``--device-like`` the other families of its :data:`LIKE_KINDS` kind). ``learnable`` adds the
+    :func:`~surrogates.latency.ceilings.learnable_ceiling` of every edge device (minutes; xgboost).
 
     Returns
     -------
@@ -253,12 +254,13 @@ def family_report(tables, *, shots, models, n_repeats: int = 3, seed: int = 0, l
     table, _ = tables.matrix(devices)
     ops, edges, meaningful = nb201_cells()
     families = device_families(tables, devices)
+    groups = {d: family_of(d, tables.info(d).kind)[1] for d in devices}
     result = family_holdout(ops, table, devices, families, meaningful, edges=edges, n_ops=5,
                             resolutions=[tables.info(d).resolution_ms or 0.0 for d in devices], shots=shots,
                             models=models, n_repeats=n_repeats, seed=seed, progress=progress,
-                            kinds={f: LIKE_KINDS.get(f, f) for f in families} if like else None)
-    return {**result, "families": dict(zip(devices, families)),
-            "groups": {d: family_of(d, tables.info(d).kind)[1] for d in devices},
+                            kinds={f: LIKE_KINDS.get(f, f) for f in families} if like else None,
+                            learnable=[d for d in devices if groups[d] == "edge"] if learnable else ())
+    return {**result, "families": dict(zip(devices, families)), "groups": groups,
             "n_meaningful": int(meaningful.sum()), "n_degenerate": int((~meaningful).sum())}
 
 

@@ -116,6 +116,9 @@ def add_arguments(parser):
     rep.add_argument("--per-device", action="store_true", help="print every device, not only the summary")
     rep.add_argument("--no-like", action="store_true",
                      help="--holdout family: skip the runs with --device-like the families of the same kind")
+    rep.add_argument("--learnable-ceiling", action="store_true",
+                     help="--holdout family: also fit gradient-boosted trees on 90%% of each edge device's own archs "
+                          "(what any model of the arch can learn; needs xgboost, several minutes)")
     rep.add_argument("--json", default=None, metavar="FILE", help="write all rows and summaries as JSON")
 
     # removed (one way to do one thing: compare --constraint); any old flags reach the one-line pointer
@@ -366,7 +369,7 @@ def _report_family(args) -> int:
     print(f"# Few-shot latency on hardware never seen: leave one family out, {args.shots} measured archs; "
           f"random draws: mean of {args.repeats}, root seed {args.seed}", flush=True)
     result = family_report(tables, shots=args.shots, models=args.models, n_repeats=args.repeats, seed=args.seed,
-                           like=not args.no_like,
+                           like=not args.no_like, learnable=args.learnable_ceiling,
                            progress=lambda line: print(f"{line} ({time.perf_counter() - start:.0f} s so far)",
                                                        file=sys.stderr, flush=True))
     print(f"# {len(result['families'])} devices in {len(set(result['families'].values()))} families x "

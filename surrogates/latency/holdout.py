@@ -16,10 +16,8 @@ it does on a device never seen. :data:`HELP_FAMILIES` defines the families of HE
 
 Groups: ``edge`` (phones, Raspberry Pi, FPGA, Eyeriss) and ``server`` (GPUs, Xeon CPUs).
 
-What no model can beat is measured too (:func:`twin_ceiling`, :func:`resolution_ceiling`,
-:func:`self_ceiling`): twin cells run the same computation, so their disagreement is measurement
-noise; whole-millisecond readings bound the relative error of small latencies; and a model fit on
-half of the device's own archs shows what the features can express.
+What no model can beat is measured too (:mod:`surrogates.latency.ceilings`): the noise between twin
+cells, the reading resolution, and what a model fit on the device's own archs reaches.
 """
 
 from __future__ import annotations
@@ -31,8 +29,7 @@ from scipy.stats import rankdata, spearmanr
 
 from nasbench.errors import InvalidArchError
 
-__all__ = ["HELP_FAMILIES", "family_of", "scores", "twin_ceiling", "resolution_ceiling", "self_ceiling",
-           "family_holdout", "summarise_families", "SHOTS", "MODELS", "METHODS"]
+__all__ = ["HELP_FAMILIES", "family_of", "scores", "family_holdout", "summarise_families", "SHOTS", "MODELS", "METHODS"]
 
 HELP_FAMILIES = {
     **{f"{gpu}_{b}": ("pascal", "server") for gpu in ("1080ti", "titanxp", "titanx") for b in (1, 32, 256)},
@@ -70,39 +67,6 @@ def scores(y_true, y_pred, tol: float = 0.1, *, true_ranks=None) -> dict:
     return {"within": float(np.mean(rel <= tol)), "spearman": rho, "mare": float(np.median(rel))}
 
 
-def twin_ceiling(y, first, second, tol: float = 0.1) -> float:
-    """Share within +-tol a perfect model of the expected latency would reach, estimated from twins.
-
-    Twins run the same computation, so ``log(y_first / y_second)`` is the difference of two noise
-    draws. For noise symmetric and Gaussian in log space, ``P(|noise| <= log(1 + tol))`` equals the
-    share of twin pairs with ``|log ratio| <= sqrt(2) log(1 + tol)``; that share is returned.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    ratio = np.abs(np.log(y[first] / y[second]))
-    return float(np.mean(ratio <= np.sqrt(2.0) * np.log1p(tol)))
-
-
-def resolution_ceiling(y, resolution_ms: float, tol: float = 0.1) -> float:
-    """Share within +-tol of exact predictions when readings are rounded to ``resolution_ms``.
-
-    A reading ``r`` stands for a true value uniform in ``[r - res/2, r + res/2]``; an exact prediction
-    is within ``tol * r`` of ``r`` with probability ``min(1, 2 tol r / res)``; the mean over archs.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    if not resolution_ms:
-        return 1.0
-    return float(np.mean(np.minimum(1.0, 2.0 * tol * y / resolution_ms)))
-
-
-def self_ceiling(x, y, rng) -> float:
-    """Share within +-10 % when features ``x`` (n, p) are fit on a random half of the device's own archs ``y``."""
-    half = rng.permutation(y.shape[0])
-    train, test = half[: y.shape[0] // 2], half[y.shape[0] // 2:]
-    a = x[train] / y[train, None]
-    w = np.linalg.solve(a.T @ a + 1e-9 * np.eye(a.shape[1]), a.T @ np.ones(train.shape[0]))
-    return scores(y[test], x[test] @ w)["within"]
-
-
 def one_blas_thread():
     """A context that limits BLAS to one thread where threadpoolctl is installed (else does nothing).
 
@@ -132,7 +96,7 @@ def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution,
 
 def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: int, none_op: int = 0,
                    resolutions=None, shots=SHOTS, models=MODELS, n_repeats: int = 3, seed: int = 0,
-                   progress=None, kinds=None) -> dict:
+                   progress=None, kinds=None, learnable=()) -> dict:
     """Leave out each family in turn: prior from the others, adapt from K planned or random archs.
 
     Parameters
@@ -158,6 +122,9 @@ def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: i
         method ``like`` plans and adapts the hierarchical model with the prior means of the other
         families of the held-out family's kind (as ``--device-like`` would; the plain prior where no
         other family shares the kind).
+    learnable : sequence of str
+        Devices whose :func:`~surrogates.latency.ceilings.learnable_ceiling` is computed too (slow:
+        gradient-boosted trees on 90 % of the device's archs; needs xgboost).
 
     Returns
     -------
@@ -167,11 +134,11 @@ def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: i
     """
     with one_blas_thread():
         return _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions,
-                               shots, models, n_repeats, seed, progress, kinds)
+                               shots, models, n_repeats, seed, progress, kinds, learnable)
 
 
 def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions, shots, models,
-                    n_repeats, seed, progress, kinds) -> dict:
+                    n_repeats, seed, progress, kinds, learnable) -> dict:
     """The loop of :func:`family_holdout` (over families; :func:`_score_device` does one device)."""
     from surrogates.latency.adapt import CrossDeviceLatencyModel
     from surrogates.latency.features import twin_pairs
@@ -191,7 +158,7 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
     rows_ok = np.flatnonzero(meaningful)
     cand_ops = ops[rows_ok]
     ctx = {"ops": ops, "meaningful": meaningful, "rows_ok": rows_ok, "n_ops": n_ops, "none_op": none_op,
-           "shots": shots, "models": models, "n_repeats": n_repeats, "seed": seed,
+           "shots": shots, "models": models, "edges": edges, "n_repeats": n_repeats, "seed": seed,
            "twins": twin_pairs(cand_ops, edges, none_op),
            "features": HierarchicalLatencyModel(n_ops, edges, none_op).features(ops)}  # computed once for every fit
     # each device's weights do not depend on which family is held out: fit them once
@@ -210,7 +177,8 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
             like = sorted({families[j] for j in train if kinds.get(families[j]) == kinds.get(family)}) or None
             plans["like"] = (rows_ok[prior.plan(cand_ops, max(shots), like=like)], like)
         for j in test:
-            rows, info = _score_device(ctx, table[:, j], prior, cross, plans, resolutions[j], j)
+            rows, info = _score_device(ctx, table[:, j], prior, cross, plans, resolutions[j], j,
+                                       devices[j] in learnable)
             out_rows.extend({"device": devices[j], "family": family, **r} for r in rows)
             out_devices.append({"device": devices[j], "family": family, **info})
         if progress is not None:
@@ -219,14 +187,19 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
     return {"rows": out_rows, "devices": out_devices}
 
 
-def _score_device(ctx, y, prior, cross, plans, resolution, key):
+def _score_device(ctx, y, prior, cross, plans, resolution, key, learnable=False):
     """Rows (one per K, method, model) and ceilings of one held-out device of latencies ``y`` (n_archs,)."""
+    from surrogates.latency.ceilings import learnable_ceiling, resolution_ceiling, self_ceiling, twin_ceiling
+
     rows_ok, meaningful = ctx["rows_ok"], ctx["meaningful"]
     y_ok = y[rows_ok]
     info = {"resolution_ms": resolution, "twin_ceiling": twin_ceiling(y_ok, *ctx["twins"]),
             "resolution_ceiling": resolution_ceiling(y_ok, resolution),
             "self_ceiling": self_ceiling(ctx["features"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key])),
             "like_families": plans["like"][1] if "like" in plans else None}
+    if learnable:
+        info["learnable_ceiling"] = learnable_ceiling(ctx["ops"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key]),
+                                                      edges=ctx["edges"], n_ops=ctx["n_ops"], none_op=ctx["none_op"])
     out = []
     for k in ctx["shots"]:
         draws = {"plan": ([plans["plan"][0][:k]], None),

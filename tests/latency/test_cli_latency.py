@@ -31,7 +31,7 @@ def test_query_latency(latency_root, capsys, help_csv):
     (["query", "nb201/cifar10", "1", "--metric", "latency_ms", "--device", "pixel9"],
      "unknown latency device 'pixel9'; expected one of '1080ti_1'"),
     (["query", "nb201/cifar10", "1", "--metric", "latency_ms"], "latency_ms needs a device"),
-    (["query", "nb201/cifar10", "1", "--metric", "test_acc", "--device", "pixel3"], "device= applies only"),
+    (["query", "nb201/cifar10", "1", "--metric", "test_acc", "--device", "pixel3"], "--device applies only to the metric .latency_ms."),
     (["latency", "fit", "--device", "pixel3", "--n-train", "1"], "--n-train must be in \\[2, 15624\\]"),
     (["latency", "measure", "--no-save"], "give the archs to measure"),
     (["latency", "report", "--sizes", "2"], "--sizes values must be in"),

@@ -11,14 +11,8 @@ from nasbench.errors import InvalidArchError
 from nasbench.spaces.nb201 import EDGES, ops_table
 from surrogates.latency import HierarchicalLatencyModel, load_latency_model, save_latency_model
 from surrogates.latency.features import cell_features, degenerate_mask, twin_pairs
-from surrogates.latency.holdout import (
-    HELP_FAMILIES,
-    family_holdout,
-    family_of,
-    resolution_ceiling,
-    summarise_families,
-    twin_ceiling,
-)
+from surrogates.latency.ceilings import learnable_ceiling, resolution_ceiling, twin_ceiling
+from surrogates.latency.holdout import HELP_FAMILIES, family_holdout, family_of, summarise_families
 
 OPS = ops_table().astype(np.int64)
 
@@ -54,6 +48,16 @@ def test_ceilings_by_hand():
     assert resolution_ceiling(np.array([2.0, 10.0]), 1.0) == pytest.approx((0.4 + 1.0) / 2)
     assert resolution_ceiling(np.array([2.0]), 0.0) == 1.0
 
+
+
+def test_learnable_ceiling_sees_what_the_arch_explains():
+    pytest.importorskip("xgboost")
+    ops = OPS[np.random.default_rng(0).choice(15625, 3000, replace=False)]
+    cost = np.array([0.0, 0.1, 1.0, 3.0, 0.5])
+    y = 5.0 + cost[ops].sum(axis=1)  # additive in the ops: trees on 90 % of the archs learn it
+    assert learnable_ceiling(ops, y, np.random.default_rng(1), edges=EDGES, n_ops=5) > 0.95
+    noisy = y * np.exp(np.random.default_rng(2).normal(0.0, 0.3, y.shape[0]))  # 30 % noise per arch
+    assert learnable_ceiling(ops, noisy, np.random.default_rng(1), edges=EDGES, n_ops=5) < 0.4
 
 def test_help_families_cover_every_help_device_and_group_near_duplicates():
     assert len(HELP_FAMILIES) == 27
