@@ -69,7 +69,6 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
         ``device`` is not cpu/cuda, or cuda is not available.
     """
     import platform
-    import time
 
     from nasbench.training._deps import require_torch
 
@@ -97,18 +96,7 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     medians, minima, iqrs = [], [], []
     for index in indices.tolist():
         net = build_network(int(index), C=C, N=N, in_channels=3, n_classes=n_classes, seed=0).to(device).eval()
-        times = []
-        with torch.inference_mode():
-            for _ in range(warmup):
-                net(x)
-            sync()
-            for _ in range(repeats):
-                sync()
-                start = time.perf_counter()
-                net(x)
-                sync()
-                times.append((time.perf_counter() - start) * 1e3)
-        times = np.array(times)
+        times = _pass_times_ms(torch, net, x, warmup, repeats, sync)
         medians.append(float(np.median(times)))
         minima.append(float(times.min()))
         iqrs.append(float(np.subtract(*np.percentile(times, [75, 25]))))
@@ -126,3 +114,24 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     }
     return {"indices": indices, "median_ms": np.array(medians), "min_ms": np.array(minima),
             "iqr_ms": np.array(iqrs), "provenance": provenance}
+
+
+def _pass_times_ms(torch, net, x, warmup: int, repeats: int, sync) -> np.ndarray:
+    """Wall-clock ms of ``repeats`` forward passes of ``net`` on ``x`` after ``warmup`` untimed ones.
+
+    ``sync`` waits for the device (CUDA) before and after each timed pass, so a pass is timed whole.
+    """
+    import time
+
+    with torch.inference_mode():
+        for _ in range(warmup):
+            net(x)
+        sync()
+        times = []
+        for _ in range(repeats):
+            sync()
+            start = time.perf_counter()
+            net(x)
+            sync()
+            times.append((time.perf_counter() - start) * 1e3)
+    return np.array(times)

@@ -66,6 +66,11 @@ def add_arguments(parser):
     mea.add_argument("--replace", action="store_true",
                      help="discard earlier measurements of this device name (default: add to them)")
 
+    _add_model_commands(sub)
+
+
+def _add_model_commands(sub) -> None:
+    """The subcommands that fit, plan, adapt and report latency models."""
     fit = sub.add_parser("fit", help="fit a latency model on N archs of a device and score it on the rest")
     fit.add_argument("--device", required=True)
     fit.add_argument("--n-train", type=int, default=100)

@@ -223,27 +223,31 @@ def format_device_report(report: dict, *, models, sizes, shots, n_repeats: int, 
              f"# 'within' = share of test archs predicted within +-10%, over the {report['n_meaningful']} archs "
              f"whose cell output depends on the input; the other {report['n_degenerate']} are excluded because "
              "pixel3/raspi4 report near-zero latencies for them. RMSE over all test archs. Phones measure integer ms.",
-             "\n## Per-device latency models: train on N archs of a device, predict its other archs",
-             f"{'model':<12}{'N':>6}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
-             f"{'Spearman':>9}{'RMSE ms':>9}"]
-    lines += [f"{s['model']:<12}{s['n_train']:>6}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
-              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}" for s in sur["summary"]]
+             "\n## Per-device latency models: train on N archs of a device, predict its other archs"]
+    lines += _summary_lines(sur["summary"], ("model", 12), ("n_train", 6, "N"))
     if per_device:
         lines.append(f"\n{'device':<16}" + "".join(f"{m[:3] + '@' + str(n):>10}" for m in models for n in sizes))
         lines += [f"{d:<16}" + "".join(f"{_pct(r['within']):>10}" for r in sur["rows"] if r["device"] == d)
                   for d in devices]
     lines += ["\n## Few-shot adaptation: basis from the other devices, adapted with K measured archs of the held-out one",
-              "# leave-one-hardware-out also hides the held-out device's other batch sizes from the basis",
-              f"{'protocol':<24}{'K':>4}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
-              f"{'Spearman':>9}{'RMSE ms':>9}"]
-    lines += [f"{s['protocol']:<24}{s['n_shots']:>4}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
-              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}" for s in ada["summary"]]
+              "# leave-one-hardware-out also hides the held-out device's other batch sizes from the basis"]
+    lines += _summary_lines(ada["summary"], ("protocol", 24), ("n_shots", 4, "K"))
     if per_device:
         lines.append(f"\n{'device':<16}" + "".join(f"{p + '@' + str(k):>22}" for p in ("one-device-out",
                                                                                       "one-hardware-out")
                                                    for k in shots))
         lines += [f"{d:<16}" + "".join(f"{_pct(r['within']):>22}" for r in ada["rows"] if r["device"] == d)
                   for d in devices]
+    return lines
+
+
+def _summary_lines(summary, label, count) -> list[str]:
+    """Header and one line per summary row: ``label`` (key, width) left, ``count`` (key, width, title) right."""
+    (key, width), (ckey, cwidth, title) = label, count
+    lines = [f"{key:<{width}}{title:>{cwidth}}{'median within':>15}{'min':>8}{'max':>8}  {'median device':<16}"
+             f"{'Spearman':>9}{'RMSE ms':>9}"]
+    lines += [f"{s[key]:<{width}}{s[ckey]:>{cwidth}}{_pct(s['median']):>15}{_pct(s['min']):>8}{_pct(s['max']):>8}  "
+              f"{s['median_device']:<16}{s['spearman_median']:>9.3f}{s['rmse_ms_median']:>9.3f}" for s in summary]
     return lines
 
 

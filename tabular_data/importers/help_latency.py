@@ -192,37 +192,8 @@ def table_path(data_root) -> Path:
     return Path(data_root) / TABLE_NAME
 
 
-def import_help_latency(source_dir, data_root, *, log=print) -> list[Path]:
-    """Import HELP's NB201 latency files found under ``source_dir`` into ``data_root``.
-
-    Parameters
-    ----------
-    source_dir : path
-        A folder holding HELP's ``<device>.pt`` files and ``str_arch2idx.pt`` (the originals, preferred)
-        or ``help_nb201_latency_ms.csv``, up to three folders deep.
-    data_root : path
-        The nasbench data store (``$NASBENCH_DATA``); the table is written to
-        ``<data_root>/latency/nb201/help``.
-    log : callable
-        Receives one line per step.
-
-    Returns
-    -------
-    list of Path
-        The table folder written.
-
-    Raises
-    ------
-    MissingDataError
-        Neither all 27 ``.pt`` files (with ``str_arch2idx.pt``) nor the CSV is found.
-    DataIntegrityError
-        A file has the wrong shape, index order or content.
-    """
-    source_dir = Path(source_dir).expanduser()
-    if not source_dir.is_dir():
-        raise MissingDataError(
-            f"--from must be a folder holding HELP's latency files; {source_dir} is not a folder."
-        )
+def _read_sources(source_dir: Path, log):
+    """(columns: device -> float64 (15625,), sources, reference_archs) from the originals, else the CSV."""
     wanted = {f"{d}.pt" for d in DEVICES} | {CSV_NAME, INDEX_NAME, REFERENCE_NAME}
     found = find_files(source_dir, wanted)
     originals = [f"{d}.pt" for d in DEVICES]
@@ -261,6 +232,41 @@ def import_help_latency(source_dir, data_root, *, log=print) -> list[Path]:
         sources["help_reference_archs"] = describe_source(
             found[REFERENCE_NAME], source_dir,
             f"HayeonLee/HELP@{HELP_COMMIT} data/nasbench201/hardware_embedding_index.pt")
+    return columns, sources, reference_archs
+
+
+def import_help_latency(source_dir, data_root, *, log=print) -> list[Path]:
+    """Import HELP's NB201 latency files found under ``source_dir`` into ``data_root``.
+
+    Parameters
+    ----------
+    source_dir : path
+        A folder holding HELP's ``<device>.pt`` files and ``str_arch2idx.pt`` (the originals, preferred)
+        or ``help_nb201_latency_ms.csv``, up to three folders deep.
+    data_root : path
+        The nasbench data store (``$NASBENCH_DATA``); the table is written to
+        ``<data_root>/latency/nb201/help``.
+    log : callable
+        Receives one line per step.
+
+    Returns
+    -------
+    list of Path
+        The table folder written.
+
+    Raises
+    ------
+    MissingDataError
+        Neither all 27 ``.pt`` files (with ``str_arch2idx.pt``) nor the CSV is found.
+    DataIntegrityError
+        A file has the wrong shape, index order or content.
+    """
+    source_dir = Path(source_dir).expanduser()
+    if not source_dir.is_dir():
+        raise MissingDataError(
+            f"--from must be a folder holding HELP's latency files; {source_dir} is not a folder."
+        )
+    columns, sources, reference_archs = _read_sources(source_dir, log)
     devices = tuple(DEVICES)
     mean = np.stack([columns[d] for d in devices], axis=1)
     metric = MetricData(
