@@ -56,7 +56,7 @@ class CompareConfig:
     strategies : tuple of str
     params : dict
         Strategy name -> hyper-parameters (defaults: each class's, which follow the papers).
-    n_seeds : int, default 50
+    n_seeds : int, default 100
         At least 2: the leaderboard reports a mean and a 95% bootstrap interval over seeds, ranks and
         paired tests.
     seed : int, default 0
@@ -91,7 +91,7 @@ class CompareConfig:
     benchmark: str | None = None
     strategies: tuple = DEFAULT_STRATEGIES
     params: dict = field(default_factory=dict)
-    n_seeds: int = 50
+    n_seeds: int = 100
     seed: int = 0
     max_evals: int | None = 100
     max_time_s: float | None = None

@@ -43,7 +43,37 @@ def leaderboard_markdown(result: CompareResult) -> str:
             for r in result.leaderboard.itertuples()]
     lines += lb.markdown_table(head, rows)
     _stat_lines(result, lines)
+    lines += ["", plain_words(result, "final regret", f"points of {task.report_metric} below the best arch")]
     return "\n".join(lines) + "\n"
+
+
+def plain_words(result: CompareResult, what: str, unit: str) -> str:
+    """Two sentences on what the board means: whether the strategies differ at all (Friedman), and
+    which pairs differ after Holm correction; ``what`` names the compared value and ``unit`` its unit."""
+    fr, board = result.stats["friedman"], result.leaderboard
+    if "skipped" in fr:
+        return f"In plain words: no test was possible ({fr['skipped']}), so this board shows no difference."
+    first, last = board.iloc[0], board.iloc[-1]
+    n, p = int(first["n_seeds"]), fr["p_value"]
+    if p >= 0.05:
+        first_sentence = (f"In plain words: over {n} seeds the strategies cannot be told apart (Friedman "
+                          f"p = {p:.3g}), so their order here may be chance; more seeds or a larger budget may "
+                          "separate them.")
+    else:
+        first_sentence = (f"In plain words: the strategies differ (Friedman p = {p:.2g} over {n} seeds); "
+                          f"{first['strategy']} has the best mean {what} ({first[f'{_column(what)}_mean']:.3g} "
+                          f"{unit}) and {last['strategy']} the worst ({last[f'{_column(what)}_mean']:.3g}).")
+    wins = [f"{q['a']} over {q['b']}" for q in result.stats["pairwise_wilcoxon"] if q["p_value_holm"] < 0.05]
+    if not wins:
+        return first_sentence + " No pair of strategies differs significantly after Holm correction."
+    shown = wins[:4] + ([f"{len(wins) - 4} more pairs"] if len(wins) > 4 else [])
+    shown = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (first_sentence + f" After Holm correction the lead of {shown} is significant at 0.05; the other "
+            "differences could be chance.")
+
+
+def _column(what: str) -> str:
+    return what.replace(" ", "_")
 
 
 def _budget(result: CompareResult) -> str:
@@ -105,6 +135,7 @@ def _report_markdown(result: CompareResult, lines: list) -> str:
              f"{r.n_evals_mean:.0f}", f"{r.sim_time_mean_s:.4g}"] for r in result.leaderboard.itertuples()]
     lines += lb.markdown_table(head, rows)
     _stat_lines(result, lines)
+    lines += ["", plain_words(result, "final report", f"{rm}, {better} is better")]
     return "\n".join(lines) + "\n"
 
 
