@@ -24,7 +24,7 @@ def test_significant_board_names_best_worst_and_the_significant_pairs():
     pairs = [_pair("bohb", "random_search", 0.00255), _pair("bohb", "regularized_evolution", 0.2),
              _pair("regularized_evolution", "random_search", 0.03)]
     text = plain_words(_result(0.00485, pairs), "final regret", "points of test_acc below the best arch")
-    assert text == ("In plain words: the strategies differ (Friedman p = 0.0048 over 100 seeds); bohb has the best "
+    assert text == ("In plain words: the strategies differ (Friedman p = 0.0049 over 100 seeds); bohb has the best "
                     "mean final regret (1.35 points of test_acc below the best arch) and random_search the worst "
                     "(1.68). After Holm correction the lead of bohb over random_search and regularized_evolution "
                     "over random_search is significant at 0.05; the other differences could be chance.")
