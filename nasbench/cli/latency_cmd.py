@@ -10,8 +10,11 @@
   CSV --save-as NAME`` adapts, and ``latency_ms@NAME`` is then queryable.
 * ``adapt --measurements FILE``: few-shot prediction of a new device from a CSV of measured archs.
 * ``report``: few-shot adaptation with a whole hardware family held out (``--holdout family``, the
-  default), or the per-device figures by training size and leave-one-device-out (``--holdout device``).
-Hardware-aware search is ``nasbench compare --constraint 'latency_ms@DEVICE <= X'`` (or
+  default; with the ``--device-like`` runs a user who knows the device's kind would do, ``--no-like``
+  skips them; ``--learnable-ceiling`` adds what trees fit on 90 % of each edge device's own archs
+  reach), or the per-device figures by training size and leave-one-device-out (``--holdout device``).
+
+Hardware-aware search is ``nasbench compare nb201/cifar10 --constraint 'latency_ms@DEVICE <= X'`` (or
 ``--objectives test_acc,latency_ms@DEVICE``); ``latency search`` only says so.
 
 The work is done by :mod:`nasbench.benchmarks.latency_workflow` and :mod:`surrogates.latency`; this
@@ -165,7 +168,7 @@ def print_query(bench, archs, args) -> int:
 def _search(args) -> int:
     from nasbench.errors import UnknownNameError
 
-    raise UnknownNameError("`nasbench latency search` was removed; run `nasbench compare --benchmark nb201/cifar10 "
+    raise UnknownNameError("`nasbench latency search` was removed; run `nasbench compare nb201/cifar10 "
                            "--constraint 'latency_ms@DEVICE <= X'` (or --objectives test_acc,latency_ms@DEVICE).")
 
 

@@ -112,7 +112,7 @@ def test_report_prints_the_figures(latency_root, tmp_path, capsys):
 def test_search_points_at_compare(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "nasbench compare --benchmark nb201/cifar10 --constraint 'latency_ms@DEVICE <= X'" in err
+    assert "nasbench compare nb201/cifar10 --constraint 'latency_ms@DEVICE <= X'" in err
     assert err.count("\n") == 1
 
 
