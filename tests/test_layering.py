@@ -2,8 +2,8 @@
 
 The layers, lowest first (DESIGN.md, "Data flows one way")::
 
-    nasbench.errors, nasbench.rng           standard library and numpy only
-    nasbench.spaces -> nasbench.encodings   + errors, rng (encodings may read spaces, not back)
+    nasbench.errors, .rng, .checks          standard library and numpy only
+    nasbench.spaces -> nasbench.encodings   + errors, rng, checks (encodings may read spaces, not back)
     tabular_data, surrogates                arrays in, arrays out: no benchmarks, strategies, CLI
     nasbench.training                       the optional PyTorch backend: no benchmarks, strategies, CLI
     nasbench.benchmarks                     no strategies, no CLI
@@ -58,13 +58,14 @@ class Only:
 
 
 RULES = (
-    Only(("nasbench.errors", "nasbench.rng"), ("numpy", "nasbench.errors", "nasbench.rng"),
-         "errors and rng are the base layer: standard library and numpy only"),
-    Only(("nasbench.spaces",), ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.spaces"),
-         "spaces use only the standard library, numpy, nasbench.errors and nasbench.rng"),
+    Only(("nasbench.errors", "nasbench.rng", "nasbench.checks"),
+         ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks"),
+         "errors, rng and checks are the base layer: standard library and numpy only"),
+    Only(("nasbench.spaces",), ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench.spaces"),
+         "spaces use only the standard library, numpy and the base layer (errors, rng, checks)"),
     Only(("nasbench.encodings",),
-         ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.spaces", "nasbench.encodings"),
-         "encodings use only the standard library, numpy, nasbench.errors, nasbench.rng and spaces"),
+         ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench.spaces", "nasbench.encodings"),
+         "encodings use only the standard library, numpy, the base layer (errors, rng, checks) and spaces"),
     # The bare package `nasbench` is the public API (load, list_benchmarks): the benchmarks layer.
     Forbid(("tabular_data", "surrogates"), ("strategies", "nasbench.cli", "nasbench.benchmarks"),
            "tabular_data and surrogates know arrays, not benchmarks, strategies or the CLI",
@@ -313,7 +314,7 @@ def test_a_clean_synthetic_tree_passes(tmp_path):
      "nasbench/spaces/nb201.py:1 -> nasbench.encodings (spaces use only"),
     ("nasbench/encodings/e.py", "from tabular_data import store\n",
      "nasbench/encodings/e.py:1 -> tabular_data.store (encodings use only"),
-    ("nasbench/rng.py", "import nasbench.spaces\n", "nasbench/rng.py:1 -> nasbench.spaces (errors and rng"),
+    ("nasbench/rng.py", "import nasbench.spaces\n", "nasbench/rng.py:1 -> nasbench.spaces (errors, rng and checks"),
     ("strategies/s.py", "from nasbench import __version__\n",
      "strategies/s.py:1 -> nasbench.__version__ (the version comes from nasbench._version"),
     ("strategies/s.py", "def f():\n    import nasbench as nb\n    return nb.__version__\n",
