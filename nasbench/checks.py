@@ -104,7 +104,7 @@ def check_number(name: str, value, low: float | None = None, high: float | None 
 def check_bool(name: str, value, *, error: type[NasbenchError] = NasbenchError, hint: str | None = None) -> bool:
     """``value`` as a bool when it is ``True`` or ``False`` (Python's or numpy's); 0 and 1 are refused."""
     if not isinstance(value, (bool, np.bool_)):
-        _fail(error, name, "True or False", value, hint)
+        _fail(error, name, "true or false", value, hint)
     return bool(value)
 
 

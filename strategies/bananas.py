@@ -34,7 +34,7 @@ import numpy as np
 
 from strategies._categorical import categorical_of
 from strategies._mlp import MLPEnsemble
-from strategies.base import Strategy, check_int
+from strategies.base import Strategy, check_bool, check_int
 
 __all__ = ["Bananas"]
 
@@ -79,7 +79,7 @@ class Bananas(Strategy):
         self.refit = _check_refit(refit, self.name)
         self.warm_steps = check_int("warm_steps", warm_steps, 1, self.name)
         self.warm_batch_size = check_int("warm_batch_size", warm_batch_size, 1, self.name)
-        self.compiled = _check_bool("compiled", compiled, self.name)
+        self.compiled = check_bool("compiled", compiled, self.name)
         self.encoding, self.encode = _encoder(space, encoding)
         self.model = None
         self.told: dict = {}
@@ -172,14 +172,6 @@ def _check_refit(refit, name):
     if refit not in ("warm", "scratch"):
         raise NasbenchError(f"the 'refit' parameter of {name} must be 'warm' or 'scratch'; got {refit!r}.")
     return refit
-
-
-def _check_bool(key, value, name):
-    from nasbench.errors import NasbenchError
-
-    if not isinstance(value, (bool, np.bool_)):
-        raise NasbenchError(f"the {key!r} parameter of {name} must be true or false; got {value!r}.")
-    return bool(value)
 
 
 def _has_choices(space) -> bool:

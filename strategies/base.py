@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import nasbench.checks as checks
 from nasbench.errors import NasbenchError
 from nasbench.rng import as_generator
 from strategies._stream import UniformStream
@@ -103,18 +104,14 @@ class Strategy(ABC):
 
 def check_int(name: str, value, low: int, strategy: str) -> int:
     """Validate an integer hyper-parameter ``>= low``; the error says what was expected and given."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
-        raise NasbenchError(
-            f"the {name!r} parameter of {strategy} must be an int >= {low}; got {value!r}."
-        )
-    return int(value)
+    return checks.check_int(f"the {name!r} parameter of {strategy}", value, low)
 
 
 def check_float(name: str, value, low: float, high: float, strategy: str) -> float:
     """Validate a float hyper-parameter in ``[low, high]``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not low <= float(value) <= high:
-        raise NasbenchError(
-            f"the {name!r} parameter of {strategy} must be a number in [{low}, {high}]; got {value!r}."
-        )
-    return float(value)
+    return checks.check_number(f"the {name!r} parameter of {strategy}", value, low, high, finite=False)
+
+
+def check_bool(name: str, value, strategy: str) -> bool:
+    """Validate a true/false hyper-parameter (0 and 1 are refused: a typo, not a choice)."""
+    return checks.check_bool(f"the {name!r} parameter of {strategy}", value)

@@ -16,6 +16,7 @@ import numpy as np
 import tomllib
 
 from nasbench.benchmarks.registry import default_benchmark
+from nasbench.checks import is_int, is_number
 from nasbench.errors import NasbenchError, choices_text
 from strategies.registry import STRATEGIES, strategy_class
 from strategies.task import Objective
@@ -127,8 +128,7 @@ class CompareConfig:
                 raise NasbenchError("hv_reference needs objectives (--objectives), or a constraint on a static "
                                     "metric (--constraint); got --hv-reference alone.")
             ref = list(self.hv_reference)
-            if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                                        for v in ref):
+            if len(ref) != 2 or not all(is_number(v) and math.isfinite(v) for v in ref):
                 raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost; --hv-reference ACC,COST); "
                                     f"got {self.hv_reference!r}.")
             self.hv_reference = [float(v) for v in ref]
@@ -172,9 +172,6 @@ class CompareConfig:
             raise NasbenchError(f"{key}{f' ({flag})' if flag else ''} must be {expected}; got "
                                 f"{_shown(getattr(self, key))} of type {type(getattr(self, key)).__name__}.")
 
-        def is_int(v):
-            return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
         if self.benchmark is not None and (not isinstance(self.benchmark, str) or not self.benchmark.strip()):
             bad("benchmark", "a benchmark name such as 'nb201/cifar10'")
         if isinstance(self.strategies, (list, tuple)):
@@ -197,9 +194,7 @@ class CompareConfig:
                 bad("max_evals", "an int >= 1 (or None with max_time_s)")
             self.max_evals = int(self.max_evals)
         if self.max_time_s is not None and not (
-                isinstance(self.max_time_s, (int, float, np.integer, np.floating))
-                and not isinstance(self.max_time_s, (bool, np.bool_)) and math.isfinite(self.max_time_s)
-                and self.max_time_s > 0):
+                is_number(self.max_time_s) and math.isfinite(self.max_time_s) and self.max_time_s > 0):
             bad("max_time_s", "a finite number of simulated seconds > 0")
         if self.noise not in ("draw", "mean"):
             bad("noise", "'draw' or 'mean'")

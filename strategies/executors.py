@@ -27,6 +27,7 @@ from abc import ABC, abstractmethod
 
 import os
 
+from nasbench.checks import check_int, check_number, is_number
 from nasbench.errors import (
     NasbenchError,
     OptionalDependencyError,
@@ -131,9 +132,7 @@ class Executor(ABC):
 
 
 def _check_n_jobs(n_jobs) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise NasbenchError(f"n_jobs must be an int >= 1; got {n_jobs!r}. Pass for example n_jobs=2.")
-    return n_jobs
+    return check_int("n_jobs", n_jobs, 1, hint="Pass for example n_jobs=2.")
 
 
 class LocalExecutor(Executor):
@@ -198,11 +197,8 @@ class RayExecutor(Executor):
                  gpus_per_task=0, forward_env: bool = True):
         if num_cpus is not None:
             _check_n_jobs(num_cpus)
-        if not (isinstance(cpus_per_task, (int, float)) and not isinstance(cpus_per_task, bool) and cpus_per_task > 0):
-            raise NasbenchError(f"cpus_per_task must be a number > 0; got {cpus_per_task!r}.")
-        if gpus_per_task != "auto" and not (
-            isinstance(gpus_per_task, (int, float)) and not isinstance(gpus_per_task, bool) and gpus_per_task >= 0
-        ):
+        check_number("cpus_per_task", cpus_per_task, 0, low_open=True, finite=False)
+        if gpus_per_task != "auto" and not (is_number(gpus_per_task) and gpus_per_task >= 0):
             raise NasbenchError(f"gpus_per_task must be 'auto' or a number >= 0; got {gpus_per_task!r}.")
         self.ray = require_ray()
         self.address = address

@@ -28,8 +28,8 @@ import numpy as np
 
 from strategies._categorical import categorical_of
 from strategies._mlp import ascend, ascend_reference
-from strategies.bananas import _check_bool, _check_refit, fit_ensemble
-from strategies.base import Strategy, check_float, check_int
+from strategies.bananas import _check_refit, fit_ensemble
+from strategies.base import Strategy, check_bool, check_float, check_int
 
 __all__ = ["GradientSurrogate"]
 
@@ -69,7 +69,7 @@ class GradientSurrogate(Strategy):
         self.refit = _check_refit(refit, self.name)
         self.warm_steps = check_int("warm_steps", warm_steps, 1, self.name)
         self.warm_batch_size = check_int("warm_batch_size", warm_batch_size, 1, self.name)
-        self.compiled = _check_bool("compiled", compiled, self.name)
+        self.compiled = check_bool("compiled", compiled, self.name)
         self.cat = categorical_of(space)
         self.told: dict = {}
         self.asked: set = set()

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import NasbenchError
 from strategies.history import FIDELITY_NONE, History
 
@@ -51,7 +52,7 @@ def noise_seed_of(seed) -> np.random.SeedSequence:
             return noise_seed_of(seq)
     if isinstance(seed, np.random.SeedSequence):
         return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE_SPAWN_KEY))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(
             f"the noise stream is spawned from the run's seed, which must be a non-negative int or a SeedSequence; "
             f"got {seed!r}. Pass noise_seed=..., or use Task(..., noise='mean') for noise-free means."
@@ -114,15 +115,13 @@ def _evaluator(task, noise_seed):
 
 def check_budget(n_workers, max_evals, max_time_s) -> None:
     """Validate worker count and budgets; errors say what is expected."""
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise NasbenchError(f"n_workers must be an int >= 1; got {n_workers!r}.")
+    check_int("n_workers", n_workers, 1)
     if max_evals is None and max_time_s is None:
         raise NasbenchError("give a budget: max_evals (evaluations) and/or max_time_s (simulated seconds).")
-    if max_evals is not None and (isinstance(max_evals, bool) or not isinstance(max_evals, int) or max_evals < 1):
-        raise NasbenchError(f"max_evals must be an int >= 1; got {max_evals!r}.")
-    if max_time_s is not None and not (isinstance(max_time_s, (int, float)) and not isinstance(max_time_s, bool)
-                                       and math.isfinite(max_time_s) and max_time_s > 0):
-        raise NasbenchError(f"max_time_s must be a finite number of seconds > 0; got {max_time_s!r}.")
+    if max_evals is not None:
+        check_int("max_evals", max_evals, 1)
+    if max_time_s is not None:
+        check_number("max_time_s", max_time_s, 0, low_open=True, hint="It counts simulated seconds.")
 
 
 def simulate(strategy, task, *, n_workers: int = 1, max_evals: int | None = None,

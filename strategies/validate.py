@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError, choices_text
 from strategies.validate_config import NB201_CIFAR_NETWORK, ValidateConfig, default_latency_device
 
@@ -74,8 +75,7 @@ def picks_from_run(run_dir, top_k: int = 3) -> dict:
     """
     import pandas as pd
 
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise NasbenchError(f"top_k must be an int >= 1; got {top_k!r}. Pass for example --top 3.")
+    top_k = check_int("top_k", top_k, 1, hint="Pass for example --top 3.")
     from strategies._outdir import finished_compare_run
 
     run = Path(run_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from nasbench.checks import check_int, is_int, is_number
 from nasbench.errors import NasbenchError, UnknownNameError, choices_text
 
 __all__ = ["DATASETS", "NB201_CIFAR_NETWORK", "ValidateConfig", "default_latency_device"]
@@ -86,20 +87,18 @@ class ValidateConfig:
             )
         for name, low in (("epochs", 1), ("n_seeds", 1), ("seed", 0), ("batch_size", 2), ("bn_recalibration", 0),
                           ("warmup_steps", 0), ("latency_repeats", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < low:
-                raise NasbenchError(f"ValidateConfig.{name} must be an int >= {low}; got {v!r}.")
+            object.__setattr__(self, name, check_int(f"ValidateConfig.{name}", getattr(self, name), low))
         for name in ("C", "N"):
             v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            if v is not None and (not is_int(v) or v < 1):
                 raise NasbenchError(f"ValidateConfig.{name} must be None or an int >= 1; got {v!r}.")
-        if isinstance(self.grad_clip, bool) or not isinstance(self.grad_clip, (int, float)) or not self.grad_clip >= 0:
+        if not is_number(self.grad_clip) or not self.grad_clip >= 0:
             raise NasbenchError(f"ValidateConfig.grad_clip must be a number >= 0 (0: no clipping); got {self.grad_clip!r}.")
         if self.split is not None:
             if self.dataset != "digits":
                 raise NasbenchError(f"ValidateConfig.split applies to digits only; got it with dataset {self.dataset!r}.")
             split = tuple(self.split)
-            if len(split) != 3 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in split):
+            if len(split) != 3 or any(not is_int(v) or v < 1 for v in split):
                 raise NasbenchError(f"ValidateConfig.split must be three ints >= 1 (train, valid, test); got {self.split!r}.")
             object.__setattr__(self, "split", split)  # a list from JSON becomes the tuple it stands for
 

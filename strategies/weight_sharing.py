@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from nasbench.benchmarks.registry import default_benchmark
+from nasbench.checks import check_int
 from nasbench.errors import NasbenchError, UnknownNameError
 from nasbench.rng import child_int_seeds
 from strategies.weight_sharing_config import SearchConfig, SearchResult
@@ -177,9 +178,7 @@ def search_tasks(methods, *, n_seeds: int = 1, root_seed: int = 0, dataset: str 
     Seed ``i`` is the same for every method (drawn from ``SeedSequence(root_seed).spawn``), as in
     ``compare``. ``config`` holds :class:`SearchConfig` fields other than ``method``.
     """
-    for name, v, low in (("n_seeds", n_seeds, 1), ("root_seed", root_seed, 0)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise NasbenchError(f"{name} must be an int >= {low}; got {v!r}.")
+    n_seeds, root_seed = check_int("n_seeds", n_seeds, 1), check_int("root_seed", root_seed, 0)
     if dataset not in ("digits", "cifar10"):
         raise UnknownNameError(f"unknown dataset {dataset!r}; expected one of 'digits', 'cifar10'.")
     if dataset == "cifar10" and not data_dir:

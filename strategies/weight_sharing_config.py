@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
+from nasbench.checks import check_int, check_number, is_int, is_number
 from nasbench.errors import NasbenchError, UnknownNameError, choices_text
 
 __all__ = ["METHODS", "SearchConfig", "SearchResult"]
@@ -70,17 +70,13 @@ class SearchConfig:
         if self.method not in METHODS:
             raise UnknownNameError(f"unknown weight-sharing method {self.method!r}; expected one of {choices_text(METHODS)}.")
         for name in ("C", "N", "epochs", "batch_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise NasbenchError(f"SearchConfig.{name} must be an int >= 1; got {v!r}.")
+            object.__setattr__(self, name, check_int(f"SearchConfig.{name}", getattr(self, name), 1))
         for name in ("w_lr", "w_lr_min", "w_momentum", "w_weight_decay", "grad_clip", "a_lr", "a_weight_decay",
                      "tau_max", "tau_min"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise NasbenchError(f"SearchConfig.{name} must be a finite number >= 0; got {v!r}.")
+            check_number(f"SearchConfig.{name}", getattr(self, name), 0)
         for name in ("a_beta1", "a_beta2"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
+            if not is_number(v) or not 0 <= v < 1:
                 raise NasbenchError(f"SearchConfig.{name} must be in [0, 1); got {v!r}.")
         if self.w_lr_min > self.w_lr:
             raise NasbenchError(f"SearchConfig.w_lr_min must not exceed w_lr; got {self.w_lr_min!r} > {self.w_lr!r}.")
@@ -88,8 +84,7 @@ class SearchConfig:
             raise NasbenchError(
                 f"GDAS needs 0 < tau_min <= tau_max; got tau_min={self.tau_min!r}, tau_max={self.tau_max!r}."
             )
-        if self.n_threads is not None and (isinstance(self.n_threads, bool) or not isinstance(self.n_threads, int)
-                                           or self.n_threads < 1):
+        if self.n_threads is not None and (not is_int(self.n_threads) or self.n_threads < 1):
             raise NasbenchError(f"SearchConfig.n_threads must be None or an int >= 1; got {self.n_threads!r}.")
 
     def to_dict(self) -> dict:

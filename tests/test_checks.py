@@ -43,7 +43,7 @@ def test_check_number_bounds_open_and_finite():
 
 def test_check_bool_and_choice():
     assert check_bool("flag", np.bool_(True)) is True
-    with pytest.raises(NasbenchError, match=r"flag must be True or False; got 1\."):
+    with pytest.raises(NasbenchError, match=r"flag must be true or false; got 1\."):
         check_bool("flag", 1)
     assert check_choice("mode", "a", ("a", "b")) == "a"
     with pytest.raises(UnknownNameError, match=r"mode must be one of 'a', 'b'; got 'c'\. Use --mode a\."):
