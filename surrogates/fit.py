@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from nasbench.checks import is_number
 from nasbench.errors import NasbenchError, choices_text
 
 __all__ = ["SurrogateConfigError", "MODELS", "NOISE_MODELS", "XGB_RANGES", "check_model", "check_params",
@@ -69,7 +70,7 @@ def check_params(params, model: str = "xgboost", *, what: str = "params"):
         if key not in XGB_RANGES:
             raise SurrogateConfigError(f"{what}: unknown XGBoost setting {key!r}; expected some of {sorted(XGB_RANGES)}.")
         kind, low, high, low_ok = XGB_RANGES[key]
-        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        number = is_number(v) and math.isfinite(v)
         inside = number and (v >= low if low_ok else v > low) and v <= high and (kind is float or float(v).is_integer())
         if not inside:
             raise SurrogateConfigError(f"{what}: {key} must be {'an int' if kind is int else 'a number'} in "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nasbench.checks import is_int
 from nasbench.errors import DataIntegrityError
 
 __all__ = ["Forest", "compile_models", "check_forest", "parse_base_score"]
@@ -198,7 +199,7 @@ def compile_models(models, n_features: int) -> Forest:
         When a model is not a single-target ``reg:squarederror`` gbtree with numerical splits, or is
         malformed.
     """
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or not 1 <= n_features < 1 << 24:
+    if not is_int(n_features) or not 1 <= n_features < 1 << 24:
         _fail("compile_models", "n_features, an int in [1, 2**24)", repr(n_features))
     feature, threshold, left, default_left, value, roots, depth, model_start, base = ([] for _ in range(9))
     offset = 0
@@ -309,7 +310,7 @@ def check_forest(f: Forest) -> None:
         _fail(where, f"model_start rising from 0 to {n_trees} with one entry per model plus one", ms[:8].tolist())
     if not np.all(np.isfinite(f.base)) or not np.all(np.isfinite(f.value)):
         _fail(where, "finite base scores and leaf values", "a NaN or infinite value")
-    if isinstance(f.n_features, bool) or not isinstance(f.n_features, (int, np.integer)) or f.n_features < 1 \
+    if not is_int(f.n_features) or f.n_features < 1 \
             or np.any(f.feature < 0) or np.any(f.feature >= f.n_features):
         _fail(where, f"feature indices in [0, n_features={f.n_features})", "one outside")
     roots = f.roots.astype(np.int64)

@@ -29,6 +29,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from nasbench.checks import is_int, is_number
 from nasbench.errors import DataIntegrityError, MissingDataError
 from surrogates.xgb import DEFAULT_PARAMS, BaggedXGBSurrogate, check_is_fitted
 from tabular_data.atomic import write_folder
@@ -143,7 +144,7 @@ def read_metadata(directory) -> dict:
             f"expected {FORMAT!r})."
         )
     version = doc.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+    if not is_int(version) or version > FORMAT_VERSION:
         raise DataIntegrityError(
             f"{path} has surrogate format version {version!r}, newer than this nasbench reads "
             f"({FORMAT_VERSION}); upgrade nasbench or re-fit the model with this version."
@@ -171,16 +172,16 @@ def _bad(where, field: str, expected: str, got) -> DataIntegrityError:
 def check_int(info: dict, key: str, low: int, high: int, where) -> int:
     """``info[key]`` as an int in ``[low, high]`` (bools refused)."""
     value = info.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_int(value) or not low <= value <= high:
         raise _bad(where, key, f"an int in [{low}, {high}]", value)
-    return value
+    return int(value)
 
 
 def check_noise_std(value, scale: float, where) -> float:
     """A finite ``noise_std`` >= 0, at most :data:`MAX_NOISE_STD` and ten times ``scale`` (the largest
     prediction the model can make, in the target's unit)."""
     limit = min(MAX_NOISE_STD, 10.0 * max(abs(float(scale)), 1.0))
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= limit:
+    if not is_number(value) or not 0.0 <= value <= limit:
         raise _bad(where, "noise_std", f"a finite number in [0, {limit:.6g}] (10 x the model's prediction scale)",
                    value)
     return float(value)
@@ -274,7 +275,7 @@ def check_binding(directory, doc: dict, fidelity_key) -> None:
     """
     directory = Path(directory)
     metric, fidelity = doc.get("metric"), doc.get("fidelity")
-    if not isinstance(metric, str) or not isinstance(fidelity, (int, float, type(None))) or isinstance(fidelity, bool):
+    if not isinstance(metric, str) or not (fidelity is None or is_number(fidelity)):
         raise _bad(directory, "metadata metric and fidelity", "a metric name and a number (or null)",
                    (metric, fidelity))
     expected = f"{metric}@{fidelity_key(fidelity)}"

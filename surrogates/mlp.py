@@ -22,8 +22,10 @@ import math
 
 import numpy as np
 
+from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import DataIntegrityError
 from nasbench.rng import as_generator
+from surrogates.fit import SurrogateConfigError
 from surrogates.xgb import NotFittedError, _check_Xy, check_is_fitted
 
 __all__ = ["DEFAULT_MLP_PARAMS", "MLP_FILE", "MLP_KIND", "MLP_VERSION", "MLPSurrogate"]
@@ -58,18 +60,12 @@ def _check_params(params: dict) -> dict:
     p = {**DEFAULT_MLP_PARAMS, **params}
     hidden = p["hidden"]
     if (not isinstance(hidden, (list, tuple)) or not 1 <= len(hidden) <= 4
-            or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and 1 <= h <= 4096
-                       for h in hidden)):
-        raise ValueError(f"hidden must be a list of 1 to 4 layer widths, each an int in [1, 4096]; got {hidden!r}")
+            or not all(is_int(h) and 1 <= h <= 4096 for h in hidden)):
+        raise SurrogateConfigError(f"hidden must be a list of 1 to 4 layer widths, each an int in [1, 4096]; got {hidden!r}")
     for key in ("epochs", "batch_size"):
-        v = p[key]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{key} must be an int >= 1; got {v!r}")
+        check_int(key, p[key], 1, error=SurrogateConfigError)
     for key, low_ok in (("learning_rate", False), ("weight_decay", True)):
-        v = p[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not math.isfinite(v) \
-                or (v < 0 if low_ok else v <= 0):
-            raise ValueError(f"{key} must be a finite number {'>=' if low_ok else '>'} 0; got {v!r}")
+        check_number(key, p[key], 0, low_open=not low_ok, error=SurrogateConfigError)
     return {"hidden": [int(h) for h in hidden], "epochs": int(p["epochs"]), "batch_size": int(p["batch_size"]),
             "learning_rate": float(p["learning_rate"]), "weight_decay": float(p["weight_decay"])}
 
@@ -154,14 +150,9 @@ class MLPSurrogate:
     def _check_settings(self) -> dict:
         params = self.full_params()
         for key, low in (("n_members", 1), ("n_threads", 1)):
-            v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-                raise ValueError(f"{key} must be an int >= {low}; got {v!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed must be an int >= 0; got {self.seed!r}")
-        if not (isinstance(self.noise_std, (int, float, np.floating)) and math.isfinite(self.noise_std)
-                and self.noise_std >= 0):
-            raise ValueError(f"noise_std must be a finite number >= 0; got {self.noise_std!r}")
+            check_int(key, getattr(self, key), low, error=SurrogateConfigError)
+        check_int("seed", self.seed, 0, error=SurrogateConfigError)
+        check_number("noise_std", self.noise_std, 0, error=SurrogateConfigError)
         return params
 
     def fit(self, X, y) -> MLPSurrogate:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import NotFittedError
 from nasbench.rng import as_generator
 from surrogates._deps import require_xgboost
+from surrogates.fit import SurrogateConfigError
 from surrogates.forest import compile_models
 
 __all__ = ["XGBSurrogate", "BaggedXGBSurrogate", "NotFittedError", "DEFAULT_PARAMS"]
@@ -178,8 +180,7 @@ class BaggedXGBSurrogate:
 
     def fit(self, X, y) -> BaggedXGBSurrogate:
         """Fit the mean model on all rows and each member on a bootstrap resample; returns self."""
-        if isinstance(self.n_members, bool) or not isinstance(self.n_members, (int, np.integer)) or self.n_members < 0:
-            raise ValueError(f"n_members must be an int >= 0 (0: no noise model); got {self.n_members!r}")
+        check_int("n_members", self.n_members, 0, error=SurrogateConfigError, hint="0 fits no noise model.")
         if not (np.isfinite(self.noise_std) and self.noise_std >= 0):
             raise ValueError(f"noise_std must be a finite number >= 0; got {self.noise_std!r}")
         X, y = _check_Xy(X, y)

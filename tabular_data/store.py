@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from nasbench.checks import is_int, is_number
 from nasbench.errors import DataIntegrityError, MissingDataError, UnknownNameError, choices_text
 from tabular_data.atomic import write_folder
 
@@ -252,7 +254,7 @@ class _Check:
 
     def int_(self, d, key, where, low, high):
         v = self.get(d, key, where)
-        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        if not is_int(v) or not low <= v <= high:
             self.fail(f"{where}{key}", f"an int in [{low}, {high}]", v)
         return v
 
@@ -269,8 +271,7 @@ def _short(value) -> str:
 
 
 def _fidelity_ok(f) -> bool:
-    return f is None or isinstance(f, str) or (isinstance(f, (int, float)) and not isinstance(f, bool)
-                                               and f == f and abs(f) != float("inf"))
+    return f is None or isinstance(f, str) or (is_number(f) and math.isfinite(f))
 
 
 def _check_metric(check: _Check, name: str, e, n_archs: int) -> MetricInfo:
@@ -374,7 +375,7 @@ class Table:
                 f"{path} is not a nasbench table manifest (format {got!r}, expected {FORMAT!r}); {repair_hint}."
             )
         version = manifest.get("format_version")
-        if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+        if not is_int(version) or version > FORMAT_VERSION:
             raise DataIntegrityError(
                 f"{path} has table format version {version!r}, but this nasbench reads versions up to "
                 f"{FORMAT_VERSION}; upgrade nasbench (pip install -U nasbench) or {repair_hint}."
