@@ -193,14 +193,17 @@ def _edge_table(result, groups, main, focus, like, target) -> list[str]:
         learn_text = f"{100 * c['learnable_ceiling']:>6.0f}%" if "learnable_ceiling" in c else f"{'':>7}"
         lines.append(f"{device:<16}{100 * within:>7.1f}%{like_text}{100 * c['twin_ceiling']:>6.0f}%"
                      f"{100 * c['self_ceiling']:>6.0f}%{learn_text}  {res:<22}"
-                     f"{_verdict(max(within, s_like.get(device, 0.0)), c, target)}")
+                     f"{_verdict(within, s_like.get(device), c, target)}")
     return lines
 
 
-def _verdict(within: float, c: dict, target: float) -> str:
-    """Whether a device meets ``target``, else the lowest ceiling that keeps it below (``c``: its ceilings)."""
+def _verdict(within: float, like, c: dict, target: float) -> str:
+    """Whether a device meets ``target`` (plain, or with --device-like: ``like``, None when not run), else the
+    ceiling that keeps it below (``c``: its ceilings)."""
     if within >= target:
         return "meets the target"
+    if like is not None and like >= target:
+        return "meets the target with --device-like"
     if c.get("learnable_ceiling", 1.0) < target:
         return f"below; trees on 90% of its own archs reach only {100 * c['learnable_ceiling']:.0f}%"
     if c["twin_ceiling"] < target:
