@@ -36,3 +36,13 @@ def help_csv(help_dir):
         header = next(reader)
         rows = list(reader)
     return header[2:], np.array([[float(v) for v in r[2:]] for r in rows])
+
+
+@pytest.fixture
+def own_store(tmp_path, latency_root, monkeypatch):
+    """A private data store holding a copy of the HELP latency table (for commands that write)."""
+    import shutil
+
+    shutil.copytree(latency_root / "latency", tmp_path / "latency")
+    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path))
+    return tmp_path

@@ -1,20 +1,12 @@
 """``nasbench query ... --metric latency_ms --device D`` and ``nasbench latency ...``, in-process."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 
 from nasbench.cli import main
 
-
-@pytest.fixture
-def own_store(tmp_path, latency_root, monkeypatch):
-    """A private data store holding a copy of the HELP latency table (for commands that write)."""
-    shutil.copytree(latency_root / "latency", tmp_path / "latency")
-    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path))
-    return tmp_path
 
 
 def test_query_latency(latency_root, capsys, help_csv):

@@ -1,7 +1,6 @@
 """Few-shot latency on a new device: hierarchical model, plan, family hold-out, and the CLI workflow."""
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -161,12 +160,6 @@ def test_family_holdout_is_reproducible_and_honest():
 
 # ------------------------------------------------------------------ on HELP's data
 
-
-@pytest.fixture
-def own_store(tmp_path, latency_root, monkeypatch):
-    shutil.copytree(latency_root / "latency", tmp_path / "latency")
-    monkeypatch.setenv("NASBENCH_DATA", str(tmp_path))
-    return tmp_path
 
 
 def test_report_holdout_family_meets_the_issue_figures(latency_root, tmp_path, capsys):
