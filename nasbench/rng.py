@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import is_int
 from nasbench.errors import NasbenchError
 
 __all__ = ["as_generator", "child_int_seeds", "spawn"]
@@ -29,7 +30,7 @@ def as_generator(seed=None) -> np.random.Generator:
         return seed
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(
             f"seed must be a non-negative int, a numpy Generator, a SeedSequence or None; "
             f"got {seed!r} of type {type(seed).__name__}. Pass for example seed=0."

@@ -25,6 +25,7 @@ import numpy as np
 
 from nasbench.benchmarks._stored import read_stored_array
 from nasbench.benchmarks.surrogate import fid_key, surrogate_dir
+from nasbench.checks import is_number
 from nasbench.errors import DataIntegrityError, MissingDataError, MissingValueError, UnknownNameError, choices_text
 from surrogates.fit import MODELS, NOISE_MODELS, SurrogateConfigError, check_params, fit_on_arrays
 
@@ -57,8 +58,7 @@ def is_cost_metric(metric: str) -> bool:
 
 def check_train_fraction(train_fraction) -> float:
     """Validate a training fraction: a number strictly between 0 and 1."""
-    if (isinstance(train_fraction, (bool, np.bool_)) or not isinstance(train_fraction, (int, float, np.floating))
-            or not 0.0 < float(train_fraction) < 1.0):
+    if not is_number(train_fraction) or not 0.0 < float(train_fraction) < 1.0:
         raise SurrogateConfigError(
             f"train_fraction must be a number strictly between 0 and 1 (the share of archs used for "
             f"training); got {train_fraction!r}. Pass for example 0.1."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench.benchmarks.base import Cost, EnumerableBenchmark, check_uniforms
+from nasbench.checks import is_number
 from nasbench.errors import InvalidArchError, MissingValueError, UnknownNameError, choices_text
 from nasbench.rng import as_generator
 
@@ -77,7 +78,7 @@ class TabularBenchmark(EnumerableBenchmark):
                     "Pass fidelity=None."
                 )
             return 0
-        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer, float, np.floating)):
+        if not is_number(fidelity):
             raise UnknownNameError(
                 f"fidelity must be a number ({info.fidelity_meaning}); got {fidelity!r}. "
                 f"{metric} of {self.name} has fidelities {_fid_text(fids)}."

@@ -51,6 +51,7 @@ from nasbench.benchmarks.training_runs import (
     read_run,
     train_one,
 )
+from nasbench.checks import is_number
 from nasbench.errors import InvalidArchError, MissingValueError, NasbenchError, UnknownNameError, choices_text
 from nasbench.rng import as_generator
 
@@ -167,8 +168,7 @@ class TrainingBenchmark(Benchmark):
             return None
         if fidelity is None:
             return fids[-1]
-        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer, float)) \
-                or fidelity not in fids:
+        if not is_number(fidelity) or fidelity not in fids:
             raise UnknownNameError(f"{metric} of {self.name} has no fidelity {fidelity!r} (training epochs); expected "
                                    f"one of {', '.join(map(str, fids))}.")
         return int(fidelity)

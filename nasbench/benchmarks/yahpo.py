@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.benchmarks.base import Benchmark, Cost, check_uniforms
+from nasbench.checks import is_int
 from nasbench.errors import (
     DataIntegrityError,
     MissingDataError,
@@ -158,8 +159,7 @@ class YahpoBenchmark(Benchmark):
     def _epoch(self, fidelity) -> int:
         if fidelity is None:
             return FIDELITIES[-1]
-        if isinstance(fidelity, (bool, np.bool_)) or not isinstance(fidelity, (int, np.integer)) \
-                or not FIDELITIES[0] <= fidelity <= FIDELITIES[-1]:
+        if not is_int(fidelity) or not FIDELITIES[0] <= fidelity <= FIDELITIES[-1]:
             raise UnknownNameError(f"{self.name} has no fidelity {fidelity!r}; expected an epoch, an int in "
                                    f"[{FIDELITIES[0]}, {FIDELITIES[-1]}] (or None for {FIDELITIES[-1]}).")
         return int(fidelity)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError
 from nasbench.spaces.base import SearchSpace
 
@@ -54,9 +55,7 @@ class GridArch:
                 f"{cls.__name__}(choices) takes a sequence of {cls.N_DECISIONS} ints; got {choices!r}."
             ) from None
         k = cls.N_OPTIONS
-        if len(values) != cls.N_DECISIONS or not all(
-                isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v < k
-                for v in values):
+        if len(values) != cls.N_DECISIONS or not all(is_int(v) and 0 <= v < k for v in values):
             raise InvalidArchError(
                 f"a {cls.SPACE} arch has {cls.N_DECISIONS} choices, each an int in [0, {k - 1}]; got {choices!r}."
             )
@@ -75,9 +74,7 @@ class GridArch:
     def from_index(cls, index) -> GridArch:
         """The arch with odometer index ``index``."""
         n = cls.n_archs()
-        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
-            raise InvalidArchError(f"a {cls.SPACE} index must be an int in [0, {n - 1}]; got {index!r}.")
-        index = int(index)
+        index = check_int(f"a {cls.SPACE} index", index, 0, n - 1, error=InvalidArchError)
         out = []
         for _ in range(cls.N_DECISIONS):
             index, v = divmod(index, cls.N_OPTIONS)
@@ -239,7 +236,7 @@ class GridSpace(SearchSpace):
             return arch.index
         if isinstance(arch, str):
             return self.arch_type.from_string(arch).index
-        if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
+        if is_int(arch):
             return self.arch_type.from_index(arch).index
         raise InvalidArchError(
             f"a {self.name} arch is an index, an arch string like {self.arch_type.EXAMPLE!r} or a "

@@ -27,6 +27,7 @@ import re
 
 import numpy as np
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError, choices_text
 from nasbench.spaces.base import SearchSpace
 
@@ -181,10 +182,8 @@ class GraphSpace(SearchSpace):
 
     def from_index(self, index) -> GraphArch:
         n = self.n_archs
-        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
-            raise InvalidArchError(f"a NAS-Bench-Graph index of this space must be an int in [0, {n - 1}]; got "
-                                   f"{index!r}.")
-        return GraphArch(int(self.keys[int(index)]))
+        index = check_int("a NAS-Bench-Graph index of this space", index, 0, n - 1, error=InvalidArchError)
+        return GraphArch(int(self.keys[index]))
 
     def index_of(self, arch: GraphArch) -> int:
         self._check(arch)
@@ -283,7 +282,7 @@ class GraphSpace(SearchSpace):
             if not self.is_valid(arch):
                 raise InvalidArchError(f"{arch!r} uses a layer outside this space's {choices_text(self.ops)}.")
             return self.index_of(arch)
-        if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
+        if is_int(arch):
             return self.from_index(arch) and int(arch)
         raise InvalidArchError(f"a NAS-Bench-Graph arch is an index, a string like '0,1,2,3|gcn,gat,fc,skip' or a "
                                f"GraphArch; got {arch!r} of type {type(arch).__name__}.")

@@ -29,6 +29,7 @@ import re
 
 import numpy as np
 
+from nasbench.checks import is_int
 from nasbench.errors import InvalidArchError, choices_text
 from nasbench.spaces.base import SearchSpace
 
@@ -142,7 +143,7 @@ def _parse_string(text: str) -> tuple[int, ...]:
 
 
 def _check_index(index) -> int:
-    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+    if not is_int(index):
         raise InvalidArchError(
             f"an NB201 index must be an int in [0, {N_ARCHS - 1}]; got {index!r} of type {type(index).__name__}."
         )
@@ -179,7 +180,7 @@ def _validate_ops(ops) -> tuple[int, ...]:
             if v not in OPS:
                 raise InvalidArchError(f"unknown NB201 operation {v!r}; expected one of {choices_text(OPS)}.")
             parsed.append(OPS.index(v))
-        elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v < N_OPS:
+        elif is_int(v) and 0 <= v < N_OPS:
             parsed.append(int(v))
         else:
             raise InvalidArchError(
@@ -241,9 +242,7 @@ class NB201Arch:
                     f"a NASLib NB201 tuple looks like '(0, 2, 3, 2, 3, 1)'; got {op_indices!r}."
                 ) from None
         values = tuple(op_indices)
-        if len(values) != N_EDGES or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < N_OPS for v in values
-        ):
+        if len(values) != N_EDGES or not all(is_int(v) and 0 <= v < N_OPS for v in values):
             raise InvalidArchError(
                 f"a NASLib NB201 tuple has 6 op indices in [0, 4]; got {op_indices!r}."
             )
