@@ -12,7 +12,7 @@ import numpy as np
 from nasbench.checks import is_int
 from nasbench.errors import NasbenchError
 
-__all__ = ["as_generator", "child_int_seeds", "spawn"]
+__all__ = ["as_generator", "child_int_seeds", "child_seed", "child_seeds", "spawn"]
 
 SeedLike = "int | np.random.Generator | np.random.SeedSequence | None"
 
@@ -52,13 +52,39 @@ def spawn(seed, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(child) for child in root.spawn(n)]
 
 
+def child_seed(root, *key: int) -> np.random.SeedSequence:
+    """The child of ``root`` at ``key``: ``SeedSequence(root, spawn_key=key)``.
+
+    The one way a stream is derived from a root seed. With one key ``i`` it is child ``i`` of
+    ``SeedSequence(root).spawn(n)`` (for every ``n > i``); ``child_seed(root, i, j)`` is child ``j`` of
+    that child's own ``spawn``. A constant key (``0x626F6F74``, "boot") names a stream of its own
+    beside the numbered ones. A SeedSequence ``root`` has ``key`` appended to its own spawn key.
+    A fresh object every call, so nothing one user spawns from it moves another's children.
+
+    Parameters
+    ----------
+    root : int or numpy.random.SeedSequence
+        The root seed (a non-negative int).
+    *key : int
+        The path from the root to the child.
+    """
+    if isinstance(root, np.random.SeedSequence):
+        return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
+    return np.random.SeedSequence(as_generator_seed(root), spawn_key=key)
+
+
+def child_seeds(root, n: int) -> list[np.random.SeedSequence]:
+    """``[child_seed(root, i) for i in range(n)]``, the children ``SeedSequence(root).spawn(n)``."""
+    return [child_seed(root, i) for i in range(n)]
+
+
 def child_int_seeds(root: int, n: int) -> list[int]:
     """Int seeds (0 <= seed < 2**32) of the ``n`` children ``SeedSequence(root).spawn(n)``.
 
     For code that takes an int seed rather than a Generator (a torch generator, a training job
     described in JSON); child ``i`` is the same in every process and for every ``n > i``.
     """
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in np.random.SeedSequence(root).spawn(n)]
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in child_seeds(root, n)]
 
 
 def as_generator_seed(seed):

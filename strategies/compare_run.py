@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nasbench.errors import NasbenchError
+from nasbench.rng import child_seed
 from strategies.compare_config import CompareConfig
 from strategies.registry import ensure_importable, import_root, make_strategy, resolve, strategy_class
 from strategies.task import Objective, Task
@@ -36,7 +37,7 @@ _SETUPS: dict = {}
 
 def seed_of(root: int, i: int) -> np.random.SeedSequence:
     """Seed ``i`` of a comparison with root seed ``root`` (shared by every strategy)."""
-    return np.random.SeedSequence(root, spawn_key=(i,))
+    return child_seed(root, i)
 
 
 def task_key(benchmark: str, objective: dict, noise: str) -> tuple:
@@ -215,7 +216,7 @@ def equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
         say(f"equal cost is not applied on {task.benchmark.name} (live training): give --time-budget")
         return config
     else:  # the median cost of 256 archs drawn on a stream of their own (the runs' streams stay untouched)
-        rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(_EQUAL_COST_SPAWN_KEY,)))
+        rng = np.random.default_rng(child_seed(config.seed, _EQUAL_COST_SPAWN_KEY))
         archs = [task.space.sample(rng) for _ in range(256)]
         seconds = task.benchmark.cost(archs, task.search_fidelity, metric=task.objective.search_metric).seconds
         median = float(np.median(seconds))

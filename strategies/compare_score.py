@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.errors import NasbenchError
+from nasbench.rng import child_seed
 from strategies import leaderboard as lb
 from strategies.compare_config import CompareConfig
 from strategies.history import trajectory
@@ -69,7 +70,7 @@ class CompareResult:
 
 def bootstrap_of(config: CompareConfig) -> lb.Bootstrap:
     """The resamples of a run: drawn from the child ``spawn_key=(0x626F6F74,)`` of the root seed."""
-    seed = np.random.SeedSequence(config.seed, spawn_key=(_BOOTSTRAP_SPAWN_KEY,))
+    seed = child_seed(config.seed, _BOOTSTRAP_SPAWN_KEY)
     return lb.Bootstrap(config.n_seeds, seed, n_resamples=_N_RESAMPLES)
 
 

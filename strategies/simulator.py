@@ -27,6 +27,7 @@ import numpy as np
 
 from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import NasbenchError
+from nasbench.rng import child_seed
 from strategies.history import FIDELITY_NONE, History
 
 __all__ = ["simulate", "check_budget", "noise_seed_of", "NOISE_SPAWN_KEY"]
@@ -51,13 +52,13 @@ def noise_seed_of(seed) -> np.random.SeedSequence:
         if isinstance(seq, np.random.SeedSequence):
             return noise_seed_of(seq)
     if isinstance(seed, np.random.SeedSequence):
-        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, NOISE_SPAWN_KEY))
+        return child_seed(seed, NOISE_SPAWN_KEY)
     if not is_int(seed) or seed < 0:
         raise NasbenchError(
             f"the noise stream is spawned from the run's seed, which must be a non-negative int or a SeedSequence; "
             f"got {seed!r}. Pass noise_seed=..., or use Task(..., noise='mean') for noise-free means."
         )
-    return np.random.SeedSequence(int(seed), spawn_key=(NOISE_SPAWN_KEY,))
+    return child_seed(int(seed), NOISE_SPAWN_KEY)
 
 
 class _NoiseStream:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.rng import child_seed
 from strategies import Objective, Task, make_strategy, simulate, trajectory
 
 __all__ = ["check_surrogate", "format_report"]
@@ -46,14 +47,12 @@ def check_surrogate(name: str, metric: str = "test_acc", fidelity=None, *, train
     objective = Objective(search_metric=search_metric, search_fidelity=search_fid, report_metric=metric,
                           report_fidelity=fid, cost_metric="train_time_s")
     tasks = {"table": Task(table, objective), "surrogate": Task(surrogate, objective)}
-    children = np.random.SeedSequence(seed).spawn(len(strategies))
     rows = []
-    for strategy, child in zip(strategies, children):
-        run_seeds = child.spawn(n_seeds)
+    for j, strategy in enumerate(strategies):  # run i of strategy j: seed (j, i), a fresh object for each task
         finals = {"table": [], "surrogate": [], "surrogate_picks_on_table": []}
-        for s in run_seeds:
+        for i in range(n_seeds):
             for kind, task in tasks.items():
-                strat = make_strategy(strategy, task.space, seed=np.random.SeedSequence(s.entropy, spawn_key=s.spawn_key))
+                strat = make_strategy(strategy, task.space, seed=child_seed(seed, j, i))
                 traj = trajectory(simulate(strat, task, max_evals=budget), task)
                 finals[kind].append(float(traj["incumbent_report"][-1]))
                 if kind == "surrogate":

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from nasbench.errors import NasbenchError
+from nasbench.rng import child_seeds
 
 __all__ = ["search_metric_of", "correlation_matrices", "top_archs", "warm_start_comparison",
            "correlation_markdown", "warm_start_markdown"]
@@ -132,7 +133,7 @@ def warm_start_comparison(source, target, *, strategies, n_seeds: int, budget: i
     objective = Objective(search_metric=search_metric or search_metric_of(target))
     task = Task(target, objective, noise=noise)
     warm = top_archs(source, k)
-    seeds = np.random.SeedSequence(seed).spawn(n_seeds)
+    seeds = child_seeds(seed, n_seeds)
     rows = []
     for name in strategies:
         cold_runs = [_run(lambda s: make_strategy(name, task.space, seed=s), task, s, budget) for s in seeds]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
+from nasbench.rng import child_seed
 from strategies._json import jsonable
 from strategies.weight_sharing import lookup
 
@@ -58,7 +59,7 @@ def leaderboard_rows(results, *, seed: int = 0) -> list[dict]:
     rows = []
     for method, rs in by_method.items():
         trajs = [r.trajectory() for r in rs]
-        boot = lb.Bootstrap(len(rs), np.random.SeedSequence(seed, spawn_key=(_BOOTSTRAP_SPAWN_KEY,)),
+        boot = lb.Bootstrap(len(rs), child_seed(seed, _BOOTSTRAP_SPAWN_KEY),
                             n_resamples=_N_RESAMPLES)
         row = lb.LeaderboardRow(
             strategy=method, n_seeds=len(rs),

@@ -24,7 +24,7 @@ import numpy as np
 
 from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import DataIntegrityError
-from nasbench.rng import as_generator
+from nasbench.rng import as_generator, child_seed
 from surrogates.fit import SurrogateConfigError
 from surrogates.xgb import NotFittedError, _check_Xy, check_is_fitted
 
@@ -90,7 +90,7 @@ def _build_net(torch, n_in: int, hidden, generator=None):
 
 
 def _member_seed(seed: int, k: int) -> int:
-    child = np.random.SeedSequence(int(seed)).spawn(k + 1)[k]
+    child = child_seed(int(seed), k)
     return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from nasbench.checks import check_int
 from nasbench.errors import NotFittedError
-from nasbench.rng import as_generator
+from nasbench.rng import as_generator, child_seeds
 from surrogates._deps import require_xgboost
 from surrogates.fit import SurrogateConfigError
 from surrogates.forest import compile_models
@@ -184,8 +184,7 @@ class BaggedXGBSurrogate:
         if not (np.isfinite(self.noise_std) and self.noise_std >= 0):
             raise ValueError(f"noise_std must be a finite number >= 0; got {self.noise_std!r}")
         X, y = _check_Xy(X, y)
-        root = np.random.SeedSequence(int(self.seed))
-        children = root.spawn(self.n_members + 1)
+        children = child_seeds(int(self.seed), self.n_members + 1)
         seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children]
         jsons = [_fit_booster(X, y, self.full_params(), seeds[0], self.n_threads)]
         for k in range(self.n_members):
