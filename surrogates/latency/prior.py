@@ -10,8 +10,9 @@ device rounds (whole-millisecond phones), the rounding variance ``resolution^2 /
 
 :meth:`HierarchicalLatencyModel.adapt` fits ``tau`` and ``sigma`` by marginal likelihood on the
 measured archs alone and averages the posteriors of the prior means (one per known family, and the
-global one) by their marginal likelihoods (Bayesian model averaging): a new phone that behaves like a
-known one is pulled towards it. :meth:`~HierarchicalLatencyModel.plan` chooses the archs to measure
+global one) and of the diagonal floors (:data:`FLOORS`: 10 % or 100 % of each feature's spread) by
+their marginal likelihoods (Bayesian model averaging): a new phone that behaves like a known one is
+pulled towards it, and a device unlike any known one gets room to differ. :meth:`~HierarchicalLatencyModel.plan` chooses the archs to measure
 by greedy I-optimal design: each step takes the arch whose measurement most reduces the summed
 relative predictive variance over all candidate archs under the prior.
 """
@@ -25,11 +26,14 @@ from surrogates.latency.additive import NotFittedError, check_target
 from surrogates.latency.checks import check_latency_column, state_array, state_error, state_number
 from surrogates.latency.features import cell_features, check_ops
 
-__all__ = ["HierarchicalLatencyModel", "TAUS", "SIGMAS"]
+__all__ = ["HierarchicalLatencyModel", "TAUS", "SIGMAS", "FLOORS"]
 
 TAUS = (0.25, 0.5, 1.0, 2.0, 4.0)  # prior spread multipliers tried by marginal likelihood
 SIGMAS = (0.01, 0.03, 0.1)  # relative measurement noise levels tried by marginal likelihood
-_FLOOR = 0.1  # diagonal floor of Sigma, relative to each feature's own spread across devices
+_FLOOR = 0.1  # diagonal floor of Sigma (cov_), relative to each feature's own spread across devices
+# Floors tried by marginal likelihood when adapting: a device unlike every known one (HW-NAS-Bench's
+# Raspberry Pi 4) needs room in directions the known devices barely vary in.
+FLOORS = (_FLOOR, 1.0)
 
 
 class HierarchicalLatencyModel:
@@ -160,27 +164,35 @@ class HierarchicalLatencyModel:
         if not np.isfinite(resolution_ms) or resolution_ms < 0:
             raise InvalidArchError(f"resolution_ms must be a finite number >= 0; got {resolution_ms!r}.")
         x = self.features(ops)
-        k0 = x @ self.cov_ @ x.T
         rounding = resolution_ms ** 2 / 12.0
-        # whiten the noise of each sigma once: every prior mean and tau then costs O(n^2)
-        spectra = []
-        for sigma in SIGMAS:
-            noise = np.sqrt((sigma * y) ** 2 + rounding)
-            vals, vecs = np.linalg.eigh(k0 / np.outer(noise, noise))
-            spectra.append((sigma, noise, np.clip(vals, 0.0, None), vecs))
-        fits = [self._fit_component(x, y, spectra, self.components_[c]) for c in self._components(like)]
-        log_ml = np.array([f[0] for f in fits])
+        spread = (np.diag(self.cov_) - 1e-9) / (1.0 + _FLOOR)  # each feature's own spread across devices
+        comps = self._components(like)
+        fits = []  # (component, (log_ml, coef, tau, sigma)) for every floor: averaged jointly below
+        for floor in FLOORS:
+            cov = self.cov_ + np.diag((floor - _FLOOR) * spread)
+            k0 = x @ cov @ x.T
+            # whiten the noise of each sigma once: every prior mean and tau then costs O(n^2)
+            spectra = []
+            for sigma in SIGMAS:
+                noise = np.sqrt((sigma * y) ** 2 + rounding)
+                vals, vecs = np.linalg.eigh(k0 / np.outer(noise, noise))
+                spectra.append((sigma, noise, np.clip(vals, 0.0, None), vecs))
+            fits += [(c, self._fit_component(x, y, spectra, self.components_[c], cov)) for c in comps]
+        log_ml = np.array([f[1][0] for f in fits])
         weights = np.exp(log_ml - log_ml.max())
         weights /= weights.sum()
-        self.coef_ = sum(w * f[1] for w, f in zip(weights, fits))
+        self.coef_ = sum(w * f[1][1] for w, f in zip(weights, fits))
         self.weights_ = np.zeros(len(self.component_names_))
-        self.weights_[self._components(like)] = weights
-        best = fits[int(np.argmax(weights))]
+        np.add.at(self.weights_, [c for c, _ in fits], weights)
+        best = fits[int(np.argmax(weights))][1]
         self.tau_, self.sigma_, self.n_measured_ = best[2], best[3], int(y.shape[0])
         return self
 
-    def _fit_component(self, x, y, spectra, mean):
-        """(log marginal likelihood, posterior-mean weights, tau, sigma) of one prior mean, best over the grid."""
+    def _fit_component(self, x, y, spectra, mean, cov):
+        """(log marginal likelihood, posterior-mean weights, tau, sigma) of one prior mean, best over the grid.
+
+        ``spectra`` holds, per sigma, the noise and the eigen-decomposition of ``x cov x^T`` whitened by it.
+        """
         m = x @ mean
         scale = float(np.sum(m / y) / np.sum((m / y) ** 2))  # relative least squares of y on c * m
         scale = scale if scale > 0 else float(np.median(y / m))
@@ -196,7 +208,7 @@ class HierarchicalLatencyModel:
                     best = (log_ml, tau, sigma, noise, vecs, r / d)
         log_ml, tau, sigma, noise, vecs, r_d = best
         alpha = (vecs @ r_d) / noise  # (K + R)^-1 (y - scale * m)
-        coef = scale * mean + (scale * tau) ** 2 * (self.cov_ @ (x.T @ alpha))
+        coef = scale * mean + (scale * tau) ** 2 * (cov @ (x.T @ alpha))
         return log_ml, coef, tau, sigma
 
     def predict(self, ops) -> np.ndarray:

@@ -48,7 +48,6 @@ def test_ceilings_by_hand():
     assert resolution_ceiling(np.array([2.0]), 0.0) == 1.0
 
 
-
 def test_learnable_ceiling_sees_what_the_arch_explains():
     pytest.importorskip("xgboost")
     ops = OPS[np.random.default_rng(0).choice(15625, 3000, replace=False)]
@@ -57,6 +56,7 @@ def test_learnable_ceiling_sees_what_the_arch_explains():
     assert learnable_ceiling(ops, y, np.random.default_rng(1), edges=EDGES, n_ops=5) > 0.95
     noisy = y * np.exp(np.random.default_rng(2).normal(0.0, 0.3, y.shape[0]))  # 30 % noise per arch
     assert learnable_ceiling(ops, noisy, np.random.default_rng(1), edges=EDGES, n_ops=5) < 0.4
+
 
 def test_help_families_cover_every_help_device_and_group_near_duplicates():
     assert len(HELP_FAMILIES) == 27
@@ -77,6 +77,27 @@ def test_hierarchical_adapts_to_a_device_of_a_known_family():
     rel = np.abs(model.predict(ops) - target) / target
     assert np.mean(rel <= 0.1) > 0.95
     assert model.weights_[model.component_names_.index("b")] > 0.5  # the family b prior mean wins
+
+
+def test_a_device_unlike_any_known_one_gets_room_from_the_wider_floor(monkeypatch):
+    import surrogates.latency.prior as prior
+
+    rng = np.random.default_rng(1)
+    ops, x, known, fams, base_b = _devices(rng)
+    model = HierarchicalLatencyModel(5, EDGES).fit(ops, known, fams)
+    odd = base_b * rng.lognormal(0.0, 0.8, base_b.shape[0])  # costs no known device's spread explains
+    target = x @ odd
+    rows = model.plan(ops, 40)
+    rest = np.setdiff1d(np.arange(ops.shape[0]), rows)
+
+    def within():
+        pred = model.adapt(ops[rows], target[rows]).predict(ops[rest])
+        assert model.weights_.sum() == pytest.approx(1.0)
+        return np.mean(np.abs(pred - target[rest]) <= 0.1 * target[rest])
+
+    wide = within()
+    monkeypatch.setattr(prior, "FLOORS", (prior.FLOORS[0],))
+    assert wide > within() + 0.05
 
 
 def test_plan_is_deterministic_and_uses_what_is_measured():
