@@ -204,10 +204,11 @@ def _verdict(within: float, like, c: dict, target: float) -> str:
         return "meets the target"
     if like is not None and like >= target:
         return "meets the target with --device-like"
-    if c.get("learnable_ceiling", 1.0) < target:
-        return f"below; trees on 90% of its own archs reach only {100 * c['learnable_ceiling']:.0f}%"
+    if "learnable_ceiling" in c:  # the most direct estimate: it supersedes the twin and self ones
+        learn = 100 * c["learnable_ceiling"]
+        return f"below; trees on 90% of its own archs reach {'only ' if learn < 100 * target else ''}{learn:.0f}%"
     if c["twin_ceiling"] < target:
-        return f"below; noise limits any model to ~{100 * c['twin_ceiling']:.0f}%"
+        return f"below; the noise between twins allows ~{100 * c['twin_ceiling']:.0f}%"
     if c["self_ceiling"] < target:
         return f"below; its own archs fit only {100 * c['self_ceiling']:.0f}%"
     return "below the target"
