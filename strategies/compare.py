@@ -27,9 +27,8 @@ share seed ``i`` (common random numbers), which pairs the runs for the Friedman 
 
 from __future__ import annotations
 
-import time
-
 from nasbench.benchmarks.registry import default_benchmark
+from nasbench.timing import Stopwatch
 from strategies.compare_config import DEFAULT_STRATEGIES, CompareConfig
 from strategies.compare_markdown import leaderboard_markdown
 from strategies.compare_outputs import write_outputs
@@ -76,7 +75,7 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
     """
     from strategies._limits import check_time_budget
 
-    t0 = time.perf_counter()
+    clock = Stopwatch()
     say = progress or (lambda line: None)
     if task is None:
         task = task_for(config.benchmark, config.objective, config.noise)
@@ -97,5 +96,5 @@ def run_compare(config: CompareConfig, *, n_jobs: int | None = None, use_fast: b
                                use_fast=use_fast, say=say, executor=executor)
     result = CompareResult(config, task if setup is None else setup.task, histories, paths, setup=setup)
     score(result)
-    result.wall_time_s = time.perf_counter() - t0
+    result.wall_time_s = clock.wall_s
     return result

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.rng import child_seed
+from nasbench.timing import Stopwatch
 from strategies.compare_config import CompareConfig
 from strategies.registry import ensure_importable, import_root, make_strategy, resolve, strategy_class
 from strategies.task import Objective, Task
@@ -253,11 +253,11 @@ def run_all(config: CompareConfig, task: Task, setup, *, n_jobs: int, use_fast: 
     for name in config.strategies:
         params = config.params.get(name, {})
         if use_fast and not constrained and supports_fast(name, task):
-            t = time.perf_counter()
+            clock = Stopwatch()
             seeds = [seed_of(config.seed, i) for i in range(config.n_seeds)]
             histories[name] = run_fast(name, task, seeds, params=params, **budget)
             paths[name] = "numba"
-            say(f"{name}: {config.n_seeds} seeds (compiled) in {time.perf_counter() - t:.2f} s")
+            say(f"{name}: {config.n_seeds} seeds (compiled) in {clock.wall_s:.2f} s")
             if hasattr(say, "advance"):
                 say.advance(name, config.n_seeds)
             continue

@@ -31,12 +31,12 @@ they train.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.checks import check_int
+from nasbench.timing import Stopwatch
 from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError, choices_text
 from strategies.validate_config import NB201_CIFAR_NETWORK, ValidateConfig, default_latency_device
 
@@ -151,9 +151,9 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
     say = progress or (lambda line: None)
     bench = nasbench.load(benchmark)
     pred = _predictions(bench, benchmark, idx, objective or {}, config)
-    t0 = time.perf_counter()
+    clock = Stopwatch()
     runs = _train_and_time(idx, config, pred["network"], executor, say)
-    wall = time.perf_counter() - t0
+    wall = clock.wall_s
     rows = _rows(arch_values, runs, pred, picked_by or {})
     summary = _summary(rows, benchmark, config, pred, wall)
     notes = pred["notes"] + _tau_notes(rows)

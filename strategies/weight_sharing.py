@@ -28,7 +28,6 @@ Examples
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
@@ -36,6 +35,7 @@ from nasbench.benchmarks.registry import default_benchmark
 from nasbench.checks import check_int
 from nasbench.errors import NasbenchError, UnknownNameError
 from nasbench.rng import child_int_seeds
+from nasbench.timing import Stopwatch
 from strategies.weight_sharing_config import SearchConfig, SearchResult
 
 __all__ = ["lookup", "run_search", "search_task", "search_tasks"]
@@ -86,9 +86,9 @@ def run_search(data, config: SearchConfig = SearchConfig(), seed: int = 0, *, be
     with _run_settings(config.n_threads):  # deterministic algorithms, thread count; restored after
         loop = _SearchLoop(data, config, device, shape, net_seed, w_order, a_order)
         for epoch in range(E):
-            t0 = time.perf_counter()
+            clock = Stopwatch()
             sums = loop.epoch(epoch)
-            rec["epoch_time_s"][epoch] = time.perf_counter() - t0
+            rec["epoch_time_s"][epoch] = clock.wall_s
             rec["train_loss"][epoch], rec["train_acc"][epoch] = sums[0] / sums[2], 100.0 * sums[1] / sums[2]
             rec["valid_loss"][epoch], rec["valid_acc"][epoch] = sums[3] / sums[5], 100.0 * sums[4] / sums[5]
             arch = loop.net.derive()
