@@ -20,7 +20,9 @@ def read_plan(path):
 
     text = read_text_file(path, "--plan", "a plan JSON (`nasbench latency plan --json`) or a CSV of archs")
     if not text.lstrip().startswith("{"):
-        return read_measurements(path, flag="--plan")[0] if "latency_ms" in text.partition("\n")[0] else _read_arch_csv(path, text)
+        if "latency_ms" in text.partition("\n")[0]:
+            return read_measurements(path, flag="--plan")[0]
+        return _read_arch_csv(path, text)
     try:
         archs = json.loads(text).get("archs")
     except (ValueError, AttributeError):

@@ -198,8 +198,9 @@ def _score_device(ctx, y, prior, cross, plans, resolution, key, learnable=False)
             "self_ceiling": self_ceiling(ctx["features"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key])),
             "like_families": plans["like"][1] if "like" in plans else None}
     if learnable:
-        info["learnable_ceiling"] = learnable_ceiling(ctx["ops"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key]),
-                                                      edges=ctx["edges"], n_ops=ctx["n_ops"], none_op=ctx["none_op"])
+        info["learnable_ceiling"] = learnable_ceiling(
+            ctx["ops"][rows_ok], y_ok, np.random.default_rng([ctx["seed"], key]), edges=ctx["edges"],
+            n_ops=ctx["n_ops"], none_op=ctx["none_op"])
     out = []
     for k in ctx["shots"]:
         draws = {"plan": ([plans["plan"][0][:k]], None),

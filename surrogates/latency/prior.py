@@ -12,8 +12,9 @@ device rounds (whole-millisecond phones), the rounding variance ``resolution^2 /
 measured archs alone and averages the posteriors of the prior means (one per known family, and the
 global one) and of the diagonal floors (:data:`FLOORS`: 10 % or 100 % of each feature's spread) by
 their marginal likelihoods (Bayesian model averaging): a new phone that behaves like a known one is
-pulled towards it, and a device unlike any known one gets room to differ. :meth:`~HierarchicalLatencyModel.plan` chooses the archs to measure
-by greedy I-optimal design: each step takes the arch whose measurement most reduces the summed
+pulled towards it, and a device unlike any known one gets room to differ.
+:meth:`~HierarchicalLatencyModel.plan` chooses the archs to measure by greedy I-optimal design:
+each step takes the arch whose measurement most reduces the summed
 relative predictive variance over all candidate archs under the prior.
 """
 
