@@ -65,7 +65,7 @@ def register_kind(kind: str, loader: str) -> None:
 
 
 register_kind("surrogate", "nasbench.benchmarks.surrogate:load_surrogate")
-register_kind("latency", "nasbench.benchmarks.latency:load_latency_benchmark")
+register_kind("latency", "nasbench.benchmarks.latency_benchmark:load_latency_benchmark")
 register_kind("train", "nasbench.benchmarks.training:load_training")
 register_kind("yahpo", "nasbench.benchmarks.yahpo:load_yahpo")
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.benchmarks.latency import LatencyBenchmark, LatencyTables, load_latency, save_device
+from nasbench.benchmarks.latency import LatencyTables, load_latency, save_device
+from nasbench.benchmarks.latency_benchmark import LatencyBenchmark
 from nasbench.errors import InvalidArchError, MissingDataError, MissingValueError, UnknownNameError
 
 ALL = np.arange(15625)
