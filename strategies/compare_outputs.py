@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench.provenance import versions
 from nasbench.errors import OptionalDependencyError
 from strategies._json import jsonable
 from strategies.compare_markdown import leaderboard_markdown
@@ -209,7 +210,7 @@ def _provenance(result: CompareResult) -> dict:
     """What a reader needs to trust the numbers (manifest and report.html): versions, config, seeds,
     benchmark checksums, the resolved task and every strategy's parameters. No timestamps."""
     return {
-        "versions": _versions(),
+        "versions": versions("python", "numpy", "numba", "scipy", "pandas", "pyarrow", "matplotlib"),
         "config": result.config.to_dict(),
         **({"equal_cost_from": result.config.equal_cost_from} if hasattr(result.config, "equal_cost_from") else {}),
         "seeds": {"root": result.config.seed, "n_seeds": result.config.n_seeds,
@@ -256,15 +257,3 @@ def _benchmark_checksums(task: Task) -> dict:
         for kind, entry in sorted(table.metrics[m].files.items())
     }
     return info
-
-
-def _versions() -> dict:
-    import platform
-
-    out = {"python": platform.python_version()}
-    for mod in ("numpy", "numba", "scipy", "pandas", "pyarrow", "matplotlib"):
-        try:
-            out[mod] = __import__(mod).__version__
-        except ImportError:
-            out[mod] = None
-    return out

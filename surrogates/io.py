@@ -31,6 +31,7 @@ from pathlib import Path
 
 from nasbench.checks import is_int, is_number
 from nasbench.errors import DataIntegrityError, MissingDataError
+from nasbench.provenance import versions
 from surrogates.xgb import DEFAULT_PARAMS, BaggedXGBSurrogate, check_is_fitted
 from tabular_data.atomic import write_folder
 
@@ -44,19 +45,6 @@ METADATA_SHA256 = "metadata.sha256"  # sha256sum format, written last: metadata 
 MAX_NOISE_STD = 1e6  # in the target's unit; a larger noise model is no model
 _MAX_METADATA_BYTES = 16 << 20
 _MAX_MODEL_BYTES = 1 << 30
-
-
-def _versions() -> dict:
-    from nasbench._version import __version__
-
-    out = {"nasbench": __version__}
-    try:
-        import xgboost
-
-        out["xgboost"] = xgboost.__version__
-    except ImportError:
-        pass
-    return out
 
 
 def _model_files(model, tmp: Path) -> dict:
@@ -113,7 +101,7 @@ def save_model(model, directory, metadata: dict | None = None, arrays: dict | No
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "model": _model_files(model, tmp),
-            "versions": _versions(),
+            "versions": versions("nasbench", "xgboost"),
             **(metadata or {}),
             **({"arrays": digests} if digests else {}),
         })

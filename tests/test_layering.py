@@ -2,7 +2,8 @@
 
 The layers, lowest first (DESIGN.md, "Data flows one way")::
 
-    nasbench.errors, .rng, .checks, .timing standard library and numpy only
+    nasbench.errors, .rng, .checks,         standard library and numpy only
+    .timing, .provenance
     nasbench.spaces -> nasbench.encodings   + errors, rng, checks (encodings may read spaces, not back)
     tabular_data, surrogates                arrays in, arrays out: no benchmarks, strategies, CLI
     nasbench.training                       the optional PyTorch backend: no benchmarks, strategies, CLI
@@ -58,9 +59,9 @@ class Only:
 
 
 RULES = (
-    Only(("nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench.timing"),
-         ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks"),
-         "errors, rng, checks and timing are the base layer: standard library and numpy only"),
+    Only(("nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench.timing", "nasbench.provenance"),
+         ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench._version"),
+         "errors, rng, checks, timing and provenance are the base layer: standard library and numpy only"),
     Only(("nasbench.spaces",), ("numpy", "nasbench.errors", "nasbench.rng", "nasbench.checks", "nasbench.spaces"),
          "spaces use only the standard library, numpy and the base layer (errors, rng, checks)"),
     Only(("nasbench.encodings",),
@@ -314,7 +315,7 @@ def test_a_clean_synthetic_tree_passes(tmp_path):
      "nasbench/spaces/nb201.py:1 -> nasbench.encodings (spaces use only"),
     ("nasbench/encodings/e.py", "from tabular_data import store\n",
      "nasbench/encodings/e.py:1 -> tabular_data.store (encodings use only"),
-    ("nasbench/rng.py", "import nasbench.spaces\n", "nasbench/rng.py:1 -> nasbench.spaces (errors, rng, checks and timing"),
+    ("nasbench/rng.py", "import nasbench.spaces\n", "nasbench/rng.py:1 -> nasbench.spaces (errors, rng, checks, timing and provenance"),
     ("strategies/s.py", "from nasbench import __version__\n",
      "strategies/s.py:1 -> nasbench.__version__ (the version comes from nasbench._version"),
     ("strategies/s.py", "def f():\n    import nasbench as nb\n    return nb.__version__\n",

@@ -291,7 +291,7 @@ def save_filled(name: str, metric: str, filled: FilledColumn, root=None) -> Path
     scores, fidelities, sha256 of both arrays). No pickles; written aside and moved into place
     whole, so a kill keeps the previous fill.
     """
-    from surrogates.io import _versions
+    from nasbench.provenance import versions
     from tabular_data.atomic import write_folder
     from tabular_data.store import sha256_file
 
@@ -305,7 +305,7 @@ def save_filled(name: str, metric: str, filled: FilledColumn, root=None) -> Path
         doc = {"format": FILLED_FORMAT, "format_version": FILLED_FORMAT_VERSION, "benchmark": name, "metric": metric,
                "fidelities": list(filled.fidelities), "n_predicted": int(filled.predicted.sum()),
                "n_measured": int((~filled.predicted).sum()), "predicted_by": filled.predicted_by,
-               "validation": filled.scores, "versions": _versions(),
+               "validation": filled.scores, "versions": versions("nasbench", "xgboost"),
                "files": {f: sha256_file(tmp / f) for f in _FILLED_FILES}}
         (tmp / "manifest.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

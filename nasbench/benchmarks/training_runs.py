@@ -15,13 +15,11 @@ import glob
 import hashlib
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
-import numpy as np
-
 from nasbench.errors import DataIntegrityError, NasbenchError
+from nasbench.provenance import machine, versions
 
 __all__ = ["Recipe", "RunKey", "train_one", "read_run", "publish", "adopt_run", "SOURCE_TABLE", "CURVES", "STATIC"]
 
@@ -246,16 +244,6 @@ def _digits(recipe: Recipe):
     return _DATA[key]
 
 
-def _versions() -> dict:
-    import sklearn
-    import torch
-
-    from nasbench._version import __version__
-
-    return {"nasbench": __version__, "torch": torch.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "python": platform.python_version()}
-
-
 def _train(key: RunKey) -> dict:
     """Train ``key``'s run now (no cache) and return its record."""
     from nasbench.training import trainer  # looked up at call time, so tests can count the calls
@@ -264,8 +252,7 @@ def _train(key: RunKey) -> dict:
                                 seed=key.seed)
     return {"format": RUN_FORMAT, "version": 1, "arch_index": key.arch_index, "seed": key.seed,
             "recipe_digest": key.recipe.digest(), "recipe": key.recipe.to_dict(), "result": result.to_dict(),
-            "versions": _versions(), "machine": {"platform": platform.platform(),
-                                                 "processor": platform.processor() or platform.machine()},
+            "versions": versions("nasbench", "torch", "numpy", "scikit-learn", "python"), "machine": machine(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
