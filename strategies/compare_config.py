@@ -18,7 +18,7 @@ import tomllib
 from nasbench.benchmarks.registry import default_benchmark
 from nasbench.checks import is_int, is_number
 from nasbench.errors import NasbenchError, choices_text
-from strategies.registry import STRATEGIES, strategy_class
+from strategies.registry import STRATEGIES, needs_cost, strategy_class
 from strategies.task import Objective
 
 __all__ = ["DEFAULT_STRATEGIES", "CompareConfig"]
@@ -105,14 +105,15 @@ class CompareConfig:
     equal_cost: bool = True
 
     def __post_init__(self):
-        from strategies import hardware as hw
         from strategies._limits import check_fits
+        from strategies.constraints import parse_constraint
+        from strategies.hardware import parse_objectives
 
         self._check_types()
         if self.constraint is not None:
-            self.constraint = str(hw.parse_constraint(self.constraint))
+            self.constraint = str(parse_constraint(self.constraint))
         if self.objectives is not None:
-            parsed = hw.parse_objectives(self.objectives)
+            parsed = parse_objectives(self.objectives)
             self.objectives = str(parsed)
             given = self.objective.get("report_metric")
             if given is None:
@@ -122,7 +123,7 @@ class CompareConfig:
                     f"the first objective {parsed.accuracy!r} must be the report metric, which is {given!r}; "
                     "make them the same (or drop report_metric)."
                 )
-        self._check_constraint_leak(hw)
+        self._check_constraint_leak()
         if self.hv_reference is not None:
             if self.constraint is None and self.objectives is None:
                 raise NasbenchError("hv_reference needs objectives (--objectives), or a constraint on a static "
@@ -135,13 +136,11 @@ class CompareConfig:
         if isinstance(self.strategies, str):
             self.strategies = tuple(s.strip() for s in self.strategies.split(",") if s.strip())
         self.strategies = tuple(self.strategies)
-        known = {**STRATEGIES, **hw.MO_STRATEGIES}
         if not self.strategies:
-            raise NasbenchError(f"give at least one strategy; choose from {choices_text(known)}.")
+            raise NasbenchError(f"give at least one strategy; choose from {choices_text(STRATEGIES)}.")
         for s in self.strategies:
-            if s not in hw.MO_STRATEGIES:  # built-in, entry point, import path or optuna:SAMPLER
-                strategy_class(s)
-            if s in hw.MO_STRATEGIES and self.objectives is None:
+            strategy_class(s)  # built-in, entry point, import path or optuna:SAMPLER
+            if self.objectives is None and needs_cost(s):
                 raise NasbenchError(f"{s} optimises accuracy against a cost: give objectives, e.g. "
                                     "objectives = 'test_acc,latency_ms@pixel3' (--objectives).")
         if len(set(self.strategies)) != len(self.strategies):
@@ -219,11 +218,13 @@ class CompareConfig:
         if self.hv_reference is not None and not isinstance(self.hv_reference, (list, tuple)):
             bad("hv_reference", "two numbers (accuracy, cost)")
 
-    def _check_constraint_leak(self, hw) -> None:
+    def _check_constraint_leak(self) -> None:
         """Refuse a constraint on the test (report) metric: it would let the test set steer the search."""
         if self.constraint is None:
             return
-        metric = hw.parse_constraint(self.constraint).metric
+        from strategies.constraints import parse_constraint
+
+        metric = parse_constraint(self.constraint).metric
         report = self.objective.get("report_metric") or "test_acc"
         if metric == report or metric.startswith("test_"):
             raise NasbenchError(

@@ -156,10 +156,9 @@ def curve_caption(result: CompareResult) -> str:
     if sm != rm:
         text += (f"The incumbent is chosen by {sm}, not {rm}, so a curve can rise: a new incumbent with a better "
                  f"{sm} can have a worse {rm}")
-        from strategies.hardware import MO_STRATEGIES
         from strategies.registry import strategy_class
 
-        multi = [s for s in result.order if s not in MO_STRATEGIES and getattr(strategy_class(s), "multi_fidelity", False)]
+        multi = [s for s in result.order if getattr(strategy_class(s), "multi_fidelity", False)]
         text += (f"; {', '.join(multi)} also switch{'es' if len(multi) == 1 else ''} the incumbent to the first arch "
                  "evaluated at a higher fidelity, whatever its value." if multi else ".")
     return text
@@ -220,7 +219,7 @@ def _provenance(result: CompareResult) -> dict:
         "benchmark": _benchmark_checksums(result.task),
         "task": jsonable(result.task.describe()),
         "strategies": {
-            n: {"class": _class_of(n),
+            n: {"class": resolve(n),
                 "params": make_for_run(n, result.task, result.setup, 0, result.config.params.get(n, {})).params(),
                 "path": result.paths[n]}
             for n in result.config.strategies
@@ -228,13 +227,6 @@ def _provenance(result: CompareResult) -> dict:
         **({"hardware": {**jsonable(result.setup.describe()), "latency_tables_sha256": result.setup.latency_checksums()}}
            if result.setup is not None else {}),
     }
-
-
-def _class_of(name: str) -> str:
-    """The import path of strategy ``name`` (multi-objective strategies live in their own registry)."""
-    from strategies.hardware import MO_STRATEGIES
-
-    return MO_STRATEGIES[name] if name in MO_STRATEGIES else resolve(name)
 
 
 def _benchmark_checksums(task: Task) -> dict:

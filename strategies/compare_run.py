@@ -88,20 +88,10 @@ def setup_for(key: tuple, hardware: tuple):
 def make_for_run(name: str, task: Task, setup, seed, params: dict):
     """Strategy ``name`` (a name or a :func:`~strategies.registry.resolve` spec) for one run: plain, or
     constrained / multi-objective through ``setup``. Strategies that take a ``cost`` column (Optuna's
-    multi-objective samplers) get the objectives' cost."""
+    multi-objective samplers, pareto_evolution) get the objectives' cost (:meth:`HardwareSetup.make`)."""
     if setup is None:
         return make_strategy(name, task.space, seed=seed, **params)
-    if setup.cost is not None and "cost" not in params and _takes_cost(name):
-        params = {**params, "cost": setup.cost}
     return setup.make(name, seed, params)
-
-
-def _takes_cost(name: str) -> bool:
-    import inspect
-
-    from strategies.hardware import MO_STRATEGIES
-
-    return name not in MO_STRATEGIES and "cost" in inspect.signature(strategy_class(name)).parameters
 
 
 @dataclass(frozen=True)
@@ -205,9 +195,7 @@ def relative_cost(name: str) -> float:
 def equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
     """``config`` with an evaluation budget turned into the equal simulated-time budget (see
     :class:`CompareConfig`, ``equal_cost``) when a multi-fidelity strategy takes part; else unchanged."""
-    from strategies.hardware import MO_STRATEGIES
-
-    multi = [s for s in config.strategies if s not in MO_STRATEGIES and strategy_class(s).multi_fidelity]
+    multi = [s for s in config.strategies if strategy_class(s).multi_fidelity]
     if not (config.equal_cost and multi and config.max_time_s is None and len(task.fidelities) > 1):
         return config
     if task.enumerable:
@@ -244,7 +232,6 @@ def run_all(config: CompareConfig, task: Task, setup, *, n_jobs: int, use_fast: 
     Results depend neither on ``n_jobs`` nor on ``use_fast`` nor on ``executor``.
     """
     from strategies.fast import run_fast, supports_fast
-    from strategies.hardware import MO_STRATEGIES
 
     budget = dict(n_workers=config.n_workers, max_evals=config.max_evals, max_time_s=config.max_time_s)
     hardware = hardware_key(config)
@@ -262,11 +249,10 @@ def run_all(config: CompareConfig, task: Task, setup, *, n_jobs: int, use_fast: 
                 say.advance(name, config.n_seeds)
             continue
         paths[name] = "python"
-        path = None if name in MO_STRATEGIES else resolve(name)
-        root = None if path is None else import_root(name)
+        path, root = resolve(name), import_root(name)
         # small chunks keep the pool balanced and the progress bar moving; one seed each for the costly
         # strategies and executors (results do not depend on the chunking)
-        per_job = 1 if executor is not None or relative_cost(path or name) > 1 else 5
+        per_job = 1 if executor is not None or relative_cost(path) > 1 else 5
         n_chunks = max(1, min(config.n_seeds, math.ceil(config.n_seeds / per_job)))
         for chunk in np.array_split(np.arange(config.n_seeds), n_chunks):
             jobs.append(RunJob(config.benchmark, config.objective, hardware, name, params, config.seed,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nasbench.checks import is_number
 from nasbench.errors import NasbenchError, UnknownNameError
 from strategies.constraints import (
     ConstrainedSpace,
@@ -30,14 +31,8 @@ from strategies.constraints import (
     parse_constraint,
 )
 from strategies.pareto import hypervolume_2d, hypervolume_of_history, pareto_mask
-from strategies.registry import NEEDS_COST, STRATEGIES
 
-__all__ = ["MO_STRATEGIES", "HardwareSetup", "ParetoObjectives", "parse_objectives"]
-
-#: The built-in strategies that need a cost column, name -> import path: the entries of the one registry
-#: (:data:`strategies.registry.STRATEGIES`) named in :data:`~strategies.registry.NEEDS_COST`. Kept for
-#: :mod:`strategies.compare`, which asks it; :func:`strategies.registry.needs_cost` answers for any strategy.
-MO_STRATEGIES = {name: STRATEGIES[name] for name in sorted(NEEDS_COST)}
+__all__ = ["HardwareSetup", "ParetoObjectives", "parse_objectives"]
 
 _OBJECTIVE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:@\s*([A-Za-z0-9_\-]+))?\s*$")
 
@@ -187,8 +182,7 @@ class HardwareSetup:
         """The hypervolume reference point (accuracy, cost) and the rule that gave it."""
         if hv_reference is not None:
             ref = list(hv_reference)
-            if len(ref) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                                        for v in ref):
+            if len(ref) != 2 or not all(is_number(v) and math.isfinite(v) for v in ref):
                 raise NasbenchError(f"hv_reference must be two finite numbers (accuracy, cost); got {hv_reference!r}.")
             return (float(ref[0]), float(ref[1])), "given in the config"
         c = self.constraint
