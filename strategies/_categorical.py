@@ -2,9 +2,8 @@
 
 REINFORCE learns a categorical distribution per decision, BANANAS/BOHB/gradient encode archs as
 one-hot vectors, and the cost model fits per-choice coefficients. They all need to turn an arch into
-a tuple of choice indices and back. A space provides this either as NB201 does (``NB201Arch.ops``,
-``NB201Arch(ops)``) or by defining ``choice_sizes`` (tuple of ints), ``to_choices(arch)`` and
-``from_choices(choices)``.
+a tuple of choice indices and back. A space provides this by defining ``choice_sizes`` (tuple of ints), ``to_choices(arch)`` and
+``from_choices(choices)`` (NB201, the grid spaces).
 """
 
 from __future__ import annotations
@@ -27,13 +26,12 @@ class Categorical:
         Length of the one-hot encoding, ``sum(sizes)``.
     """
 
-    def __init__(self, sizes, to_choices, from_choices, table=None):
+    def __init__(self, sizes, to_choices, from_choices):
         self.sizes = tuple(int(s) for s in sizes)
         self.n_features = sum(self.sizes)
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
         self.to_choices = to_choices
         self.from_choices = from_choices
-        self._table = table
 
     def one_hot(self, archs) -> np.ndarray:
         """One-hot encoding of ``archs``: float64 of shape (n_archs, n_features)."""
@@ -47,17 +45,9 @@ class Categorical:
         out[rows, choices + self.offsets[None, :]] = 1.0
         return out
 
-    def table(self):
-        """Choice indices of every arch in index order, (n_archs, n_decisions) int array, or None."""
-        return None if self._table is None else self._table()
-
 
 def categorical_of(space) -> Categorical:
     """The :class:`Categorical` view of ``space``; a clear error when the space has none."""
-    from nasbench.spaces.nb201 import N_EDGES, N_OPS, NB201Arch, NB201Space, ops_table
-
-    if isinstance(space, NB201Space):
-        return Categorical((N_OPS,) * N_EDGES, lambda a: a.ops, NB201Arch, table=ops_table)
     if all(hasattr(space, n) for n in ("choice_sizes", "to_choices", "from_choices")):
         return Categorical(space.choice_sizes, space.to_choices, space.from_choices)
     raise NasbenchError(

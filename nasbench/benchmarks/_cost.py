@@ -142,10 +142,6 @@ def _choice_table(space) -> np.ndarray:
     """Choice indices of every arch in index order, (n_archs, n_decisions) int64."""
     table = getattr(space, "choice_table", None)
     if table is None:
-        from nasbench.spaces.nb201 import NB201Space, ops_table
-
-        if isinstance(space, NB201Space):
-            return np.asarray(ops_table(), dtype=np.int64)
         from nasbench.errors import NasbenchError
 
         raise NasbenchError(f"the {space.name} space has no choice table, so missing training times cannot be "

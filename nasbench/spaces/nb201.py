@@ -29,7 +29,7 @@ import re
 
 import numpy as np
 
-from nasbench.checks import is_int
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError, choices_text
 from nasbench.spaces.base import SearchSpace
 
@@ -74,9 +74,7 @@ def _index_of_code() -> np.ndarray:
 @functools.cache
 def ops_table() -> np.ndarray:
     """Op index per edge of every NB201 index, int8 of shape (15625, 6) (row = NB201 index)."""
-    codes = _code_of_index()
-    table = (codes[:, None] // _RADIX[None, :]) % N_OPS
-    table = table.astype(np.int8)
+    table = ((_code_of_index()[:, None] // _RADIX[None, :]) % N_OPS).astype(np.int8)
     table.setflags(write=False)
     return table
 
@@ -143,16 +141,8 @@ def _parse_string(text: str) -> tuple[int, ...]:
 
 
 def _check_index(index) -> int:
-    if not is_int(index):
-        raise InvalidArchError(
-            f"an NB201 index must be an int in [0, {N_ARCHS - 1}]; got {index!r} of type {type(index).__name__}."
-        )
-    if not 0 <= index < N_ARCHS:
-        raise InvalidArchError(
-            f"an NB201 index must be an int in [0, {N_ARCHS - 1}]; got {index}. "
-            f"The NB201 space has {N_ARCHS} archs."
-        )
-    return int(index)
+    return check_int("an NB201 index", index, 0, N_ARCHS - 1, error=InvalidArchError,
+                     hint=f"The NB201 space has {N_ARCHS} archs.")
 
 
 @functools.cache
@@ -250,10 +240,7 @@ class NB201Arch:
 
     def to_naslib(self) -> tuple[int, ...]:
         """NASLib's op-index tuple for this arch."""
-        out = [0] * N_EDGES
-        for e, p in enumerate(_NASLIB_POS):
-            out[p] = _OP_TO_NASLIB[self.ops[e]]
-        return tuple(out)
+        return tuple(_OP_TO_NASLIB[self.ops[p]] for p in _NASLIB_POS)  # the edge swap is its own inverse
 
     @property
     def string(self) -> str:
@@ -486,6 +473,18 @@ class NB201Space(SearchSpace):
 
     def from_string(self, text: str) -> NB201Arch:
         return NB201Arch.from_string(text)
+
+    choice_sizes = (N_OPS,) * N_EDGES  # the categorical view (strategies._categorical): one op per edge
+
+    def to_choices(self, arch: NB201Arch) -> tuple[int, ...]:
+        return self._check(arch) or arch.ops
+
+    def from_choices(self, choices) -> NB201Arch:
+        return NB201Arch([int(c) for c in choices])
+
+    def choice_table(self) -> np.ndarray:
+        """Op index per edge of every arch in index order: :func:`ops_table`, int8 of shape (15625, 6)."""
+        return ops_table()
 
     def all_archs(self) -> list[NB201Arch]:
         """All 15625 archs in NB201 index order."""
