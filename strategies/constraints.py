@@ -93,7 +93,7 @@ def metric_column(benchmark, metric: str, device: str | None = None, *, what: st
     if metric == "latency_ms":
         from nasbench.benchmarks.latency import load_latency
 
-        space = getattr(benchmark.space, "name", "nb201")
+        space = benchmark.space.name  # every SearchSpace has a name
         if hasattr(benchmark, "table"):  # a tabular benchmark: check the latency data matches it
             benchmark.query(0, "latency_ms", device=device, missing="nan")
         return np.asarray(load_latency(space).column(device))

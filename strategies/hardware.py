@@ -285,6 +285,6 @@ class HardwareSetup:
             return {}
         from nasbench.benchmarks.latency import load_latency
 
-        tables = load_latency(getattr(self.task.space, "name", "nb201")).tables
+        tables = load_latency(self.task.space.name).tables
         return {f"latency/{src}/manifest.json": hashlib.sha256((Path(t.directory) / "manifest.json").read_bytes()).hexdigest()
                 for src, t in sorted(tables.items())}
