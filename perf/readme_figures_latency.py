@@ -1,0 +1,73 @@
+"""README figures of the per-device latency section (a part of perf/readme_figures.py's blocks).
+
+One run of ``nasbench latency report --learnable-ceiling`` (leave one hardware family out, 10/20/50
+measured archs, root seed 0) gives every figure the section quotes: its summary rows of the
+hierarchical model and its edge-device table are copied into the README as the command prints them,
+and the closing paragraph's numbers are read from the same run.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def latency_report_text() -> str:
+    """stdout of ``nasbench latency report --learnable-ceiling`` (needs help-latency imported, xgboost)."""
+    command = [sys.executable, "-m", "nasbench", "latency", "report", "--learnable-ceiling"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"nasbench latency report failed (rc {done.returncode}):\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def _section(text: str, title_start: str) -> list[str]:
+    """The lines of the report section whose ``## `` title starts with ``title_start`` (title excluded)."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            inside = line[3:].startswith(title_start)
+            continue
+        if inside and line.strip():
+            lines.append(line.rstrip())
+    if not lines:
+        raise ValueError(f"the latency report has no section starting {title_start!r}")
+    return lines
+
+
+def _percent(line: str, column: int) -> float:
+    return float(re.findall(r"(\d+\.\d)%", line)[column])
+
+
+def measure_latency_family() -> dict:
+    """The hierarchical model's summary rows, the edge table and the headline figures of one report run."""
+    text = latency_report_text()
+    summary = _section(text, "Summary over held-out families")
+    rows = [summary[0]] + [line for line in summary[1:] if line.startswith("hierarchical")]
+    edge = _section(text, "Edge devices")
+    pick = {(line.split()[1], line.split()[2]): line for line in rows[1:]}
+    meets = [line.split()[0] + (" (with `--device-like`)" if "device-like" in line else "")
+             for line in edge[1:] if "meets the target" in line]
+    below = [line.split()[0] for line in edge[1:] if line.split()[-1] != "target" and "meets" not in line]
+    return {
+        "summary": "\n".join(rows), "edge": "\n".join(edge),
+        "plan20": _percent(pick["plan", "20"], 0), "like20": _percent(pick["like", "20"], 0),
+        "random20": _percent(pick["random", "20"], 0),
+        "meets": ", ".join(meets), "below": ", ".join(below),
+    }
+
+
+LATENCY_TEMPLATE = (
+    "```\n"
+    "$ nasbench latency report --learnable-ceiling      # excerpt: the hierarchical model's summary\n"
+    "{summary}\n\n"
+    "# Edge devices, 20 planned archs; like = with --device-like; learn = trees fit on 90% of the device's own archs\n"
+    "{edge}\n"
+    "```\n\n"
+    "From 20 archs chosen by `plan`, the median held-out family reaches {plan20:.1f}% within +-10% "
+    "({like20:.1f}% when the user names the device kind with `--device-like`; {random20:.1f}% from 20 random "
+    "archs). Edge devices that meet 70%: {meets}; below it: {below}.")
