@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
 import re
 import subprocess
@@ -71,11 +72,12 @@ class Block:
 
 # ---------------------------------------------------------------- running compare like a user
 
-def run_compare(*flags: str) -> dict:
+def run_compare(*flags: str, after: Callable[[Path], object] | None = None) -> dict:
     """Run ``nasbench compare FLAGS`` in a fresh process; return its leaderboard rows and statistics.
 
     Returns ``{"rows": {strategy: leaderboard.csv row as floats}, "stats": stats.json, "config":
     manifest["config"], "manifest": manifest.json}``; rows keep the leaderboard's order in ``"order"``.
+    ``after(out_dir)``, when given, runs on the output folder before it is deleted; its result is ``"after"``.
     """
     with tempfile.TemporaryDirectory(prefix="readme-figures-") as tmp:
         out = Path(tmp) / "run"
@@ -93,7 +95,9 @@ def run_compare(*flags: str) -> dict:
             rows[name] = {key: float(value) for key, value in cells.items() if value not in ("", "nan")}
         stats = json.loads((out / "stats.json").read_text())
         manifest = json.loads((out / "manifest.json").read_text())
-    return {"rows": rows, "order": order, "stats": stats, "config": manifest["config"], "manifest": manifest}
+        extra = after(out) if after else None
+    return {"rows": rows, "order": order, "stats": stats, "config": manifest["config"], "manifest": manifest,
+            "after": extra}
 
 
 def run_cli(*args: str) -> str:
@@ -358,6 +362,24 @@ def measure_hardware() -> dict:
             else "regularized evolution", "test_of_best_valid10": float(cifar.column("test_acc", 200)[int(np.argmax(valid))])}
 
 
+def measure_nb201_protocol() -> dict:
+    """``configs/nb201-protocol.toml`` (500 runs of RS, REA, REINFORCE, BOHB) and its report script's table."""
+    def report(out: Path) -> str:
+        done = subprocess.run([sys.executable, "configs/nb201_protocol_report.py", str(out)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        return "\n".join(line for line in done.stdout.splitlines() if line.startswith("|"))
+
+    run = run_compare("--config", "configs/nb201-protocol.toml", after=report)
+    cells = {line.split(" | ")[0][2:]: line.split(" | ") for line in run["after"].splitlines()[2:]}
+    gaps = [abs(float(cells[m][i].split(" +- ")[0]) - float(cells[m][i + 1].split(" +- ")[0]))
+            for m in ("RS", "REA", "BOHB") for i in (2, 4)]
+    record = pair(run["stats"], "random_search", "regularized_evolution")
+    rows = run["rows"]
+    return {"table": run["after"], "n": run["config"]["n_seeds"], "re": rows["regularized_evolution"]["final_regret_mean"],
+            "rs": rows["random_search"]["final_regret_mean"], "p": p_text(record["p_value"]),
+            "holm": p_text(record["p_value_holm"]), "gap": math.ceil(max(gaps) * 10) / 10}
+
+
 BLOCKS = [
     Block("main_job", "exact", measure_main_job, about="README command 1 (nasbench compare, defaults)",
           template=(
@@ -488,6 +510,12 @@ BLOCKS = [
               "{rs1:.3f} (root seed 1, p = {p1}); hypervolume {re_hv0:.3f} vs {rs_hv0:.3f}. With 100 seeds the test "
               "difference is {sweep}, and at 10 ms {ahead10} is ahead: the feasible arch with the "
               "best validation accuracy tests at only {test_of_best_valid10:.2f}.")),
+    Block("nb201_protocol", "exact", measure_nb201_protocol, needs=("nb201/cifar10",), in_ci=False,
+          about="NB201's protocol on CIFAR-10, 500 runs (1 min)", wrap=False,
+          template=(
+              "{table}\n\n"
+              "REA is ahead of RS over all {n} paired runs (final regret {re:.3f} vs {rs:.3f}, Wilcoxon p = {p}, Holm\n"
+              "{holm}). RS, REA and BOHB land within {gap:.1f} points of the paper.")),
     Block("transfer_graph", "exact", measure_transfer_graph, needs=tuple(f"graph/{name}" for name in GRAPH_DATASETS),
           wrap=False, about="NAS-Bench-Graph Spearman matrix", template="{matrix}"),
 ]
