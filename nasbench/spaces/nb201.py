@@ -268,29 +268,30 @@ class NB201Arch:
         return (NB201Arch, (self.ops,))
 
 
-def _unique_string(ops) -> str:
-    """NB201's isomorphism string of a cell (the ``UniqueString`` of the public NATS tables).
+def cell_string(op_names, join) -> str:
+    """Isomorphism string of a 4-node cell with ``op_names`` on its 6 edges (arch-string order).
 
-    Each node is written as the sorted '+'-join of its incoming terms: an edge with ``none``, or
-    from a node that is exactly zero ('#'), gives '#'; ``skip_connect`` passes the source's string
-    through; any other op gives '(source)@op'. Two cells with the same string compute the same
-    function, which partitions the space into 6466 classes.
-    """
-    nodes = ["0"]
-    e = 0
+    ``none``, or a source that is exactly zero ('#'), gives the term '#'; ``skip_connect`` passes the
+    source's string; any other op gives '(source)@op'. Node ``j`` is ``join(its incoming terms)``."""
+    nodes, e = ["0"], 0
     for target in (1, 2, 3):
         terms = []
         for source in range(target):
-            op = OPS[ops[e]]
-            e += 1
+            op, e = op_names[e], e + 1
             if op == "none" or nodes[source] == "#":
                 terms.append("#")
             elif op == "skip_connect":
                 terms.append(nodes[source])
             else:
                 terms.append(f"({nodes[source]})@{op}")
-        nodes.append("+".join(sorted(terms)))
+        nodes.append(join(terms))
     return nodes[3]
+
+
+def _unique_string(ops) -> str:
+    """NB201's isomorphism string of a cell (the ``UniqueString`` of the public NATS tables): each node
+    the sorted '+'-join of all its terms, '#' included. It partitions the space into 6466 classes."""
+    return cell_string([OPS[o] for o in ops], lambda terms: "+".join(sorted(terms)))
 
 
 @functools.cache
@@ -307,9 +308,7 @@ def canonical_ids() -> np.ndarray:
     representative of class ``c`` is ``class_representatives()[c]``.
     """
     ids: dict[str, int] = {}
-    out = np.empty(N_ARCHS, dtype=np.int64)
-    for i, key in enumerate(unique_strings()):
-        out[i] = ids.setdefault(key, len(ids))
+    out = np.array([ids.setdefault(key, len(ids)) for key in unique_strings()], dtype=np.int64)
     out.setflags(write=False)
     return out
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchError
 from nasbench.spaces._grid import GridArch, GridSpace
+from nasbench.spaces.nb201 import cell_string
 
 __all__ = ["OPS", "EDGES", "N_ARCHS", "TNBMicroArch", "TNBMicroSpace", "unique_string"]
 
@@ -96,22 +97,12 @@ def unique_string(choices) -> str:
     ``(source)@op``. This merges cells that differ only by edges carrying zeros or by the order of
     a node's summands.
     """
-    nodes = ["0"]
-    e = 0
-    for target in (1, 2, 3):
-        terms = []
-        for source in range(target):
-            op = OPS[choices[e]]
-            e += 1
-            if op == "none" or nodes[source] == "#":
-                terms.append("#")
-            elif op == "skip_connect":
-                terms.append(nodes[source])
-            else:
-                terms.append(f"({nodes[source]})@{op}")
-        nonzero = sorted(t for t in terms if t != "#")
-        nodes.append("+".join(nonzero) if nonzero else "#")
-    return nodes[3]
+    return cell_string([OPS[c] for c in choices], _join_nonzero)
+
+
+def _join_nonzero(terms) -> str:
+    nonzero = sorted(t for t in terms if t != "#")
+    return "+".join(nonzero) if nonzero else "#"
 
 
 @functools.cache
