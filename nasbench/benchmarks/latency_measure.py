@@ -33,15 +33,28 @@ def _check_measure_memory(batch_size: int, input_size: int, C: int) -> None:
             "--input-size.")
 
 
+def _check_measure_args(torch, device, batch_size, warmup, repeats, input_size, threads) -> None:
+    if device not in ("cpu", "cuda"):
+        raise UnknownNameError(f"--device must be 'cpu' or 'cuda'; got {device!r}.")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UnknownNameError("--device cuda asked for, but torch sees no CUDA GPU here; use --device cpu.")
+    for name, value, low in (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1),
+                             ("input_size", input_size, 4)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise UnknownNameError(f"{name} must be an int >= {low}; got {value!r}.")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise UnknownNameError(f"threads (--threads) must be an int >= 1; got {threads!r}.")
+
+
 def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: int = 10, repeats: int = 30,
                     C: int = 16, N: int = 5, input_size: int = 32, n_classes: int = 10, threads: int | None = 1,
                     log=None) -> dict:
     """Measure the inference latency (ms) of NB201 networks on this machine with PyTorch.
 
-    Each network is built by :func:`nasbench.training.model.build_network`, put in eval mode and run
-    under ``torch.inference_mode`` on a fixed random input: ``warmup`` untimed forward passes, then
-    ``repeats`` timed ones (``time.perf_counter``; on CUDA the device is synchronised before and after
-    each pass). The latency is the median of the timed passes.
+    Each network is built by :func:`nasbench.training.model.build_network` and timed on a fixed random
+    input by the project's one latency timer, :func:`nasbench.training.trainer.forward_times_ms`
+    (eval mode, no gradients, ``warmup`` untimed passes, then ``repeats`` timed ones; on CUDA the
+    device is synchronised before and after each pass). The latency is the median of the timed passes.
 
     Parameters
     ----------
@@ -64,7 +77,7 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     Raises
     ------
     OptionalDependencyError
-        PyTorch is not installed (``pip install "nasbench[train]"``).
+        PyTorch is not installed (the message names the install command).
     UnknownNameError
         ``device`` is not cpu/cuda, or cuda is not available.
     """
@@ -75,28 +88,19 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     torch = require_torch()
     from nasbench.spaces import get_space
     from nasbench.training.model import build_network
+    from nasbench.training.trainer import forward_times_ms
 
-    if device not in ("cpu", "cuda"):
-        raise UnknownNameError(f"--device must be 'cpu' or 'cuda'; got {device!r}.")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UnknownNameError("--device cuda asked for, but torch sees no CUDA GPU here; use --device cpu.")
-    for name, value, low in (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1),
-                             ("input_size", input_size, 4)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UnknownNameError(f"{name} must be an int >= {low}; got {value!r}.")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise UnknownNameError(f"threads (--threads) must be an int >= 1; got {threads!r}.")
+    _check_measure_args(torch, device, batch_size, warmup, repeats, input_size, threads)
     _check_measure_memory(batch_size, input_size, C)
     indices, _ = get_space("nb201").to_indices(archs)
     if device == "cpu" and threads is not None:
         torch.set_num_threads(int(threads))
     generator = torch.Generator(device="cpu").manual_seed(0)
     x = torch.randn(batch_size, 3, input_size, input_size, generator=generator).to(device)
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     medians, minima, iqrs = [], [], []
     for index in indices.tolist():
         net = build_network(int(index), C=C, N=N, in_channels=3, n_classes=n_classes, seed=0).to(device).eval()
-        times = _pass_times_ms(torch, net, x, warmup, repeats, sync)
+        times = forward_times_ms(net, x, device, warmup=warmup, repeats=repeats)
         medians.append(float(np.median(times)))
         minima.append(float(times.min()))
         iqrs.append(float(np.subtract(*np.percentile(times, [75, 25]))))
@@ -114,24 +118,3 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     }
     return {"indices": indices, "median_ms": np.array(medians), "min_ms": np.array(minima),
             "iqr_ms": np.array(iqrs), "provenance": provenance}
-
-
-def _pass_times_ms(torch, net, x, warmup: int, repeats: int, sync) -> np.ndarray:
-    """Wall-clock ms of ``repeats`` forward passes of ``net`` on ``x`` after ``warmup`` untimed ones.
-
-    ``sync`` waits for the device (CUDA) before and after each timed pass, so a pass is timed whole.
-    """
-    import time
-
-    with torch.inference_mode():
-        for _ in range(warmup):
-            net(x)
-        sync()
-        times = []
-        for _ in range(repeats):
-            sync()
-            start = time.perf_counter()
-            net(x)
-            sync()
-            times.append((time.perf_counter() - start) * 1e3)
-    return np.array(times)

@@ -38,7 +38,7 @@ from nasbench.training.model import build_network, check_input_shape, count_para
 torch = require_torch()
 F = torch.nn.functional
 
-__all__ = ["TrainConfig", "TrainResult", "train_arch", "measure_latency_ms", "resolve_device"]
+__all__ = ["TrainConfig", "TrainResult", "train_arch", "measure_latency_ms", "forward_times_ms", "resolve_device"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -304,24 +304,36 @@ def measure_latency_ms(model, input_shape, device, *, warmup: int = 5, repeats: 
     if repeats == 0:
         return float("nan")
     x = torch.zeros((1, *check_input_shape(input_shape)), device=device)
-    cuda = device.type == "cuda"
+    return float(np.median(forward_times_ms(model, x, device, warmup=warmup, repeats=repeats)))
+
+
+def forward_times_ms(model, x, device, *, warmup: int, repeats: int) -> np.ndarray:
+    """Wall-clock ms of each of ``repeats`` forward passes of ``model`` on ``x`` (eval mode, no gradients),
+    after ``warmup`` untimed ones: float64 array of shape (repeats,).
+
+    The one latency timer of the project (``measure_latency_ms`` here, ``nasbench latency measure``).
+    On CUDA the device is synchronised before and after each timed pass, so a pass is timed whole;
+    the model's training mode is restored afterwards.
+    """
+    cuda = torch.device(device).type == "cuda"
     was_training = model.training
     model.eval()
-    times = []
+    times = np.empty(repeats)
     try:
         with torch.no_grad():
-            for i in range(warmup + repeats):
+            for _ in range(warmup):
+                model(x)
+            for i in range(repeats):
                 if cuda:
                     torch.cuda.synchronize(device)
                 start = time.perf_counter()
                 model(x)
                 if cuda:
                     torch.cuda.synchronize(device)
-                if i >= warmup:
-                    times.append(time.perf_counter() - start)
+                times[i] = (time.perf_counter() - start) * 1e3
     finally:
         model.train(was_training)
-    return float(np.median(times) * 1e3)
+    return times
 
 
 def _tensors(data: DataSplit, device, fmt) -> dict:

@@ -102,6 +102,19 @@ def test_latency_without_repeats_is_nan():
     assert math.isnan(measure_latency_ms(net, (1, 8, 8), torch.device("cpu"), repeats=0))
 
 
+def test_forward_timer_times_each_pass_and_restores_the_mode():
+    from nasbench.training.trainer import forward_times_ms
+
+    net = build_network(0, C=2, N=1, in_channels=1)
+    net.train()
+    calls = []
+    net.register_forward_hook(lambda module, args, out: calls.append(module.training))
+    times = forward_times_ms(net, torch.zeros(1, 1, 8, 8), "cpu", warmup=2, repeats=3)
+    assert times.shape == (3,) and (times > 0).all() and times.dtype == np.float64
+    assert calls == [False] * 5  # 2 warm-up + 3 timed passes, all in eval mode
+    assert net.training  # restored
+
+
 def test_resolve_device():
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
