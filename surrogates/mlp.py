@@ -307,7 +307,7 @@ class MLPSurrogate:
     def from_bytes(cls, blob: bytes, info: dict, where: str = "model") -> MLPSurrogate:
         """Rebuild a saved ensemble: ``torch.load(weights_only=True)``, then weights to numpy."""
         version = info.get("version")
-        if not isinstance(version, int) or version > MLP_VERSION:
+        if not is_int(version) or version > MLP_VERSION:
             raise DataIntegrityError(
                 f"{where}: MLP surrogate version {version!r} is newer than this nasbench reads ({MLP_VERSION}); "
                 "upgrade nasbench or re-fit the model."
