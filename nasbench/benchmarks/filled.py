@@ -169,9 +169,7 @@ def _xgboost_fill(bench, measured, check, params, seed, where):
     enc = get_encoding(bench.space.name, check.metadata["encoding"])
     groups = None
     if check.metadata["dedup_isomorphic"]:
-        from nasbench.spaces.nb201 import canonical_ids
-
-        groups = canonical_ids()[have]
+        groups = bench.space.canonical_ids()[have]
     final = fit_on_arrays(enc.encode(have)[0], measured[have], groups=groups, params=params, n_members=0, seed=seed)
     sc = check.scores
     label = (f"XGBoost ({enc.name} encoding) fit on {where}; validation ({sc['n']} archs held out): "

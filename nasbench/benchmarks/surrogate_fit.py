@@ -217,10 +217,8 @@ def fit_surrogate(name: str, metric: str, fidelity=None, *, train_fraction: floa
         encoding, dedup = "onehot", False
     enc = get_encoding(bench.space.name, encoding)
     groups = None
-    if dedup and bench.space.name == "nb201":
-        from nasbench.spaces.nb201 import canonical_ids
-
-        groups = canonical_ids()[train_idx]
+    if dedup and hasattr(bench.space, "canonical_ids"):  # a space with isomorphism classes (NB201)
+        groups = bench.space.canonical_ids()[train_idx]
     noise = _seed_noise_std(bench, metric, fidelity, train_idx)
     fitted = fit_on_arrays(enc.encode(train_idx)[0], values[train_idx], groups=groups, params=params,
                            n_members=n_members, noise_std=noise, seed=seed, model=model)

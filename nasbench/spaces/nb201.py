@@ -474,6 +474,7 @@ class NB201Space(SearchSpace):
         return NB201Arch.from_string(text)
 
     choice_sizes = (N_OPS,) * N_EDGES  # the categorical view (strategies._categorical): one op per edge
+    canonical_ids = staticmethod(canonical_ids)  # isomorphism class of every index (grouped splits, fills)
 
     def to_choices(self, arch: NB201Arch) -> tuple[int, ...]:
         return self._check(arch) or arch.ops
