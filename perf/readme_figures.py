@@ -403,6 +403,43 @@ def measure_surrogate_mlp() -> dict:
     return {"mlp": mlp, "xgb": xgb}
 
 
+def measure_surrogate_check() -> dict:
+    """``nasbench surrogate check nb201/cifar10``: table vs 10%-surrogate search results (20 seeds)."""
+    check = json.loads(run_cli("surrogate", "check", "nb201/cifar10", "--json"))
+    diff = {row["strategy"]: row["difference"] for row in check["rows"]}
+    return {"fraction": check["train_fraction"], "n_seeds": check["n_seeds"], "tolerance": check["tolerance"],
+            "within": "within" if check["all_within_tolerance"] else "not always within",
+            "diffs": ", ".join(f"{NAMES.get(name, name)} {d:+.3f}" for name, d in diff.items())}
+
+
+def measure_optuna_tpe() -> dict:
+    """Optuna's TPE beside RS and RE on nb201/cifar10, 300 evaluations, 50 seeds."""
+    run = run_compare("nb201/cifar10", "--strategies", "optuna:tpe,random_search,regularized_evolution", "--seeds", "50",
+                      "--budget", "300")
+    rows, stats = run["rows"], run["stats"]
+    board = {short: rows[name] for short, name in (("tpe", "optuna:tpe"), ("re", "regularized_evolution"), ("rs", "random_search"))}
+    tpe_re, tpe_rs = pair(stats, "optuna:tpe", "regularized_evolution"), pair(stats, "optuna:tpe", "random_search")
+    sign = 1 if tpe_re["a"] == "optuna:tpe" else -1  # mean_difference is a - b
+    return {**board, "friedman_p": f"{stats['friedman']['p_value']:.2g}", "diff": sign * tpe_re["mean_difference"],
+            "w": tpe_re["wilcoxon_W"], "holm_re": f"{tpe_re['p_value_holm']:.2g}", "holm_rs": f"{tpe_rs['p_value_holm']:.2g}"}
+
+
+ALL_WITH_TPE = "random_search,regularized_evolution,local_search,reinforce,bananas,successive_halving,hyperband,bohb,gradient,optuna:tpe"
+
+
+def measure_optuna_all() -> dict:
+    """TPE beside every built-in at equal simulated cost on nb201/cifar10 and nb201/digits (50 seeds, 300 x median)."""
+    values = {}
+    for key, name in (("c10", "nb201/cifar10"), ("digits", "nb201/digits")):
+        run = run_compare(name, "--strategies", ALL_WITH_TPE, "--seeds", "50", "--budget", "300")
+        by_rank = sorted(run["rows"], key=lambda strategy: run["rows"][strategy]["mean_rank"])
+        values[f"{key}_place"] = by_rank.index("optuna:tpe") + 1
+        values[f"{key}_board"] = ", ".join(f"{NAMES.get(s, s.replace('optuna:tpe', 'TPE'))} "
+                                           f"{run['rows'][s]['final_regret_mean']:.3f}" for s in by_rank)
+        values[f"{key}_p"] = f"{run['stats']['friedman']['p_value']:.2g}"
+    return values
+
+
 BLOCKS = [
     Block("main_job", "exact", measure_main_job, about="README command 1 (nasbench compare, defaults)",
           template=(
@@ -549,6 +586,27 @@ BLOCKS = [
               "torch's forward to 1e-5): on cifar10 at 10% its held-out tau is {mlp[kendall_tau]:.3f} +- "
               "{mlp[kendall_tau_sd]:.3f} against XGBoost's {xgb[kendall_tau]:.3f} +- {xgb[kendall_tau_sd]:.3f}, top-10% "
               "tau {mlp[top10_kendall_tau]:.3f} against {xgb[top10_kendall_tau]:.3f}.")),
+    Block("surrogate_check", "exact", measure_surrogate_check, needs=("nb201/cifar10",),
+          about="search on nb201/cifar10 and on its surrogate",
+          template=(
+              "`nasbench surrogate check nb201/cifar10` runs the same strategy comparison on the table and on a "
+              "surrogate fit on {fraction:.0%}: every strategy's mean final test accuracy is {within} {tolerance:g} "
+              "points ({diffs} over {n_seeds} seeds).")),
+    Block("optuna_tpe", "exact", measure_optuna_tpe, needs=("nb201/cifar10",), in_ci=False,
+          about="Optuna TPE vs RS and RE on nb201/cifar10 (1 min)",
+          template=(
+              "TPE reaches a mean final test regret of {tpe[final_regret_mean]:.3f} [{tpe[final_regret_ci_low]:.3f}, "
+              "{tpe[final_regret_ci_high]:.3f}], regularized evolution {re[final_regret_mean]:.3f} "
+              "[{re[final_regret_ci_low]:.3f}, {re[final_regret_ci_high]:.3f}], random search {rs[final_regret_mean]:.3f} "
+              "[{rs[final_regret_ci_low]:.3f}, {rs[final_regret_ci_high]:.3f}] (Friedman p = {friedman_p}; TPE vs "
+              "regularized evolution: mean difference {diff:+.3f}, Wilcoxon W = {w:g}, Holm p = {holm_re}; TPE vs random "
+              "search Holm p = {holm_rs}).")),
+    Block("optuna_all", "exact", measure_optuna_all, needs=("nb201/cifar10",), in_ci=False,
+          about="TPE beside every built-in on nb201/cifar10 and nb201/digits (6 min)",
+          template=(
+              "On nb201/cifar10 TPE is number {c10_place} of 10 by mean rank (mean final regret in mean-rank order: "
+              "{c10_board}; Friedman p = {c10_p}); on nb201/digits (noisy evaluations) number {digits_place} ("
+              "{digits_board}; Friedman p = {digits_p}).")),
     Block("transfer_graph", "exact", measure_transfer_graph, needs=tuple(f"graph/{name}" for name in GRAPH_DATASETS),
           wrap=False, about="NAS-Bench-Graph Spearman matrix", template="{matrix}"),
 ]
