@@ -440,6 +440,27 @@ def measure_optuna_all() -> dict:
     return values
 
 
+def measure_speed() -> dict:
+    """``python perf/perf_query.py`` on the imported nb201/cifar10: lookup times beside baselines (best of 7)."""
+    done = subprocess.run([sys.executable, "perf/perf_query.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    found = dict(re.findall(r"^\s+(.+?)\s{2,}([\d.]+) (?:ms|us)", done.stdout, re.M))
+    ms = {key: float(found[label]) for key, label in (
+        ("api", "bench.query (numba kernel)"), ("dict", "baseline: Python dict in a list"),
+        ("numpy", "baseline: numpy fancy indexing"), ("single", "bench.query(6111, 'test_acc', 200)"),
+        ("string", "bench.query(arch_string, ...)"), ("dict_single", "baseline: Python dict lookup"))}
+    def rate(t_ms):  # lookups per second of 10**6 archs in t_ms, as 5.5e8
+        return f"{1e9 / t_ms:.1e}".replace("e+0", "e")
+    return {**ms, "api_rate": rate(ms["api"]), "dict_rate": rate(ms["dict"])}
+
+
+def measure_simulator_costs() -> dict:
+    """How a compare run on nb201/cifar10 charges evaluations: the cost model of its manifest."""
+    run = run_compare("nb201/cifar10", "--strategies", "random_search", "--seeds", "2", "--budget", "10")
+    cost = run["manifest"]["task"]["cost"]["per_fidelity"]["200"]
+    return {"n_estimated": cost["n_estimated"], "n_archs": cost["n_estimated"] + cost["n_measured"],
+            "n_fit": cost["estimate"]["n_fit"], "r2": cost["estimate"]["r2_fit"]}
+
+
 BLOCKS = [
     Block("main_job", "exact", measure_main_job, about="README command 1 (nasbench compare, defaults)",
           template=(
@@ -607,6 +628,25 @@ BLOCKS = [
               "On nb201/cifar10 TPE is number {c10_place} of 10 by mean rank (mean final regret in mean-rank order: "
               "{c10_board}; Friedman p = {c10_p}); on nb201/digits (noisy evaluations) number {digits_place} ("
               "{digits_board}; Friedman p = {digits_p}).")),
+    Block("speed", "timing", measure_speed, needs=("nb201/cifar10",), wrap=False, about="perf/perf_query.py lookup speed",
+          template=(
+              "| what | nasbench | baseline in the same run |\n"
+              "|---|---|---|\n"
+              "| 10^6 random archs, `bench.query` (numba kernel) | {api:.2f} ms = {api_rate} lookups/s | Python dict: "
+              "{dict:.0f} ms = {dict_rate}/s; numpy indexing: {numpy:.2f} ms |\n"
+              "| one arch by index, `bench.query(6111, \"test_acc\", 200)` | {single:.2f} us | Python dict lookup: "
+              "{dict_single:.2f} us |\n"
+              "| one arch by arch string | {string:.2f} us | |")),
+    Block("simulator_costs", "exact", measure_simulator_costs, needs=("nb201/cifar10",),
+          about="the simulated cost of an evaluation on nb201/cifar10",
+          template=(
+              "A simulator runs them with W asynchronous workers on a simulated clock: each evaluation costs the "
+              "table's `train_time_s` (measured for every arch of nb201/digits; on the NB201 tables, where "
+              "{n_estimated} of the {n_archs} archs have none, a least-squares per-edge op model fit on the {n_fit} "
+              "measured archs stands in (R^2 {r2:.3f}), and the run manifest says so; a stored `surrogate fill` of "
+              "`train_time_s` takes its place and is named instead). Search uses `valid_acc` at its highest fidelity; "
+              "regret is measured on `test_acc` at the highest fidelity (epoch 4 on nb201/digits, 200 epochs on the "
+              "NB201 tables) against the benchmark's best.")),
     Block("transfer_graph", "exact", measure_transfer_graph, needs=tuple(f"graph/{name}" for name in GRAPH_DATASETS),
           wrap=False, about="NAS-Bench-Graph Spearman matrix", template="{matrix}"),
 ]
