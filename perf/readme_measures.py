@@ -94,7 +94,8 @@ def p_text(p: float) -> str:
 
 NAMES = {"random_search": "random search", "regularized_evolution": "regularized evolution",
          "local_search": "local search", "bohb": "BOHB", "reinforce": "REINFORCE",
-         "hyperband": "Hyperband", "bananas": "BANANAS"}
+         "hyperband": "Hyperband", "bananas": "BANANAS",
+         "successive_halving": "successive halving"}
 
 
 def measure_main_job() -> dict:
