@@ -15,11 +15,11 @@ the same chunks always give the same files on the same software. A DARTS build f
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 import numpy as np
 
+from nasbench.provenance import machine, versions
 from nasbench.training.generate import (CURVES, DEFAULT_TABLE, OVERWRITE_FLAG, check_destination, class_to_members,
                                         default_table, finished_summary, load_chunks, read_job)
 
@@ -33,16 +33,6 @@ _STATIC = {  # table metric: (chunk array, unit, description)
     "flops_m": ("flops_m", "M", "multiply-accumulates of one forward pass of one image (millions), counted from the "
                                 "model"),
 }
-
-
-def _versions() -> dict:
-    import sklearn
-    import torch
-
-    from nasbench._version import __version__
-
-    return {"nasbench": __version__, "torch": torch.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "python": platform.python_version()}
 
 
 def _metrics(job, c: dict) -> dict:
@@ -84,8 +74,8 @@ def _info(build: Path, job, *, n_members: int, command: str) -> dict:
     info = {
         "dataset": "scikit-learn digits (1797 grey 8x8 images, 10 classes)",
         "made_by": command or "nasbench generate",
-        "versions": _versions(),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine()},
+        "versions": versions("nasbench", "torch", "numpy", "scikit-learn", "python"),
+        "machine": machine(),
         "split": data.info,
         "train_config": job.train_config().to_dict(),
         "seeds": list(job.seeds),
