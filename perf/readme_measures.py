@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -346,6 +347,13 @@ def measure_surrogate_eval() -> dict:
     return {"table": "\n".join(lines), "onehot": onehot}
 
 
+def measure_sample_surrogates() -> dict:
+    """Held-out tau of the NB101 and DARTS surrogates at 80% of NASLib's samples (3 splits)."""
+    shared = os.environ.get("NASBENCH_SHARED_DATA") or str(ROOT.parent / "shared" / "data")
+    return {space: surrogate_eval(f"{space}/cifar10", "--from", shared, "--metric", "valid_acc", "--train-fractions",
+                                  "0.8")[0] for space in ("nb101", "darts")}
+
+
 def measure_surrogate_mlp() -> dict:
     """The MLP ensemble against XGBoost on nb201/cifar10 at 10% training archs (3 splits)."""
     mlp, xgb = (surrogate_eval("nb201/cifar10", "--train-fractions", "0.1", *flags)[0]
@@ -401,6 +409,18 @@ def measure_speed() -> dict:
     def rate(t_ms):  # lookups per second of 10**6 archs in t_ms, as 5.5e8
         return f"{1e9 / t_ms:.1e}".replace("e+0", "e")
     return {**ms, "api_rate": rate(ms["api"]), "dict_rate": rate(ms["dict"])}
+
+
+def measure_cost_rule() -> dict:
+    """CIFAR-100 / CIFAR-10 training-time ratio on the archs both NB201 tables time (NB201's per-image rule)."""
+    import numpy as np
+
+    import nasbench
+
+    c10, c100 = (nasbench.load(f"nb201/{d}").column("train_time_s", 200) for d in ("cifar10", "cifar100"))
+    both = np.isfinite(c10) & np.isfinite(c100)
+    low, high = (f"{r:.6f}" for r in (np.min(c100[both] / c10[both]), np.max(c100[both] / c10[both])))
+    return {"n_timed": int(both.sum()), "ratio": low if low == high else f"{low}-{high}"}
 
 
 def measure_simulator_costs() -> dict:
