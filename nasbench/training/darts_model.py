@@ -42,6 +42,7 @@ torch.Size([2, 10])
 
 from __future__ import annotations
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError, NasbenchError
 from nasbench.spaces.darts import N_NODES, OPS, DARTSArch
 from nasbench.training._deps import require_torch
@@ -245,17 +246,16 @@ def build_darts_network(arch, *, C: int = 8, N: int = 1, in_channels: int = 1, n
     if not isinstance(arch, DARTSArch):
         raise InvalidArchError(f"arch must be a DARTSArch or NASLib genotype text; got {arch!r} of type "
                                f"{type(arch).__name__}. Build one with DARTSArch(normal, reduce).")
-    for name, value in (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise NasbenchError(f"{name} must be an int >= 1; got {value!r}. Pass for example {name}=8.")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    C, N, in_channels, n_classes = (check_int(name, value, 1, hint=f"Pass for example {name}=8.") for name, value in
+                                    (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)))
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
     with torch.random.fork_rng(devices=[]):  # constructors draw from the global RNG: keep it untouched
         net = DARTSNetwork(arch, C, N, in_channels, n_classes)
     if classifier_init not in ("default", "zero"):
         raise NasbenchError(f"classifier_init must be 'default' or 'zero'; got {classifier_init!r}.")
     generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed)
+    generator.manual_seed(int(seed))
     init_parameters(net, generator)
     if classifier_init == "zero":
         with torch.no_grad():

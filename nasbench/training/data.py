@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 from nasbench.training._deps import require_sklearn
 from tabular_data.safe_pickle import NUMPY_ARRAYS, load_file
@@ -58,14 +59,8 @@ class DataSplit:
         return tuple(int(s) for s in self.x_train.shape[1:])
 
 
-def _check_count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise NasbenchError(f"{name} must be an int >= 1; got {value!r}.")
-    return int(value)
-
-
 def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(f"split_seed must be a non-negative int; got {seed!r}. Pass for example split_seed=0.")
     return int(seed)
 
@@ -142,10 +137,10 @@ def load_digits(n_train: int = 1000, n_valid: int = 500, n_test: int = 297, *, s
     >>> data.x_train.shape, data.x_valid.shape, data.x_test.shape
     ((1000, 1, 8, 8), (500, 1, 8, 8), (297, 1, 8, 8))
     """
-    n_train, n_valid, n_test = (_check_count(k, v) for k, v in
+    n_train, n_valid, n_test = (check_int(k, v, 1) for k, v in
                                 (("n_train", n_train), ("n_valid", n_valid), ("n_test", n_test)))
     split_seed = _check_seed(split_seed)
-    upsample = _check_count("upsample", upsample)
+    upsample = check_int("upsample", upsample, 1)
     if n_train + n_valid + n_test > N_DIGITS:
         raise NasbenchError(
             f"the digits dataset has {N_DIGITS} images; got n_train + n_valid + n_test = "
@@ -233,7 +228,7 @@ def load_cifar10(folder, *, n_valid: int = 5000, split_seed: int = 0) -> DataSpl
         If ``n_valid`` or ``split_seed`` is invalid.
     """
     folder = os.fspath(folder)
-    n_valid = _check_count("n_valid", n_valid)
+    n_valid = check_int("n_valid", n_valid, 1)
     split_seed = _check_seed(split_seed)
     batches = [_read_batch(os.path.join(folder, f"data_batch_{i}")) for i in range(1, 6)]
     x_all = np.concatenate([b[0] for b in batches]).astype(np.float64) / 255.0

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError, NasbenchError
 from nasbench.spaces.nb201 import EDGES, OPS, NB201Arch
 from nasbench.training._deps import require_torch
@@ -231,18 +232,12 @@ class NB201Network(nn.Module):
         return self.classifier(self.global_pooling(x).flatten(1))
 
 
-def _check_positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise NasbenchError(f"{name} must be an int >= {minimum}; got {value!r}. Pass for example {name}=16.")
-    return value
-
-
 def _as_arch(arch) -> NB201Arch:
     if isinstance(arch, NB201Arch):
         return arch
     if isinstance(arch, str):
         return NB201Arch.from_string(arch)
-    if isinstance(arch, int) and not isinstance(arch, bool):
+    if is_int(arch):
         return NB201Arch.from_index(arch)
     raise InvalidArchError(
         f"arch must be an NB201Arch, an NB201 arch string or an NB201 index; got {arch!r} of type "
@@ -315,16 +310,16 @@ def build_network(arch, *, C: int = 16, N: int = 5, in_channels: int = 3, n_clas
         If ``arch`` is not an NB201 arch.
     """
     arch = _as_arch(arch)
-    for name, value in (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)):
-        _check_positive_int(name, value)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    C, N, in_channels, n_classes = (check_int(name, value, 1, hint=f"Pass for example {name}=16.") for name, value in
+                                    (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)))
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
     # Module constructors draw their default init from the global RNG; fork it so that building a
     # network leaves the global state untouched, then overwrite every parameter from our generator.
     with torch.random.fork_rng(devices=[]):
         net = NB201Network(arch, C, N, in_channels, n_classes)
     generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed)
+    generator.manual_seed(int(seed))
     return init_parameters(net, generator)
 
 

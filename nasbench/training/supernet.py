@@ -28,7 +28,8 @@ Examples
 
 from __future__ import annotations
 
-from nasbench.errors import NasbenchError, UnknownNameError, choices_text
+from nasbench.checks import check_int
+from nasbench.errors import UnknownNameError, choices_text
 from nasbench.spaces.nb201 import EDGES, OPS, NB201Arch
 from nasbench.training._deps import require_torch
 from nasbench.training.model import ResidualReduction, build_op, init_parameters
@@ -99,12 +100,6 @@ class SearchCell(nn.Module):
         return nodes[3]
 
 
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise NasbenchError(f"{name} must be an int >= {minimum}; got {value!r}. Pass for example {name}=8.")
-    return value
-
-
 class Supernet(nn.Module):
     """NB201 supernet with shared architecture parameters.
 
@@ -136,9 +131,9 @@ class Supernet(nn.Module):
 
     def __init__(self, C: int, N: int, in_channels: int, n_classes: int, mode: str = "darts", seed: int = 0):
         super().__init__()
-        for name, value in (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)):
-            _check_int(name, value)
-        _check_int("seed", seed, 0)
+        C, N, in_channels, n_classes = (check_int(name, value, 1, hint=f"Pass for example {name}=8.") for name, value
+                                        in (("C", C), ("N", N), ("in_channels", in_channels), ("n_classes", n_classes)))
+        seed = check_int("seed", seed, 0, hint="Pass for example seed=0.")
         if mode not in MODES:
             raise UnknownNameError(f"unknown supernet mode {mode!r}; expected one of {choices_text(MODES)}.")
         self.mode = mode
