@@ -29,7 +29,9 @@ import time
 
 import numpy as np
 
+from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import NasbenchError, UnknownNameError
+from nasbench.timing import Stopwatch
 from nasbench.training._deps import require_torch
 from nasbench.training.data import DataSplit
 from nasbench.training.flops import count_flops
@@ -106,18 +108,16 @@ class TrainConfig:
     grad_clip: float = 0.0
 
     def __post_init__(self):
-        for name in ("C", "N", "epochs", "batch_size", "eval_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise NasbenchError(f"TrainConfig.{name} must be an int >= 1; got {value!r}.")
-        for name in ("latency_warmup", "latency_repeats", "bn_recalibration", "warmup_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise NasbenchError(f"TrainConfig.{name} must be an int >= 0; got {value!r}.")
+        # a numpy scalar is stored as the Python number it equals, so that to_dict stays JSON
+        for names, low in ((("C", "N", "epochs", "batch_size", "eval_batch_size"), 1),
+                           (("latency_warmup", "latency_repeats", "bn_recalibration", "warmup_steps"), 0)):
+            for name in names:
+                object.__setattr__(self, name, check_int(f"TrainConfig.{name}", getattr(self, name), low))
         for name in ("lr", "lr_min", "momentum", "weight_decay", "grad_clip"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise NasbenchError(f"TrainConfig.{name} must be a finite number >= 0; got {value!r}.")
+            check_number(f"TrainConfig.{name}", value, 0)
+            if not isinstance(value, (int, float)):
+                object.__setattr__(self, name, float(value))
         if self.lr_min > self.lr:
             raise NasbenchError(
                 f"TrainConfig.lr_min must not exceed lr; got lr_min={self.lr_min!r} > lr={self.lr!r}."
@@ -127,9 +127,7 @@ class TrainConfig:
                 "Nesterov momentum needs momentum > 0; got momentum=0 with nesterov=True. "
                 "Set momentum (e.g. 0.9) or nesterov=False."
             )
-        if self.n_threads is not None and (
-            isinstance(self.n_threads, bool) or not isinstance(self.n_threads, int) or self.n_threads < 1
-        ):
+        if self.n_threads is not None and (not is_int(self.n_threads) or self.n_threads < 1):
             raise NasbenchError(f"TrainConfig.n_threads must be None or an int >= 1; got {self.n_threads!r}.")
 
     def to_dict(self) -> dict:
@@ -218,7 +216,7 @@ def resolve_device(device: str):
 
 def check_seed_and_data(seed, data) -> None:
     """Raise NasbenchError unless ``seed`` is a non-negative int and ``data`` a DataSplit."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise NasbenchError(f"seed must be a non-negative int; got {seed!r}. Pass for example seed=0.")
     if not isinstance(data, DataSplit):
         raise NasbenchError(
@@ -404,16 +402,16 @@ def _train_and_evaluate(model, t: dict, config: TrainConfig, device, order_seed:
     train_time = eval_time = 0.0
     step, n_valid = 0, t["n_valid"]
     for epoch in range(config.epochs):
-        start = time.perf_counter()
+        clock = Stopwatch()  # wall clock of the epoch's training steps
         model.train()
         perm = torch.randperm(n, generator=order_gen).to(device)
         curves["train_loss"][epoch], curves["train_acc"][epoch], step = _train_epoch(
             model, optimizer, t, perm, config, step, total_steps, device)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        train_time += time.perf_counter() - start
+        train_time += clock.wall_s
 
-        start = time.perf_counter()
+        clock.restart()  # wall clock of BN recalibration and evaluation
         if config.bn_recalibration:
             _recalibrate_bn(model, t["x_train"][perm[:config.bn_recalibration]])
         model.eval()
@@ -421,7 +419,7 @@ def _train_and_evaluate(model, t: dict, config: TrainConfig, device, order_seed:
         hits = _hits(model, t["x_eval"], t["y_eval"], config.eval_batch_size)
         curves["valid_acc"][epoch] = 100.0 * float(hits[:n_valid].sum()) / n_valid
         curves["test_acc"][epoch] = 100.0 * float(hits[n_valid:].sum()) / max(len(hits) - n_valid, 1)
-        eval_time += time.perf_counter() - start
+        eval_time += clock.wall_s
     return curves, train_time, eval_time
 
 
