@@ -22,12 +22,12 @@ import glob
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import numpy as np
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
+from nasbench.timing import Stopwatch
 
 __all__ = ["ChunkedJob", "chunk_path", "pending_chunks", "write_chunk", "read_chunk", "prepare_build",
            "read_job_dict", "run_chunks"]
@@ -155,9 +155,9 @@ _WORKER: dict = {}
 
 
 def _timed(work, context, k: int) -> tuple[int, float, float]:
-    start, cpu = time.perf_counter(), time.process_time()
+    clock = Stopwatch()
     work(context, k)
-    return k, time.perf_counter() - start, time.process_time() - cpu
+    return k, clock.wall_s, clock.cpu_s
 
 
 def _worker_init(setup, setup_args: tuple, parent: int) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import InvalidArchError, NasbenchError
 from nasbench.spaces.darts import N_PAIRS, DARTSArch, DARTSSpace
 
@@ -76,8 +77,7 @@ def sample_distinct(n: int, seed: int, exclude=()) -> list[DARTSArch]:
     -------
     list of DARTSArch, length n
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise NasbenchError(f"n must be an int >= 1; got {n!r}.")
+    n = check_int("n", n, 1)
     space, rng = DARTSSpace(), np.random.default_rng(seed)
     seen = {a.key for a in exclude}
     out = []

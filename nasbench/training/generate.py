@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import MissingDataError, NasbenchError
 from nasbench.training.chunks import (ChunkedJob, chunk_path, pending_chunks, prepare_build, read_chunk, read_job_dict,
                                       run_chunks, write_chunk)
@@ -151,8 +152,7 @@ class JobConfig(ChunkedJob):
         object.__setattr__(self, "seeds", tuple(int(v) for v in self.seeds))
         if len(self.seeds) < 1 or len(set(self.seeds)) != len(self.seeds) or min(self.seeds) < 0:
             raise NasbenchError(f"seeds must be distinct non-negative ints; got {self.seeds!r}.")
-        if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int) or self.chunk_size < 1:
-            raise NasbenchError(f"chunk_size must be an int >= 1; got {self.chunk_size!r}.")
+        object.__setattr__(self, "chunk_size", check_int("chunk_size", self.chunk_size, 1))
         if self.space not in SPACES:
             raise NasbenchError(f"space must be one of {', '.join(SPACES)}; got {self.space!r}. Pass --space nb201 "
                                 "or --space darts.")
@@ -163,7 +163,7 @@ class JobConfig(ChunkedJob):
                 raise NasbenchError("archs, proposed_by and arch_source are DARTS fields; got them with space "
                                     "'nb201', whose classes the space lists. Drop them or use space='darts'.")
             total = _n_all_classes()
-            if self.n_classes is not None and not (1 <= int(self.n_classes) <= total):
+            if self.n_classes is not None and not (is_int(self.n_classes) and 1 <= self.n_classes <= total):
                 raise NasbenchError(f"n_classes must be None or an int in [1, {total}]; got {self.n_classes!r}.")
         self.train_config()  # validates the training fields
 

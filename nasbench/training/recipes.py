@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import NasbenchError
 
 __all__ = ["DIGITS_SPLIT", "DIGITS_TRAIN_KWARGS", "DIGITS_PILOT", "DARTS_SPLIT", "DARTS_TRAIN_KWARGS",
@@ -139,10 +140,8 @@ def sample_representatives(n_archs: int, seed: int) -> np.ndarray:
     from nasbench.spaces.nb201 import class_representatives
 
     reps = class_representatives()
-    if isinstance(n_archs, bool) or not isinstance(n_archs, (int, np.integer)) or not 1 <= n_archs <= len(reps):
-        raise NasbenchError(
-            f"n_archs must be an int in [1, {len(reps)}] (the number of NB201 isomorphism classes); got {n_archs!r}."
-        )
+    n_archs = check_int("n_archs", n_archs, 1, len(reps),
+                        hint=f"{len(reps)} is the number of NB201 isomorphism classes.")
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(reps, size=int(n_archs), replace=False))
 
