@@ -188,7 +188,7 @@ def measure_yahpo_compare() -> dict:
     re_rs = pair(stats, "random_search", "regularized_evolution")
     return {"table": "\n".join(table), "chi2": stats["friedman"]["statistic"], "df": stats["friedman"]["df"],
             "p": p_text(stats["friedman"]["p_value"]), "re_rs_p": p_text(re_rs["p_value"]),
-            "re_rs_holm": p_text(re_rs["p_value_holm"])}
+            "re_rs_holm": p_text(re_rs["p_value_holm"]), "median_s": run["manifest"]["equal_cost_from"]["median_cost_s"]}
 
 
 def measure_python_api() -> dict:
