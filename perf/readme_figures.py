@@ -76,7 +76,7 @@ from readme_measures import (  # noqa: E402
     measure_digits_seed_agreement, measure_digits_vs_cifar10, measure_transfer, measure_transfer_graph,
     measure_hardware, measure_nb201_protocol, measure_surrogate_eval, measure_surrogate_mlp,
     measure_sample_surrogates, measure_surrogate_check, measure_optuna_tpe, measure_optuna_all, measure_speed,
-    measure_simulator_costs, measure_weight_sharing, measure_cost_rule)
+    measure_simulator_costs, measure_weight_sharing, measure_cost_rule, measure_digits_setup)
 
 
 BLOCKS = [
@@ -150,6 +150,19 @@ BLOCKS = [
               'digits.best("test_acc", 4)                              # {best}\n'
               'digits.query(6111, "latency_ms_cpu")                    # {latency:.2f} ms, batch 1, 1 thread, the generating machine\n'
               "```")),
+    Block("digits_setup", "exact", measure_digits_setup, about="how nb201/digits was generated (from its manifest)",
+          template=(
+              "`nasbench generate` trained every one of the {info[n_classes_trained]} NB201 isomorphism classes for real "
+              "on scikit-learn's digits (bundled with scikit-learn, no download): split "
+              "{sp[n_train]}/{sp[n_valid]}/{sp[n_test]} (train/valid/test, split seed {sp[split_seed]}), C={t[C]}, "
+              "N={t[N]}, {t[epochs]} epochs of batch {t[batch_size]}, lr {t[lr]:g} with {t[warmup_steps]} warm-up steps "
+              "then cosine, gradient norm clipped at {t[grad_clip]:g}, Nesterov {t[momentum]:g}, weight decay {wd}, "
+              "BatchNorm statistics recomputed before each evaluation, seeds {seeds}; each class is trained once per "
+              "seed (its smallest NB201 index) and mapped to all its members, so the table covers all "
+              "{info[n_archs_covered]} archs. Metrics: per-epoch `train_loss`, `train_acc`, `valid_acc` and `test_acc` "
+              "(fidelity = epoch 1..{t[epochs]}, per seed and mean), `train_time_s`, `latency_ms_cpu`, `params_m` and "
+              "`flops_m`. The table is {mib:.1f} MiB; `nasbench info nb201/digits` shows the command, versions, seeds, "
+              "split, training setup and the figures below.")),
     Block("digits_seed_agreement", "exact", measure_digits_seed_agreement, wrap=False,
           about="nb201/digits seed agreement (from its manifest)",
           template=(

@@ -231,6 +231,15 @@ def measure_digits_seed_agreement() -> dict:
             + f" and {full['largest_abs_seed_differences'][4]:.0f}"}
 
 
+def measure_digits_setup() -> dict:
+    """How nb201/digits was generated, read from its manifest, and the size of the shipped table."""
+    info = json.loads(run_cli("info", "nb201/digits", "--json"))["info"]
+    folder = ROOT / "tabular_data" / "embedded" / "nb201" / "digits"
+    return {"info": info, "t": info["train_config"], "sp": info["split"], "wd": f"{info['train_config']['weight_decay']:.0e}"
+            .replace("e-0", "e-"), "seeds": " and ".join(map(str, info["seeds"])),
+            "mib": sum(f.stat().st_size for f in folder.iterdir()) / 2**20}
+
+
 def measure_digits_vs_cifar10() -> dict:
     """How nb201/digits ranks archs against nb201/cifar10 (test_acc at epoch 4 vs at 200 epochs)."""
     import numpy as np
