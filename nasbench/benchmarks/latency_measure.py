@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import UnknownNameError
+from nasbench.provenance import machine, versions
 
 __all__ = ["measure_latency"]
 
@@ -33,17 +35,18 @@ def _check_measure_memory(batch_size: int, input_size: int, C: int) -> None:
             "--input-size.")
 
 
-def _check_measure_args(torch, device, batch_size, warmup, repeats, input_size, threads) -> None:
+def _check_measure_args(torch, device, batch_size, warmup, repeats, input_size, threads) -> tuple:
+    """``(batch_size, warmup, repeats, input_size, threads)`` as Python ints once checked; raise otherwise."""
     if device not in ("cpu", "cuda"):
         raise UnknownNameError(f"--device must be 'cpu' or 'cuda'; got {device!r}.")
     if device == "cuda" and not torch.cuda.is_available():
         raise UnknownNameError("--device cuda asked for, but torch sees no CUDA GPU here; use --device cpu.")
-    for name, value, low in (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1),
-                             ("input_size", input_size, 4)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UnknownNameError(f"{name} must be an int >= {low}; got {value!r}.")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise UnknownNameError(f"threads (--threads) must be an int >= 1; got {threads!r}.")
+    counts = tuple(check_int(name, value, low, error=UnknownNameError) for name, value, low in
+                   (("batch_size", batch_size, 1), ("warmup", warmup, 0), ("repeats", repeats, 1),
+                    ("input_size", input_size, 4)))
+    if threads is not None:
+        threads = check_int("threads (--threads)", threads, 1, error=UnknownNameError)
+    return (*counts, threads)
 
 
 def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: int = 10, repeats: int = 30,
@@ -81,8 +84,6 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     UnknownNameError
         ``device`` is not cpu/cuda, or cuda is not available.
     """
-    import platform
-
     from nasbench.training._deps import require_torch
 
     torch = require_torch()
@@ -90,7 +91,8 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
     from nasbench.training.model import build_network
     from nasbench.training.trainer import forward_times_ms
 
-    _check_measure_args(torch, device, batch_size, warmup, repeats, input_size, threads)
+    batch_size, warmup, repeats, input_size, threads = _check_measure_args(torch, device, batch_size, warmup, repeats,
+                                                                           input_size, threads)
     _check_measure_memory(batch_size, input_size, C)
     indices, _ = get_space("nb201").to_indices(archs)
     if device == "cpu" and threads is not None:
@@ -106,11 +108,12 @@ def measure_latency(archs, *, device: str = "cpu", batch_size: int = 1, warmup: 
         iqrs.append(float(np.subtract(*np.percentile(times, [75, 25]))))
         if log is not None:
             log(f"{index}\t{medians[-1]:.4f} ms (min {minima[-1]:.4f}, IQR {iqrs[-1]:.4f})")
+    this_machine = machine()
     provenance = {
         "device": device,
-        "device_name": torch.cuda.get_device_name() if device == "cuda" else (platform.processor() or platform.machine()),
-        "platform": platform.platform(),
-        "torch_version": torch.__version__,
+        "device_name": torch.cuda.get_device_name() if device == "cuda" else this_machine["processor"],
+        "platform": this_machine["platform"],
+        "torch_version": versions("torch")["torch"],
         "threads": torch.get_num_threads() if device == "cpu" else None,
         "batch_size": batch_size, "warmup": warmup, "repeats": repeats, "statistic": "median",
         "network": {"C": C, "N": N, "input_size": input_size, "n_classes": n_classes, "builder":

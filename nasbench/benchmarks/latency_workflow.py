@@ -12,6 +12,7 @@ import hashlib
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import UnknownNameError
 
 __all__ = ["nb201_cells", "complete_devices", "device_families", "fit_prior", "plan_archs", "adapt_device",
@@ -98,8 +99,8 @@ def plan_archs(tables, n: int, *, like=None, exclude=(), measured=None) -> dict:
     candidates = np.flatnonzero(meaningful)
     taken = None if measured is None else np.flatnonzero(np.isin(candidates, measured))
     n_free = candidates.size - (0 if taken is None else taken.size)
-    if isinstance(n, bool) or not 1 <= n <= n_free:
-        raise UnknownNameError(f"--n must be in [1, {n_free}] (archs not yet measured); got {n}.")
+    n = check_int("--n", n, 1, n_free, error=UnknownNameError,
+                  hint=f"{n_free} archs are not yet measured; ask for at most that many.")
     chosen = candidates[model.plan(ops[candidates], n, measured=taken, like=like_families)]
     space = get_space("nb201")
     return {"archs": [int(i) for i in chosen], "arch_strings": [space.from_index(int(i)).string for i in chosen],

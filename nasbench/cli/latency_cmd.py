@@ -366,19 +366,18 @@ def _report(args) -> int:
 
 
 def _report_family(args) -> int:
-    import time
-
     from nasbench.benchmarks.latency import load_latency
     from nasbench.benchmarks.latency_workflow import family_report
+    from nasbench.timing import Stopwatch
     from surrogates.latency.report import format_family_report
 
-    start = time.perf_counter()
+    clock = Stopwatch()
     tables = load_latency("nb201")
     print(f"# Few-shot latency on hardware never seen: leave one family out, {args.shots} measured archs; "
           f"random draws: mean of {args.repeats}, root seed {args.seed}", flush=True)
     result = family_report(tables, shots=args.shots, models=args.models, n_repeats=args.repeats, seed=args.seed,
                            like=not args.no_like, learnable=args.learnable_ceiling,
-                           progress=lambda line: print(f"{line} ({time.perf_counter() - start:.0f} s so far)",
+                           progress=lambda line: print(f"{line} ({clock.wall_s:.0f} s so far)",
                                                        file=sys.stderr, flush=True))
     print(f"# {len(result['families'])} devices in {len(set(result['families'].values()))} families x "
           f"{result['n_meaningful']} non-degenerate NB201 archs (the other {result['n_degenerate']} cells are "

@@ -15,6 +15,7 @@ def read_plan(path):
     """NB201 indices from a plan JSON (``latency plan --json``: its 'archs' key) or a measurements CSV."""
     import numpy as np
 
+    from nasbench.checks import is_int
     from nasbench.cli._args import read_text_file
     from nasbench.errors import DataIntegrityError
 
@@ -27,8 +28,7 @@ def read_plan(path):
         archs = json.loads(text).get("archs")
     except (ValueError, AttributeError):
         archs = None
-    if not isinstance(archs, list) or not archs or not all(isinstance(a, int) and not isinstance(a, bool)
-                                                           and 0 <= a < 15625 for a in archs):
+    if not isinstance(archs, list) or not archs or not all(is_int(a) and 0 <= a < 15625 for a in archs):
         raise DataIntegrityError(f"--plan {path}: expected a JSON object whose 'archs' key lists NB201 indices "
                                  "(0..15624), as `nasbench latency plan --json` writes; got something else.")
     return np.array(archs, dtype=np.int64)

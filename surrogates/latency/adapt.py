@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int, check_number
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
 from surrogates.latency.checks import check_latency_column, merge_duplicates, state_array, state_error, state_number
@@ -57,10 +58,8 @@ class CrossDeviceLatencyModel:
 
     def fit(self, known) -> CrossDeviceLatencyModel:
         """Learn the basis from ``known``, latencies (ms) of shape (n_archs, n_devices), no NaN."""
-        if isinstance(self.rank, bool) or not isinstance(self.rank, int) or self.rank < 1:
-            raise InvalidArchError(f"rank must be an int >= 1; got {self.rank!r}.")
-        if not isinstance(self.alpha, (int, float)) or not self.alpha >= 0:
-            raise InvalidArchError(f"alpha must be a number >= 0; got {self.alpha!r}.")
+        self.rank = check_int("rank", self.rank, 1, error=InvalidArchError)
+        check_number("alpha", self.alpha, 0, finite=False, error=InvalidArchError)
         known = np.asarray(known, dtype=np.float64)
         if known.ndim != 2 or known.shape[1] < 1 or known.shape[0] <= self.rank:
             raise InvalidArchError(

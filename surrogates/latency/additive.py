@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int
 from nasbench.errors import InvalidArchError, NotFittedError
 from surrogates.latency._ridge import fit_ridge_gcv
 from surrogates.latency.checks import state_array, state_number
@@ -67,8 +68,7 @@ class AdditiveLatencyModel:
 
     def fit(self, ops, y) -> AdditiveLatencyModel:
         """Fit on ``ops`` (int array of shape (n_archs, n_edges)) and latencies ``y`` (ms, shape (n_archs,))."""
-        if isinstance(self.n_ops, bool) or not isinstance(self.n_ops, int) or self.n_ops < 2:
-            raise InvalidArchError(f"n_ops must be an int >= 2; got {self.n_ops!r}.")
+        self.n_ops = check_int("n_ops", self.n_ops, 2, error=InvalidArchError)
         if not 0 <= self.reference_op < self.n_ops:
             raise InvalidArchError(f"reference_op must be in [0, {self.n_ops - 1}]; got {self.reference_op!r}.")
         ops = check_ops(ops, self.n_ops)

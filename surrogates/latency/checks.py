@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import is_int, is_number
 from nasbench.errors import InvalidArchError
 
 __all__ = ["LATENCY_RANGE_MS", "DUPLICATE_RTOL", "check_latency_column", "merge_duplicates", "state_number",
@@ -95,8 +96,7 @@ def state_number(params: dict, key: str, *, low: float = -np.inf, high: float = 
         Naming the field, the expected range and the value found.
     """
     value = params.get(key) if isinstance(params, dict) else None
-    kind = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value) or not low <= value <= high:
+    if not (is_int(value) if integer else is_number(value)) or not np.isfinite(value) or not low <= value <= high:
         raise state_error(key, f"{'an int' if integer else 'a finite number'} in [{low:g}, {high:g}]", value)
     return value
 

@@ -22,12 +22,11 @@ cells, the reading resolution, and what a model fit on the device's own archs re
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from scipy.stats import rankdata, spearmanr
 
 from nasbench.errors import InvalidArchError
+from nasbench.timing import Stopwatch
 
 __all__ = ["HELP_FAMILIES", "family_of", "scores", "family_holdout", "summarise_families", "SHOTS", "MODELS", "METHODS"]
 
@@ -166,7 +165,7 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
     out_rows, out_devices = [], []
     names = sorted(set(families), key=families.index)
     for f_i, family in enumerate(names):
-        start = time.perf_counter()
+        clock = Stopwatch()
         test = [j for j in range(table.shape[1]) if families[j] == family]
         train = [j for j in range(table.shape[1]) if families[j] != family]
         prior = HierarchicalLatencyModel(n_ops, edges, none_op).fit(
@@ -183,7 +182,7 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
             out_devices.append({"device": devices[j], "family": family, **info})
         if progress is not None:
             progress(f"[{f_i + 1}/{len(names)}] held out {family} ({len(test)} device"
-                     f"{'s' if len(test) > 1 else ''}): {time.perf_counter() - start:.1f} s")
+                     f"{'s' if len(test) > 1 else ''}): {clock.wall_s:.1f} s")
     return {"rows": out_rows, "devices": out_devices}
 
 

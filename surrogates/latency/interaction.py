@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import is_int
 from nasbench.errors import InvalidArchError
 from surrogates.latency._ridge import fit_ridge_gcv
 from surrogates.latency.additive import AdditiveLatencyModel, NotFittedError, check_target
@@ -100,7 +101,7 @@ class InteractionLatencyModel:
         n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
         edges = params.get("edges")
         if not isinstance(edges, list) or not 1 <= len(edges) <= 256 or not all(
-                isinstance(e, list) and len(e) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in e)
+                isinstance(e, list) and len(e) == 2 and all(is_int(v) for v in e)
                 and 0 <= e[0] < e[1] <= 256 for e in edges):
             raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
         model = cls(n_ops=n_ops, edges=[tuple(e) for e in edges],

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench.checks import is_int
 from nasbench.errors import DataIntegrityError, MissingDataError, UnknownNameError
+from nasbench.provenance import versions
 from tabular_data.atomic import write_folder
 from tabular_data.store import sha256_file
 
@@ -38,16 +40,15 @@ def save_latency_model(model, directory, metadata: dict | None = None) -> Path:
     metadata : dict, optional
         JSON-serialisable facts (space, device, training archs' checksum, seed, scores).
     """
-    from nasbench._version import __version__
-
+    made_with = versions("nasbench", "numpy")
     params, arrays = model.get_state()
 
     def fill(tmp: Path) -> None:
         with open(tmp / "state.npz", "wb") as fh:
             np.savez(fh, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": model.kind, "params": params,
-                "state_sha256": sha256_file(tmp / "state.npz"), "nasbench_version": __version__,
-                "numpy_version": np.__version__, "metadata": metadata or {}}
+                "state_sha256": sha256_file(tmp / "state.npz"), "nasbench_version": made_with["nasbench"],
+                "numpy_version": made_with["numpy"], "metadata": metadata or {}}
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
 
     return write_folder(Path(directory), fill, what="the latency model")
@@ -89,8 +90,8 @@ def load_latency_model(directory):
     except (ValueError, RecursionError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise DataIntegrityError(f"{path} is not valid JSON ({reason}); re-save the model.") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or isinstance(meta.get("format_version"), bool) \
-            or not isinstance(meta.get("format_version"), int) or meta["format_version"] > FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not is_int(meta.get("format_version")) \
+            or meta["format_version"] > FORMAT_VERSION:
         got = (meta.get("format"), meta.get("format_version")) if isinstance(meta, dict) else (None, None)
         raise DataIntegrityError(
             f"{path} is not a nasbench latency model this version reads (format {got[0]!r} "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.checks import check_int, is_int
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
 from surrogates.latency.checks import check_latency_column, state_array, state_error, state_number
@@ -241,9 +242,8 @@ class HierarchicalLatencyModel:
         self._check_fitted()
         x = self.features(ops)
         measured = np.zeros(0, dtype=np.int64) if measured is None else np.asarray(measured, dtype=np.int64)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= x.shape[0] - measured.size:
-            raise InvalidArchError(f"n must be an int in [1, {x.shape[0] - measured.size}] (candidates not yet "
-                                   f"measured); got {n!r}.")
+        n = check_int("n", n, 1, x.shape[0] - measured.size, error=InvalidArchError,
+                      hint="The upper bound counts the candidates not yet measured.")
         idx = self._components(like)
         mean = self.components_[idx].mean(axis=0)
         m = x @ mean
@@ -289,7 +289,7 @@ class HierarchicalLatencyModel:
         n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
         edges = params.get("edges")
         if not isinstance(edges, list) or not 1 <= len(edges) <= 64 or not all(
-                isinstance(e, list) and len(e) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in e)
+                isinstance(e, list) and len(e) == 2 and all(is_int(v) for v in e)
                 and 0 <= e[0] < e[1] <= 64 for e in edges):
             raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
         names = params.get("component_names_")

@@ -248,7 +248,7 @@ def test_measure_reads_a_plan_and_writes_what_adapt_reads(own_store, tmp_path, c
 
 
 @pytest.mark.parametrize("argv, match", [
-    (["latency", "plan", "--n", "0"], "--n must be in \\[1, 15284\\]"),
+    (["latency", "plan", "--n", "0"], "--n must be an int in \\[1, 15284\\]; got 0"),
     (["latency", "plan", "--device-like", "pixel9"], "--exclude/--device-like name unknown devices \\['pixel9'\\]"),
     (["latency", "plan", "--device-like", "pixel2", "--exclude", "pixel2"], "--device-like devices \\['pixel2'\\] are "
                                                                               "excluded"),
