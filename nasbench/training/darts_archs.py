@@ -18,6 +18,7 @@ import numpy as np
 
 from nasbench.checks import check_int
 from nasbench.errors import InvalidArchError, NasbenchError
+from nasbench.rng import as_generator
 from nasbench.spaces.darts import N_PAIRS, DARTSArch, DARTSSpace
 
 __all__ = ["arch_code", "arch_from_code", "archs_to_array", "archs_from_array", "sample_distinct"]
@@ -78,7 +79,7 @@ def sample_distinct(n: int, seed: int, exclude=()) -> list[DARTSArch]:
     list of DARTSArch, length n
     """
     n = check_int("n", n, 1)
-    space, rng = DARTSSpace(), np.random.default_rng(seed)
+    space, rng = DARTSSpace(), as_generator(seed)  # default_rng(seed) for an int seed, a clear error otherwise
     seen = {a.key for a in exclude}
     out = []
     while len(out) < n:

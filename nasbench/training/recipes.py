@@ -31,6 +31,7 @@ import numpy as np
 
 from nasbench.checks import check_int
 from nasbench.errors import NasbenchError
+from nasbench.rng import as_generator
 
 __all__ = ["DIGITS_SPLIT", "DIGITS_TRAIN_KWARGS", "DIGITS_PILOT", "DARTS_SPLIT", "DARTS_TRAIN_KWARGS",
            "DARTS_PILOT", "sample_representatives", "summarise"]
@@ -142,7 +143,7 @@ def sample_representatives(n_archs: int, seed: int) -> np.ndarray:
     reps = class_representatives()
     n_archs = check_int("n_archs", n_archs, 1, len(reps),
                         hint=f"{len(reps)} is the number of NB201 isomorphism classes.")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)  # default_rng(seed) for an int seed, a clear error otherwise
     return np.sort(rng.choice(reps, size=int(n_archs), replace=False))
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import NasbenchError, UnknownNameError
+from nasbench.rng import child_seeds
 from nasbench.timing import Stopwatch
 from nasbench.training._deps import require_torch
 from nasbench.training.data import DataSplit
@@ -243,9 +244,12 @@ def _run_settings(n_threads):
 
 
 def _child_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent 63-bit seeds derived from ``seed`` (numpy SeedSequence, stable)."""
-    return [int(child.generate_state(1, dtype=np.uint64)[0]) & ((1 << 63) - 1)
-            for child in np.random.SeedSequence(seed).spawn(n)]
+    """``n`` independent 63-bit seeds: 64 bits of each child :func:`nasbench.rng.child_seeds` (stable).
+
+    63 bits rather than :func:`~nasbench.rng.child_int_seeds`' 32: torch takes them, and the trained
+    tables were made with these.
+    """
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) & ((1 << 63) - 1) for child in child_seeds(seed, n)]
 
 
 def _learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
