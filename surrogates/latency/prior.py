@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.checks import check_int, is_int
+from nasbench.checks import check_int, check_number, is_int
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
 from surrogates.latency.checks import check_latency_column, state_array, state_error, state_number
@@ -163,8 +163,7 @@ class HierarchicalLatencyModel:
         y = check_latency_column(check_target(y, ops.shape[0]), what="measured latencies", allow_nan=False)
         if ops.shape[0] < 3:
             raise InvalidArchError(f"adapting needs at least 3 measured archs; got {ops.shape[0]}.")
-        if not np.isfinite(resolution_ms) or resolution_ms < 0:
-            raise InvalidArchError(f"resolution_ms must be a finite number >= 0; got {resolution_ms!r}.")
+        resolution_ms = check_number("resolution_ms", resolution_ms, 0, error=InvalidArchError)
         x = self.features(ops)
         rounding = resolution_ms ** 2 / 12.0
         spread = (np.diag(self.cov_) - 1e-9) / (1.0 + _FLOOR)  # each feature's own spread across devices

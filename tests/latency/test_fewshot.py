@@ -131,6 +131,8 @@ def test_errors():
         model.adapt(ops[:2], known[:2, 0])
     with pytest.raises(InvalidArchError, match="resolution_ms must be a finite number >= 0"):
         model.adapt(ops[:5], known[:5, 0], resolution_ms=-1)
+    with pytest.raises(InvalidArchError, match="resolution_ms must be a finite number >= 0; got '0.1'"):
+        model.adapt(ops[:5], known[:5, 0], resolution_ms="0.1")  # a string, not a TypeError from numpy
     with pytest.raises(InvalidArchError, match="measured latencies must be positive"):
         model.adapt(ops[:5], np.array([1.0, 2, 3, 4, 1e9]))
     with pytest.raises(AttributeError, match="adapt\\(ops, y\\) to a device before predict"):
