@@ -169,6 +169,8 @@ def test_job_config_validation():
         tiny_job(chunk_size=0)
     with pytest.raises(NasbenchError, match="n_classes must be None or an int"):
         tiny_job(n_classes=10**6)
+    with pytest.raises(NasbenchError, match="n_classes must be None or an int in .*; got 2.5"):
+        tiny_job(n_classes=2.5)  # not truncated to 2
     with pytest.raises(NasbenchError, match="unknown TrainConfig field"):
         tiny_job(train=dict(TINY, bogus=1))
     with pytest.raises(MissingDataError, match="no config.json"):

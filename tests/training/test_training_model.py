@@ -101,6 +101,12 @@ def test_build_network_rejects_bad_sizes(kwargs, match):
         build_network(0, **kwargs)
 
 
+def test_build_network_takes_numpy_integers_as_ints():
+    a = build_network(np.int64(6111), C=np.int64(4), N=np.int32(1), seed=np.int64(3))
+    b = build_network(6111, C=4, N=1, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
+
 def test_build_network_rejects_bad_arch():
     with pytest.raises(InvalidArchError, match="arch must be an NB201Arch, an NB201 arch string or an NB201 index"):
         build_network(np.float64(3.0))

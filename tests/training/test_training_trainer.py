@@ -148,6 +148,8 @@ def test_cuda_without_cuda_raises(tiny_data):
     ({"momentum": 0.0}, r"Nesterov momentum needs momentum > 0"),
     ({"n_threads": 0}, r"TrainConfig.n_threads must be None or an int >= 1; got 0"),
     ({"bn_recalibration": -5}, r"TrainConfig.bn_recalibration must be an int >= 0; got -5"),
+    ({"batch_size": True}, r"TrainConfig.batch_size must be an int >= 1; got True"),
+    ({"grad_clip": "1"}, r"TrainConfig.grad_clip must be a finite number >= 0; got '1'"),
 ])
 def test_config_validation(kwargs, match):
     with pytest.raises(NasbenchError, match=match):
@@ -156,6 +158,14 @@ def test_config_validation(kwargs, match):
 
 def test_config_to_dict_round_trip():
     assert TrainConfig(**TINY.to_dict()) == TINY
+
+
+def test_config_stores_numpy_scalars_as_python_numbers():
+    import json
+
+    config = TrainConfig(C=np.int64(4), lr=np.float32(0.5), lr_min=0)
+    assert type(config.C) is int and type(config.lr) is float and type(config.lr_min) is int
+    assert json.loads(json.dumps(config.to_dict()))["C"] == 4
 
 
 def test_train_arch_rejects_bad_inputs(tiny_data):
