@@ -76,7 +76,8 @@ from readme_measures import (  # noqa: E402
     measure_digits_seed_agreement, measure_digits_vs_cifar10, measure_transfer, measure_transfer_graph,
     measure_hardware, measure_nb201_protocol, measure_surrogate_eval, measure_surrogate_mlp,
     measure_sample_surrogates, measure_surrogate_check, measure_optuna_tpe, measure_optuna_all, measure_speed,
-    measure_simulator_costs, measure_weight_sharing, measure_cost_rule, measure_digits_setup)
+    measure_simulator_costs, measure_weight_sharing, measure_cost_rule, measure_digits_setup,
+    measure_warm_refits)
 
 
 BLOCKS = [
@@ -161,7 +162,7 @@ BLOCKS = [
               "seed (its smallest NB201 index) and mapped to all its members, so the table covers all "
               "{info[n_archs_covered]} archs. Metrics: per-epoch `train_loss`, `train_acc`, `valid_acc` and `test_acc` "
               "(fidelity = epoch 1..{t[epochs]}, per seed and mean), `train_time_s`, `latency_ms_cpu`, `params_m` and "
-              "`flops_m`. The table is {mib:.1f} MiB; `nasbench info nb201/digits` shows the command, versions, seeds, "
+              "`flops_m`. Their arrays take {mib:.1f} MiB; `nasbench info nb201/digits` shows the command, versions, seeds, "
               "split, training setup and the figures below.")),
     Block("digits_seed_agreement", "exact", measure_digits_seed_agreement, wrap=False,
           about="nb201/digits seed agreement (from its manifest)",
@@ -273,6 +274,13 @@ BLOCKS = [
               "On nb201/cifar10 TPE is number {c10_place} of 10 by mean rank (mean final regret in mean-rank order: "
               "{c10_board}; Friedman p = {c10_p}); on nb201/digits (noisy evaluations) number {digits_place} ("
               "{digits_board}; Friedman p = {digits_p}).")),
+    Block("warm_refits", "exact", measure_warm_refits, needs=("nb201/cifar10",), in_ci=False,
+          about="BANANAS and gradient: warm vs scratch refits, 100 seeds (15 min on 2 busy cores)",
+          template=(
+              "Warm refits leave the result within noise: `nasbench compare {command}` gives final regret {b_warm:.3f} "
+              "(warm) vs {b_scratch:.3f} (scratch) for BANANAS, Wilcoxon p = {b_p} over the 100 paired seeds, and "
+              "{g_warm:.3f} vs {g_scratch:.3f} for the gradient method, p = {g_p} (Friedman over all four p = "
+              "{friedman_p}).")),
     Block("speed", "timing", measure_speed, needs=("nb201/cifar10",), wrap=False, about="perf/perf_query.py lookup speed",
           template=(
               "| what | nasbench | baseline in the same run |\n"
