@@ -52,6 +52,13 @@ def test_timing_blocks_compare_prose_and_exact_blocks_compare_everything():
     assert not figures.agrees(exact, "took 1.5 s\n", "took 2.25 s\n")
 
 
+def test_a_wrapped_bullet_keeps_its_continuation_lines_indented():
+    bullet = figures.Block("b", "exact", dict, "* " + "word " * 40)
+    lines = bullet.render({}).splitlines()
+    assert len(lines) > 1 and lines[0].startswith("* ") and all(line.startswith("  word") for line in lines[1:])
+    assert max(map(len, lines)) <= figures.WIDTH
+
+
 def test_unknown_block_name_is_a_clear_error():
     with pytest.raises(SystemExit, match="no such block; known: main_job"):
         figures.selected(["nope"])
