@@ -128,7 +128,7 @@ spread top-1 % minus median / median valid % / CPU s per run:
 * H: a harder task, split 200/1000/297, C=8, N=1, 4 epochs of batch 50 (16 steps), 40 archs: 0.515
   (0.22-0.73) / 2.06 / 3.29 / 88.3 / 1.32; fewer training images lower the ceiling but not the
   noise relative to the spread.
-* Seed noise within an arch (6 archs x 4 seeds, ``pilot/seed_noise.py`` in the build folder): 2
+* Seed noise within an arch (6 archs x 4 seeds, ``perf/perf_darts_seed_noise.py``; its output in the build folder's ``pilot/seed_noise.out``): 2
   epochs, C=8: SD 2.05 points; with a zero-initialised classifier (``classifier_init="zero"``)
   2.72; C=16 with it 2.95 (2.2 s CPU).
   A run's result depends mostly on the initialisation: final accuracies of A, B and D with the

@@ -1,4 +1,7 @@
-# within-arch seed SD of final valid acc: default vs zero classifier init (and a wider net)
+"""Seed noise within an arch of the DARTS-on-digits recipe (issue 15 pilot, 2026-11-28): the within-arch SD of
+final validation accuracy over 4 seeds for 6 archs, default vs zero classifier init and a wider net; the
+output of its run is tabular_data/embedded/_build/darts-digits/pilot/seed_noise.out. Run: python perf/perf_darts_seed_noise.py
+"""
 import functools, sys, time, json, numpy as np
 from nasbench.training.darts_archs import sample_distinct
 from nasbench.training.darts_model import build_darts_network
