@@ -277,6 +277,12 @@ class CompareConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise NasbenchError(f"unknown keys {unknown} in {path}; expected keys among {sorted(known)}.")
+        if overrides.get("strategies") is not None and isinstance(data.get("params"), dict):
+            # --strategies replaces the file's list: the file's params of strategies left out are not run,
+            # so they are dropped rather than refused (the file is a protocol, reused for subsets)
+            chosen = overrides["strategies"]
+            names = {n.strip() for n in (chosen.split(",") if isinstance(chosen, str) else chosen)}
+            data["params"] = {name: value for name, value in data["params"].items() if name in names}
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
 

@@ -213,6 +213,20 @@ def test_config_file_forms(tmp_path):
         CompareConfig.from_file(tmp_path / "missing.json")
 
 
+def test_strategies_override_keeps_only_the_params_of_the_chosen_strategies(tmp_path):
+    toml = tmp_path / "protocol.toml"
+    toml.write_text('benchmark = "nb201/synthetic"\nstrategies = ["random_search", "regularized_evolution"]\n'
+                    '[params.regularized_evolution]\npopulation_size = 10\n')
+    assert CompareConfig.from_file(toml).params == {"regularized_evolution": {"population_size": 10}}
+    c = CompareConfig.from_file(toml, strategies="random_search")
+    assert c.strategies == ("random_search",) and c.params == {}
+    # without an override the file must stay consistent: params of a strategy it does not run are refused
+    toml.write_text('benchmark = "nb201/synthetic"\nstrategies = ["random_search"]\n'
+                    '[params.regularized_evolution]\npopulation_size = 10\n')
+    with pytest.raises(NasbenchError, match="params are given for 'regularized_evolution'"):
+        CompareConfig.from_file(toml)
+
+
 def test_time_budget_too_small_is_explained(task):
     with pytest.raises(NasbenchError, match="finished no evaluation within the budget"):
         run_compare(_config(max_evals=None, max_time_s=1.0, strategies=("random_search",)), n_jobs=1, task=task)
