@@ -101,6 +101,17 @@ def state_number(params: dict, key: str, *, low: float = -np.inf, high: float = 
     return value
 
 
+def state_edges(params: dict, max_node: int) -> list[tuple[int, int]]:
+    """The ``edges`` of a saved latency model: 1..``max_node`` ``[source, target]`` pairs with
+    0 <= source < target <= ``max_node``, as tuples."""
+    edges = params.get("edges") if isinstance(params, dict) else None
+    if not isinstance(edges, list) or not 1 <= len(edges) <= max_node or not all(
+            isinstance(e, list) and len(e) == 2 and all(is_int(v) for v in e)
+            and 0 <= e[0] < e[1] <= max_node for e in edges):
+        raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
+    return [tuple(e) for e in edges]
+
+
 def state_array(arrays: dict, key: str, shape: tuple) -> np.ndarray:
     """An array of a saved latency model: float64, finite, of ``shape`` (None entries: any length >= 1)."""
     a = arrays.get(key)

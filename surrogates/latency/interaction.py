@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.checks import is_int
 from nasbench.errors import InvalidArchError
 from surrogates.latency._ridge import fit_ridge_gcv
 from surrogates.latency.additive import AdditiveLatencyModel, NotFittedError, check_target
-from surrogates.latency.checks import state_array, state_error, state_number
+from surrogates.latency.checks import state_array, state_edges, state_error, state_number
 from surrogates.latency.features import check_ops, live_edges, one_hot, pairwise
 
 __all__ = ["InteractionLatencyModel"]
@@ -99,12 +98,8 @@ class InteractionLatencyModel:
     def from_state(cls, params: dict, arrays: dict) -> InteractionLatencyModel:
         """Rebuild a saved model; every field is validated first (DataIntegrityError otherwise)."""
         n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
-        edges = params.get("edges")
-        if not isinstance(edges, list) or not 1 <= len(edges) <= 256 or not all(
-                isinstance(e, list) and len(e) == 2 and all(is_int(v) for v in e)
-                and 0 <= e[0] < e[1] <= 256 for e in edges):
-            raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
-        model = cls(n_ops=n_ops, edges=[tuple(e) for e in edges],
+        edges = state_edges(params, 256)
+        model = cls(n_ops=n_ops, edges=edges,
                     none_op=state_number(params, "none_op", low=0, high=n_ops - 1, integer=True))
         additive = params.get("additive")
         model.additive_ = AdditiveLatencyModel.from_state(additive if isinstance(additive, dict) else {}, arrays,

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.checks import check_int, check_number, is_int
+from nasbench.checks import check_int, check_number
 from nasbench.errors import InvalidArchError
 from surrogates.latency.additive import NotFittedError, check_target
-from surrogates.latency.checks import check_latency_column, state_array, state_error, state_number
+from surrogates.latency.checks import check_latency_column, state_array, state_edges, state_error, state_number
 from surrogates.latency.features import cell_features, check_ops
 
 __all__ = ["HierarchicalLatencyModel", "TAUS", "SIGMAS", "FLOORS"]
@@ -286,11 +286,7 @@ class HierarchicalLatencyModel:
     def from_state(cls, params: dict, arrays: dict) -> HierarchicalLatencyModel:
         """Rebuild a saved model; every field is validated first (DataIntegrityError otherwise)."""
         n_ops = state_number(params, "n_ops", low=2, high=256, integer=True)
-        edges = params.get("edges")
-        if not isinstance(edges, list) or not 1 <= len(edges) <= 64 or not all(
-                isinstance(e, list) and len(e) == 2 and all(is_int(v) for v in e)
-                and 0 <= e[0] < e[1] <= 64 for e in edges):
-            raise state_error("edges", "a list of [source, target] node pairs with source < target", edges)
+        edges = state_edges(params, 64)
         names = params.get("component_names_")
         if not isinstance(names, list) or not names or not all(isinstance(v, str) for v in names):
             raise state_error("component_names_", "a non-empty list of str", names)
