@@ -337,6 +337,25 @@ BLOCKS.append(Block("latency_family", "exact", measure_latency_family, LATENCY_T
                     wrap=False, in_ci=False, about="nasbench latency report --learnable-ceiling (1 min)"))
 
 
+# the zero-cost proxy section's blocks (perf/readme_figures_zc.py); the CIFAR-10 ones need the data-free zc_*
+# metrics added to the imported table (nasbench zc compute nb201/cifar10 --proxies synflow,params,flops,l2_norm)
+from readme_figures_zc import (ZC_TEMPLATE, measure_zc_cifar10_report, measure_zc_digits_report,  # noqa: E402
+                               measure_zc_features_cifar10, measure_zc_features_digits, measure_zc_warmstart)
+
+BLOCKS += [
+    Block("zc_digits_report", "exact", measure_zc_digits_report, ZC_TEMPLATE, wrap=False,
+          about="nasbench zc report nb201/digits"),
+    Block("zc_cifar10_report", "exact", measure_zc_cifar10_report, ZC_TEMPLATE, needs=("nb201/cifar10",), wrap=False,
+          in_ci=False, about="zc report on nb201/cifar10 with NASLib's scores (needs its zc table, 20 min)"),
+    Block("zc_features_digits", "exact", measure_zc_features_digits, ZC_TEMPLATE, wrap=False, in_ci=False,
+          about="proxies as surrogate features on nb201/digits (3 min)"),
+    Block("zc_features_cifar10", "exact", measure_zc_features_cifar10, ZC_TEMPLATE, needs=("nb201/cifar10",),
+          wrap=False, in_ci=False, about="data-free proxies as surrogate features on nb201/cifar10 (3 min)"),
+    Block("zc_warmstart", "exact", measure_zc_warmstart, ZC_TEMPLATE, needs=("nb201/cifar10",), wrap=False,
+          in_ci=False, about="synflow warm start on nb201/cifar10 (5 min)"),
+]
+
+
 # ---------------------------------------------------------------- README plumbing
 
 def readme_blocks(text: str) -> dict[str, str]:
