@@ -9,20 +9,13 @@ and the closing paragraph's numbers are read from the same run.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from readme_measures import run_cli
 
 
 def latency_report_text() -> str:
     """stdout of ``nasbench latency report --learnable-ceiling`` (needs help-latency imported, xgboost)."""
-    command = [sys.executable, "-m", "nasbench", "latency", "report", "--learnable-ceiling"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nasbench latency report failed (rc {done.returncode}):\n{done.stderr[-2000:]}")
-    return done.stdout
+    return run_cli("latency", "report", "--learnable-ceiling")
 
 
 def _section(text: str, title_start: str) -> list[str]:

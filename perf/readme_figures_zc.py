@@ -6,18 +6,10 @@ Each block runs one ``nasbench zc ...`` command as a user would and copies the M
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def shared_data() -> str:
-    """The public data folder (``$NASBENCH_SHARED_DATA``, else ``../shared/data`` beside the checkout)."""
-    return os.environ.get("NASBENCH_SHARED_DATA") or str(ROOT.parent / "shared" / "data")
+from readme_measures import run_cli, shared_data
 
 
 def zc_table(*args: str) -> dict:
@@ -25,11 +17,7 @@ def zc_table(*args: str) -> dict:
     the command as the README shows it and the caption and Markdown table it printed."""
     with tempfile.TemporaryDirectory(prefix="readme-zc-") as tmp:
         extra = ("--plot", str(Path(tmp) / "plot.png")) if args[0] in ("report", "warmstart") else ()
-        command = [sys.executable, "-m", "nasbench", "zc", *args, *extra]
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nasbench zc {' '.join(args)} failed (rc {done.returncode}):\n{done.stderr[-2000:]}")
-    lines = done.stdout.splitlines()
+        lines = run_cli("zc", *args, *extra).splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("|"))
     caption = [line for line in lines[:first] if line.strip()][-1:]
     table = [line for line in lines[first:] if line.startswith("|")]

@@ -59,6 +59,11 @@ def run_cli(*args: str) -> str:
     return done.stdout
 
 
+def shared_data() -> str:
+    """The public data folder: ``$NASBENCH_SHARED_DATA``, else ``../shared/data`` beside the checkout."""
+    return os.environ.get("NASBENCH_SHARED_DATA") or str(ROOT.parent / "shared" / "data")
+
+
 def run_transfer(*args: str) -> dict:
     """Run ``nasbench transfer ARGS`` in a fresh process; return its ``transfer.json``."""
     with tempfile.TemporaryDirectory(prefix="readme-figures-") as tmp:
@@ -359,8 +364,7 @@ def measure_surrogate_eval() -> dict:
 
 def measure_sample_surrogates() -> dict:
     """Held-out tau of the NB101 and DARTS surrogates at 80% of NASLib's samples (3 splits)."""
-    shared = os.environ.get("NASBENCH_SHARED_DATA") or str(ROOT.parent / "shared" / "data")
-    return {space: surrogate_eval(f"{space}/cifar10", "--from", shared, "--metric", "valid_acc", "--train-fractions",
+    return {space: surrogate_eval(f"{space}/cifar10", "--from", shared_data(), "--metric", "valid_acc", "--train-fractions",
                                   "0.8")[0] for space in ("nb101", "darts")}
 
 
