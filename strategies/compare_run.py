@@ -203,11 +203,9 @@ def equal_cost(config: CompareConfig, task: Task, say) -> CompareConfig:
     elif task.benchmark.live:  # estimating a typical cost would train networks nobody asked for
         say(f"equal cost is not applied on {task.benchmark.name} (live training): give --time-budget")
         return config
-    else:  # the median cost of 256 archs drawn on a stream of their own (the runs' streams stay untouched)
+    else:  # drawn on a stream of its own, so the runs' streams stay untouched
         rng = np.random.default_rng(child_seed(config.seed, _EQUAL_COST_SPAWN_KEY))
-        archs = [task.space.sample(rng) for _ in range(256)]
-        seconds = task.benchmark.cost(archs, task.search_fidelity, metric=task.objective.search_metric).seconds
-        median = float(np.median(seconds))
+        median, _ = task.benchmark.median_cost(task.search_fidelity, metric=task.objective.search_metric, rng=rng)
     seconds = float(f"{config.max_evals * median:.6g}")
     say(f"equal cost: {', '.join(multi)} evaluate at lower fidelities, so every strategy gets {seconds:g} "
         f"simulated s ({config.max_evals} x the median {median:.4g} s of one evaluation at fidelity "

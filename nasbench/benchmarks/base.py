@@ -29,6 +29,9 @@ from nasbench.errors import NasbenchError, UnknownNameError, choices_text
 __all__ = ["Benchmark", "EnumerableBenchmark", "Cost", "higher_is_better", "check_uniforms"]
 
 
+MEDIAN_COST_SAMPLE = 256  # archs drawn to estimate a typical evaluation cost where the space is too large to list
+
+
 @dataclass(frozen=True)
 class Cost:
     """Simulated cost of evaluations.
@@ -192,6 +195,20 @@ class Benchmark(ABC):
     def cost(self, archs, fidelity=None, *, metric: str | None = None) -> Cost:
         """Simulated seconds of evaluating ``archs`` at ``fidelity``: training (and evaluation) time of
         the run whose ``metric`` is searched (None: the benchmark's main run), with its provenance."""
+
+    def median_cost(self, fidelity, *, metric: str | None, rng: np.random.Generator) -> tuple[float, dict]:
+        """Median simulated seconds of one evaluation at ``fidelity``, and the cost's provenance.
+
+        Over every arch of an enumerable benchmark; otherwise over :data:`MEDIAN_COST_SAMPLE` archs drawn
+        from ``rng`` (the caller's own stream, so no run's draws are touched). What ``nasbench info``
+        reports and what ``nasbench compare`` turns an evaluation budget into under equal cost.
+        """
+        if self.enumerable:
+            archs = np.arange(self.n_archs)
+        else:
+            archs = [self.space.sample(rng) for _ in range(MEDIAN_COST_SAMPLE)]
+        cost = self.cost(archs, fidelity, metric=metric)
+        return float(np.median(cost.seconds)), cost.provenance
 
     @abstractmethod
     def describe(self) -> dict:

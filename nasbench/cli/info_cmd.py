@@ -78,10 +78,10 @@ def summary_lines(bench, manifest: dict) -> list[str]:
         lines.append("  search: no validation metric; choose one knowingly with --search-metric")
         return lines + [f"  metrics: {', '.join(bench.metrics)} (details below)"]
     fidelity = bench.default_fidelity(search)
-    info = bench.metric_info(search)
+    metric = bench.metric_info(search)
     direction = "higher is better" if bench.higher_is_better(search) else "lower is better"
-    at = f" at fidelity {fidelity} ({info.fidelity_meaning})" if fidelity is not None else ""
-    lines.append(f"  search: {search} [{info.unit or '-'}, {direction}]{at}")
+    at = f" at fidelity {fidelity} ({metric.fidelity_meaning})" if fidelity is not None else ""
+    lines.append(f"  search: {search} [{metric.unit or '-'}, {direction}]{at}")
     noise = bench.noise(search, fidelity)
     if noise["n_outcomes"] > 1:
         lines.append(f"  noise: an evaluation draws one of {noise['n_outcomes']} {noise['source']} per arch "
@@ -100,18 +100,13 @@ def summary_lines(bench, manifest: dict) -> list[str]:
 
 
 def _cost_text(bench, fidelity, search: str) -> str:
-    """Median simulated seconds of one evaluation over up to 256 archs (seeded sample), with provenance."""
-    rng = np.random.default_rng(0)
-    if bench.enumerable:
-        archs = rng.choice(bench.n_archs, size=min(256, bench.n_archs), replace=False).tolist()
-    else:
-        archs = [bench.space.sample(rng) for _ in range(256)]
-    cost = bench.cost(archs, fidelity, metric=search)
-    prov = cost.provenance if isinstance(cost.provenance, dict) else {"source": str(cost.provenance)}
+    """Median simulated seconds of one evaluation (:meth:`Benchmark.median_cost`), with its provenance."""
+    median, provenance = bench.median_cost(fidelity, metric=search, rng=np.random.default_rng(0))
+    prov = provenance if isinstance(provenance, dict) else {"source": str(provenance)}
     how = prov.get("source", "")
     if prov.get("predicted_by"):
         how = f"predicted by {prov['predicted_by']}"
-    return f"median {_value(float(np.median(cost.seconds)))} simulated s per evaluation ({how})"
+    return f"median {_value(median)} simulated s per evaluation ({how})"
 
 
 def _first_sentence(text: str, limit: int = 160) -> str:

@@ -63,3 +63,12 @@ def test_the_manifest_records_the_seed_agreement_of_all_classes(chunks, digits):
     for key, value in recomputed.items():
         assert agreement[key] == pytest.approx(value), key
     assert agreement["test_spearman_seeds"] == pytest.approx(summarise(chunks["test_acc"][:, :, -1])["spearman_seeds"])
+
+
+def test_median_cost_is_over_every_arch_and_is_what_compare_uses(digits):
+    from strategies.task import Task
+
+    median, provenance = digits.median_cost(4, metric="valid_acc", rng=np.random.default_rng(5))
+    task = Task(digits)
+    assert median == float(np.median(task.costs[4])) == float(np.median(digits.cost(np.arange(15625), 4).seconds))
+    assert provenance["source"] == "measured"

@@ -39,13 +39,16 @@ def test_equal_cost_on_a_benchmark_that_answers_arch_by_arch(tmp_path, shared_da
     from strategies.compare import CompareConfig
     from strategies.compare_run import equal_cost as _equal_cost
 
+    from nasbench.benchmarks.base import Benchmark
+    from nasbench.spaces import get_space
+
     class Bench:
-        live, name = False, "fake/non-enumerable"
+        live, name, enumerable, space = False, "fake/non-enumerable", False, get_space("darts")
+        median_cost = Benchmark.median_cost  # the contract's estimate: 256 archs drawn from the given stream
 
         def cost(self, archs, fidelity, metric=None):
-            return SimpleNamespace(seconds=np.full(len(archs), 7.0))
-
-    from nasbench.spaces import get_space
+            assert len(archs) == 256
+            return SimpleNamespace(seconds=np.full(len(archs), 7.0), provenance={"source": "fake"})
 
     task = SimpleNamespace(enumerable=False, benchmark=Bench(), space=get_space("darts"), fidelities=(1, 2, 3),
                            search_fidelity=3, objective=SimpleNamespace(search_metric="valid_acc"))
