@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.provenance import versions
-from nasbench.errors import OptionalDependencyError
+from nasbench.errors import OptionalDependencyError, install_hint
 from strategies._json import jsonable
 from strategies.compare_markdown import leaderboard_markdown
 from strategies.compare_run import make_for_run
@@ -106,7 +106,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            skipped["trajectories.parquet"] = 'pyarrow is not installed: pip install "nasbench[report]"'
+            skipped["trajectories.parquet"] = f"pyarrow is not installed: {install_hint('report')}"
         else:
             buf = io.BytesIO()
             pq.write_table(pa.table(_trajectory_table(result)), buf, compression="zstd")
@@ -119,7 +119,7 @@ def _write_into(result: CompareResult, out: Path, *, plots: bool, parquet: bool)
             report.pyplot()
         except OptionalDependencyError:
             for f in _PLOTS + (("pareto_fronts.png",) if "fronts" in result.curves else ()):
-                skipped[f] = 'matplotlib is not installed: pip install "nasbench[report]"'
+                skipped[f] = f"matplotlib is not installed: {install_hint('report')}"
         else:
             figures = _plots(result, out)
             for f, _ in figures:

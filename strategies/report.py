@@ -19,7 +19,7 @@ import textwrap
 
 import numpy as np
 
-from nasbench.errors import OptionalDependencyError
+from nasbench.errors import OptionalDependencyError, install_hint
 
 __all__ = ["MAX_OVERLAID", "OKABE_ITO", "colours", "log_floor", "plot_critical_difference", "plot_curves",
            "plot_pareto_fronts", "pyplot"]
@@ -46,8 +46,7 @@ def pyplot():
         import matplotlib
     except ImportError:
         raise OptionalDependencyError(
-            'plots need matplotlib, which is not installed; run `pip install "nasbench[report]"` '
-            "(or pass --no-plots)."
+            f"plots need matplotlib, which is not installed; run `{install_hint('report')}` (or pass --no-plots)."
         ) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt

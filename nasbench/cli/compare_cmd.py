@@ -73,7 +73,7 @@ def add_arguments(parser):
     add_jobs_arguments(parser, default_text="for the Python runs; default: up to 2")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
                         help="where the Python runs go: local processes (default) or Ray tasks "
-                             "(pip install \"nasbench[distributed]\"); results are identical")
+                             "(needs the `distributed` extra); results are identical")
     parser.add_argument("--address", default=None,
                         help="Ray cluster address, e.g. ray://HOST:10001 or auto (default: start a local instance)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")

@@ -28,7 +28,7 @@ def add_arguments(parser):
     parser.add_argument("--merge-into", default=None, metavar="RUN_DIR",
                         help="a compare run: write leaderboard_weight_sharing.md/.csv there, beside its strategies")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
-                        help="where the searches run (ray: pip install \"nasbench[distributed]\")")
+                        help="where the searches run (ray: needs the `distributed` extra)")
     parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
     add_jobs_arguments(parser, default_text="local processes, or CPUs of a local Ray instance; default 1")
     parser.add_argument("--out", default=None, metavar="DIR",

@@ -38,7 +38,7 @@ def add_arguments(parser):
     parser.add_argument("--latency-where", default="driver", choices=("driver", "task"),
                         help="time latency here after training (default; no concurrent load) or inside each job")
     parser.add_argument("--executor", default="local", choices=("local", "ray"),
-                        help="where training jobs run (ray: pip install \"nasbench[distributed]\")")
+                        help="where training jobs run (ray: needs the `distributed` extra)")
     parser.add_argument("--address", default=None, help="Ray cluster address (default: start a local instance)")
     add_jobs_arguments(parser, default_text="local processes, or CPUs of a local Ray instance; default 1")
     parser.add_argument("--out", default=None, metavar="DIR",

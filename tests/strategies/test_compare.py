@@ -2,13 +2,14 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from nasbench.errors import NasbenchError, UnknownNameError
+from nasbench.errors import NasbenchError, UnknownNameError, install_hint
 from strategies import leaderboard as lb
 from strategies.compare import CompareConfig, leaderboard_markdown, run_compare, write_outputs
 from tests.strategies.conftest import output_files as _files, output_manifest as _manifest
@@ -177,8 +178,8 @@ def test_plots_without_matplotlib_name_the_extra(monkeypatch):
     from strategies.report import pyplot
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(OptionalDependencyError, match=r'plots need matplotlib.*pip install "nasbench\[report\]"`'
-                                                      r' \(or pass --no-plots\)'):
+    with pytest.raises(OptionalDependencyError, match=r"plots need matplotlib.*"
+                       + re.escape(f"`{install_hint('report')}` (or pass --no-plots)")):
         pyplot()
 
 
