@@ -27,7 +27,7 @@ DEFAULT_STRATEGIES = ("random_search", "regularized_evolution", "local_search", 
 
 
 # CompareConfig field -> the `nasbench compare` flag that sets it (error messages name both)
-_FLAGS = {"benchmark": "NAME", "strategies": "--strategies", "n_seeds": "--seeds", "seed": "--seed",
+FIELD_FLAGS = {"benchmark": "NAME", "strategies": "--strategies", "n_seeds": "--seeds", "seed": "--seed",
           "max_evals": "--budget", "max_time_s": "--time-budget", "n_workers": "--workers",
           "constraint": "--constraint", "objectives": "--objectives", "hv_reference": "--hv-reference",
           "objective": "--search-metric etc.", "params": "config file only",
@@ -167,7 +167,7 @@ class CompareConfig:
     def _check_types(self) -> None:
         """Check every field's type and range, naming the key and its ``nasbench compare`` flag."""
         def bad(key, expected):
-            flag = _FLAGS.get(key)
+            flag = FIELD_FLAGS.get(key)
             raise NasbenchError(f"{key}{f' ({flag})' if flag else ''} must be {expected}; got "
                                 f"{_shown(getattr(self, key))} of type {type(getattr(self, key)).__name__}.")
 
@@ -204,12 +204,12 @@ class CompareConfig:
         for key in ("search_metric", "report_metric", "cost_metric"):
             value = self.objective.get(key)
             if value is not None and (not isinstance(value, str) or not value):
-                raise NasbenchError(f"objective.{key} ({_FLAGS.get(key, 'config file')}) must be a metric name; "
+                raise NasbenchError(f"objective.{key} ({FIELD_FLAGS.get(key, 'config file')}) must be a metric name; "
                                     f"got {_shown(value)}.")
         for key in ("search_fidelity", "report_fidelity"):
             value = self.objective.get(key)
             if value is not None and not (is_int(value) or isinstance(value, float) and math.isfinite(value)):
-                raise NasbenchError(f"objective.{key} ({_FLAGS[key]}) must be a number (or absent for the "
+                raise NasbenchError(f"objective.{key} ({FIELD_FLAGS[key]}) must be a number (or absent for the "
                                     f"highest); got {_shown(value)}.")
         for key in ("constraint", "objectives"):
             if getattr(self, key) is not None and not isinstance(getattr(self, key), str):

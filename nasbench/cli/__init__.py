@@ -54,7 +54,6 @@ def _say(line: str) -> None:
 
 # library errors speak Python (``missing='nan'``, ``seed=0``); on the command line they name the flag
 _KEYWORD = re.compile(r"""\b([a-z][a-z_]*)=(?:'([^']*)'|"([^"]*)"|(\d+(?:\.\d+)?)|(?=[\s,.;)]|$))""")
-_FLAG_OF = {"n_seeds": "--seeds", "max_evals": "--budget", "max_time_s": "--time-budget", "n_workers": "--workers"}
 
 
 def in_cli_terms(message: str, command: argparse.ArgumentParser) -> str:
@@ -62,11 +61,13 @@ def in_cli_terms(message: str, command: argparse.ArgumentParser) -> str:
 
     ``pass missing='nan'`` becomes ``pass --missing nan``; ``seed=0`` becomes ``--seed 0``; keywords the
     command has no flag for stay as they are (they are about the Python API, and say so)."""
+    from strategies.compare_config import FIELD_FLAGS  # fields whose flag has another name (n_seeds: --seeds)
+
     flags = {option for action in command._actions for option in action.option_strings}
 
     def replace(match):
         name = match[1]
-        flag = _FLAG_OF.get(name, "--" + name.replace("_", "-"))
+        flag = FIELD_FLAGS.get(name, "--" + name.replace("_", "-"))
         if flag not in flags:
             return match[0]
         value = next((v for v in match.groups()[1:] if v is not None), "")
