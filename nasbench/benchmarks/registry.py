@@ -191,14 +191,18 @@ def _other_kinds() -> list[dict]:
     """The surrogates fitted into the store, the latency benchmarks and live training, with readiness."""
     import importlib.util
 
-    root = data_root()
-    rows = []
-    for folder in sorted(root.glob("*/*@surrogate")) if root.is_dir() else ():
-        fitted = sorted(p.parent.name for p in folder.glob("*/metadata.json"))
-        if fitted:
-            rows.append({"name": f"{folder.parent.name}/{folder.name}", "kind": "surrogate",
-                         "status": f"fitted: {', '.join(fitted)}", "location": str(folder),
-                         "about": "fitted by `nasbench surrogate fit`; every value predicted by a named model"})
+    rows, seen = [], set()
+    for root, how in ((data_root(), "fitted"), (embedded_root(), "embedded")):  # the store's serves first
+        for folder in sorted(root.glob("*/*@surrogate")) if root.is_dir() else ():
+            fitted = sorted(p.parent.name for p in folder.glob("*/metadata.json") if not p.parent.name.startswith("."))
+            name = f"{folder.parent.name}/{folder.name}"
+            if fitted and name not in seen:
+                seen.add(name)
+                rows.append({"name": name, "kind": "surrogate", "status": f"{how}: {', '.join(fitted)}",
+                             "location": str(folder),
+                             "about": "fitted by `nasbench surrogate fit`; every value predicted by a named model"
+                             if how == "fitted" else "shipped with nasbench, fit on its own measured runs "
+                             "(`nasbench info` says how); every value predicted by a named model"})
     from nasbench.benchmarks.latency import LATENCY_DATASETS, latency_dir
 
     for space, datasets in LATENCY_DATASETS.items():

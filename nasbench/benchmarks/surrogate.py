@@ -3,7 +3,9 @@
 A surrogate benchmark ``SPACE/DATASET@surrogate`` is a folder in the data store,
 ``$NASBENCH_DATA/SPACE/DATASET@surrogate/``, holding one saved model per metric and fidelity
 (``<metric>@<fidelity>/``, see :mod:`surrogates.io`). Every value it returns is a prediction, and
-says so: ``bench.metrics[m].predicted_by`` names the model.
+says so: ``bench.metrics[m].predicted_by`` names the model. When the store has no models of a name,
+the package's folder ``tabular_data/embedded/SPACE/DATASET@surrogate/`` serves (``darts/digits``
+ships one, written by :mod:`nasbench.training.darts_ship`), so it works with no import step.
 
 This module serves saved models (``nasbench.load("nb201/cifar10@surrogate")`` calls
 :func:`load_surrogate`); :mod:`nasbench.benchmarks.surrogate_fit` fits and saves them, and
@@ -26,7 +28,7 @@ import numpy as np
 
 from nasbench.benchmarks.base import Benchmark, Cost, EnumerableBenchmark, check_uniforms
 from nasbench.errors import DataIntegrityError, MissingDataError, UnknownNameError, choices_text
-from nasbench.paths import data_root
+from nasbench.paths import data_root, embedded_root
 from surrogates.fit import MODELS, SurrogateConfigError
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "EnumerableSurrogateBenchmark",
     "load_surrogate",
     "surrogate_dir",
+    "embedded_surrogate_dir",
     "surrogate_from_results",
     "fid_key",
 ]
@@ -47,6 +50,17 @@ N_NOISE_STRATA = 8
 def surrogate_dir(space: str, dataset: str, root=None) -> Path:
     """The store folder of ``SPACE/DATASET@surrogate``."""
     return Path(root or data_root()) / space / f"{dataset}@{KIND}"
+
+
+def embedded_surrogate_dir(space: str, dataset: str) -> Path:
+    """The package's folder of ``SPACE/DATASET@surrogate`` (served when the store has none)."""
+    return embedded_root() / space / f"{dataset}@{KIND}"
+
+
+def _model_folders(folder: Path) -> list[Path]:
+    """The saved models in a surrogate folder (not a writer's hidden temp folder), sorted."""
+    return sorted(p.parent for p in folder.glob("*/metadata.json")
+                  if not p.parent.name.startswith(".")) if folder.is_dir() else []
 
 
 def fid_key(fidelity) -> str:
@@ -379,8 +393,11 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
     from surrogates.io import check_binding, load_model
 
     folder = surrogate_dir(space, dataset, root)
-    subdirs = sorted(p.parent for p in folder.glob("*/metadata.json")
-                     if not p.parent.name.startswith(".")) if folder.is_dir() else []  # not a writer's temp folder
+    subdirs = _model_folders(folder)
+    if not subdirs and root is None:  # none in the store: the one shipped with the package (darts/digits)
+        shipped = embedded_surrogate_dir(space, dataset)
+        if _model_folders(shipped):
+            folder, subdirs = shipped, _model_folders(shipped)
     if not subdirs:
         raise MissingDataError(
             f"no surrogate models for {space}/{dataset} in {folder}; fit one with "

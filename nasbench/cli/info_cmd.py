@@ -95,7 +95,39 @@ def summary_lines(bench, manifest: dict) -> list[str]:
         fid = bench.default_fidelity(report)
         index, best = bench.best(report, fid)
         lines.append(f"  best {report}: {_value(best)} (arch {index}, fidelity {fid})")
+    lines += _made_lines(manifest, f"{search}@{fidelity}")
     lines.append(f"  metrics: {', '.join(bench.metrics)} (details below; --json for the manifest)")
+    return lines
+
+
+def _made_lines(manifest: dict, key: str) -> list[str]:
+    """How a surrogate shipped with nasbench was made (its models' ``provenance`` metadata), and the
+    held-out quality of the model of ``key`` (``METRIC@FIDELITY``); nothing for other benchmarks."""
+    models = manifest.get("models") or {}
+    meta = models.get(key) or next(iter(models.values()), {})
+    made = meta.get("provenance") if isinstance(meta, dict) else None
+    if not isinstance(made, dict):
+        return []
+    versions = ", ".join(f"{k} {v}" for k, v in made.get("versions", {}).items())
+    recipe = made.get("recipe", {})
+    kwargs = ", ".join(f"{k}={v}" for k, v in recipe.get("train_kwargs", {}).items())
+    pilot = "; ".join(f"{s.get('spearman_valid_acc_seeds')} on {s.get('n_archs')} archs"
+                      for s in made.get("pilot", {}).get("sets", []))
+    gen = made.get("generation", {})
+    parts = ", ".join(f"{p} {s['chunks_done']}/{s['n_chunks']} chunks" for p, s in gen.get("parts", {}).items())
+    sc = meta.get("scores_held_out", {})
+    lines = [f"  made by: {made.get('command')} ({versions})",
+             f"  recipe: {kwargs} on {recipe.get('dataset', '?')}, split {recipe.get('split')}",
+             f"  pilot: seed-to-seed Spearman of valid_acc {pilot}",
+             f"  data: {gen.get('n_archs')} archs trained ({parts}{'; generation still running' if gen.get('partial') else ''})"]
+    if "mae_vs_one_seed" in sc:
+        lines.append(f"  quality of {meta.get('metric')}@{meta.get('fidelity')} on {sc['n']} held-out archs: R2 "
+                     f"{sc['r2']:.3f}, Kendall tau {sc['kendall_tau']:.3f}, top-10% tau {sc['top10_kendall_tau']:.3f}, "
+                     f"error vs one seed {sc['mae_vs_one_seed']:.3f} against seed vs seed {sc['mae_seed_vs_seed']:.3f}")
+    loso = meta.get("leave_one_strategy_out") or {}
+    if loso:
+        lines.append("  leave-one-strategy-out Kendall tau: "
+                     + ", ".join(f"{name} {v['kendall_tau']:.3f} ({v['n']} archs)" for name, v in loso.items()))
     return lines
 
 

@@ -6,6 +6,10 @@
 * ``eval NAME --metric M --train-fractions 0.01,0.05,0.1 --seeds 0,1,2``: fit on each split without
   saving and print mean and standard deviation of Kendall tau, Spearman, R2 and top-10% Kendall tau
   on the held-out archs; with ``--saved``, re-score the saved model on its own held-out archs.
+  ``eval darts/digits [--runs DIR]``: score every model of ``darts/digits@surrogate`` on the held-out
+  part of the measured runs (shipped with the package, or the store's), with NAS-Bench-301's figures:
+  R2, Kendall tau, top-10% tau, the error against one seed next to the seed-vs-seed error, and
+  leave-one-strategy-out where strategy-proposed parts exist (:func:`nasbench.training.darts_ship.score_surrogate`).
 * ``fill NAME --metric M [--fidelity F]``: fill the gaps of a partly measured metric (``train_time_s``)
   or of learning curves (``lc_valid_acc``) with labelled predictions, stored beside the surrogates;
   ``query(..., missing="predicted")`` serves them, marked, and the simulated cost of a search
@@ -26,6 +30,7 @@ import math
 from nasbench.cli._args import int_at_least, number
 
 HELP = "fit, evaluate and check learned surrogate benchmarks"
+DARTS_RUNS = "darts/digits"  # the measured runs nasbench ships; `eval` scores its surrogate on them
 
 
 def _fraction(text: str) -> float:
@@ -110,6 +115,8 @@ def add_arguments(parser):
     ev.add_argument("--no-dedup", action="store_true", help="keep isomorphic training archs as separate rows")
     ev.add_argument("--from", dest="source", default=None,
                     help="nb101/darts: folder with NASLib's zero-cost files (e.g. ../shared/data)")
+    ev.add_argument("--runs", default=None,
+                    help="darts/digits: folder of the measured runs (default: the store's, else the shipped ones)")
     ev.add_argument("--json", action="store_true", help="print JSON")
 
     fl = sub.add_parser("fill", help="fill a metric's gaps with labelled predictions and store them")
@@ -194,6 +201,8 @@ def _fit(args) -> int:
 def _eval(args) -> int:
     from nasbench.benchmarks.surrogate_fit import SCORE_KEYS, evaluate_fractions, score_saved
 
+    if args.name == DARTS_RUNS:
+        return _eval_darts_runs(args)
     if args.saved:
         result = score_saved(args.name, args.metric, args.fidelity)
         if args.json:
@@ -215,6 +224,39 @@ def _eval(args) -> int:
     for r in rows:
         print(f"{r['train_fraction']:<10}  {r['n_train']:<7}  "
               + "  ".join(f"{r[k]:.4f} ({r[k + '_sd']:.4f})" for k in SCORE_KEYS))
+    return 0
+
+
+def _eval_darts_runs(args) -> int:
+    """``eval darts/digits``: the served surrogate scored on the held-out runs (see the module doc)."""
+    import nasbench
+    from nasbench.errors import MissingDataError
+    from nasbench.training.darts_ship import read_runs, runs_folder, score_surrogate
+
+    folder = args.runs or runs_folder()
+    if folder is None:
+        raise MissingDataError(f"no measured runs of {DARTS_RUNS} here (neither in the store nor shipped); pass "
+                               "--runs DIR (written by `python -m nasbench.training.darts_ship`).")
+    runs = read_runs(folder)
+    bench = nasbench.load(f"{DARTS_RUNS}@surrogate")
+    out = score_surrogate(bench, runs)
+    if args.json:
+        print(json.dumps({"benchmark": bench.name, "runs": str(folder), **out}, default=float))
+        return 0
+    held = sum(p == "heldout" for p in runs["part"])
+    print(f"{bench.name} on the held-out runs of {DARTS_RUNS} ({held} archs never fit on, seeds 0 and 1; "
+          f"{len(runs['codes']) - held} training archs; runs from {folder})")
+    print("model           n    R2      tau     top10_tau  spearman  MAE_vs_one_seed  MAE_seed_vs_seed  "
+          "seed_vs_seed_tau  fit_on_these_runs")
+    for key, f in out["models"].items():
+        print(f"{key:<15} {f['n']:<4} {f['r2']:<7.4f} {f['kendall_tau']:<7.4f} {f['top10_kendall_tau']:<10.4f} "
+              f"{f['spearman']:<9.4f} {f['mae_vs_one_seed']:<16.4f} {f['mae_seed_vs_seed']:<17.4f} "
+              f"{f['seed_vs_seed']['kendall_tau']:<17.4f} {'yes' if out['same_runs'][key] else 'no'}")
+    print("leave-one-strategy-out: " + (out["loso_note"] or ""))
+    for key, per in out["leave_one_strategy_out"].items():
+        for name, sc in per.items():
+            print(f"  {key} without {name}: {sc['n']} archs, Kendall tau {sc['kendall_tau']:.4f}, "
+                  f"R2 {sc['r2']:.4f}, top-10% tau {sc['top10_kendall_tau']:.4f}")
     return 0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["load_runs", "PER_RUN", "PER_ARCH", "CURVES"]
+__all__ = ["load_runs", "combine_parts", "PER_RUN", "PER_ARCH", "CURVES"]
 
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")  # (arch, seed, epoch)
 PER_RUN = ("train_time_s",)  # (arch, seed)
@@ -80,6 +80,13 @@ def load_runs(parent, parts=None) -> dict:
     if not loaded:
         raise MissingDataError(f"no finished DARTS chunks under {parent} (parts {names}); run "
                                "`nasbench generate --space darts` first.")
+    return combine_parts(loaded, parent)
+
+
+def combine_parts(loaded, parent) -> dict:
+    """Put the parts ``[(name, job, runs)]`` on one seed axis (see :func:`load_runs`); ``job`` needs
+    ``train``, ``seeds`` and ``proposed_by``, ``runs`` the arrays of :data:`CURVES`, :data:`PER_RUN`,
+    :data:`PER_ARCH` and ``codes``; ``parent`` names the data in messages."""
     epochs = {int(job.train["epochs"]) for _, job, _ in loaded}
     recipes = {tuple(sorted(job.train.items())) for _, job, _ in loaded}
     if len(recipes) > 1:

@@ -32,7 +32,8 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["fit_and_evaluate", "fit_surrogate_on_runs", "main", "HELDOUT"]
+__all__ = ["fit_and_evaluate", "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
+           "generation_status", "main", "HELDOUT", "METRICS"]
 
 HELDOUT = "heldout"
 
@@ -40,9 +41,19 @@ HELDOUT = "heldout"
 METRICS = ("valid_acc", "test_acc", "train_time_s")
 
 
-def _final(runs: dict, metric: str) -> np.ndarray:
-    """(n, S): the last epoch of a curve, or the per-run training time."""
-    return runs[metric] if metric == "train_time_s" else runs[metric][:, :, -1]
+def _final(runs: dict, metric: str, fidelity=None) -> np.ndarray:
+    """(n, S): a curve at epoch ``fidelity`` (None: the last), or the per-run training time (which
+    exists for the whole recipe only: ``fidelity`` None or the recipe's epochs)."""
+    if metric not in METRICS:
+        raise NasbenchError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
+    n_epochs = int(runs["n_epochs"])
+    allowed = (None, n_epochs) if metric == "train_time_s" else (None, *range(1, n_epochs + 1))
+    if fidelity not in allowed or isinstance(fidelity, bool):
+        raise NasbenchError(f"fidelity of {metric} must be one of {', '.join(map(str, allowed))} (epochs of the "
+                            f"recipe); got {fidelity!r}.")
+    if metric == "train_time_s":
+        return runs[metric]
+    return runs[metric][:, :, (n_epochs if fidelity is None else int(fidelity)) - 1]
 
 
 def _encode(codes) -> np.ndarray:
@@ -60,9 +71,12 @@ def _noise_std(y: np.ndarray, rows: np.ndarray) -> float:
     return float(np.std(y[pairs, 0] - y[pairs, 1], ddof=1) / np.sqrt(2))
 
 
-def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", model: str = "xgboost", n_members: int = 5,
-                          seed: int = 0):
+def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model: str = "xgboost",
+                          n_members: int = 5, seed: int = 0):
     """Fit the surrogate on every non-held-out arch of ``runs`` (:func:`load_runs`).
+
+    ``fidelity``: the epoch of the accuracy curves (None: the last); targets are each arch's mean
+    over its trained seeds.
 
     Returns
     -------
@@ -71,7 +85,7 @@ def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", model: str =
     """
     from surrogates.fit import fit_on_arrays
 
-    y = _final(runs, metric)
+    y = _final(runs, metric, fidelity)
     train = np.array(runs["part"]) != HELDOUT
     if train.sum() < 20:
         raise MissingDataError(f"a surrogate needs >= 20 trained archs outside the held-out part; got "
@@ -83,87 +97,148 @@ def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", model: str =
     return fitted, noise_std, int(train.sum())
 
 
-def fit_and_evaluate(parent, *, metric: str = "valid_acc", model: str = "xgboost", n_members: int = 5,
-                     seed: int = 0) -> dict:
-    """Fit on the training parts under ``parent``, score on the held-out part (see the module doc).
+def heldout_figures(runs: dict, predict, *, metric: str = "valid_acc", fidelity=None) -> dict:
+    """NB301's figures of ``predict`` on the held-out archs of ``runs`` that have two seeds.
+
+    Parameters
+    ----------
+    runs : dict
+        :func:`nasbench.training.darts_runs.load_runs`.
+    predict : callable
+        Arch codes (list of n str) -> predictions (n,), in the metric's unit.
+
+    Returns
+    -------
+    dict
+        :func:`surrogates.metrics.scores` against the two seeds' mean, ``mae_vs_one_seed``,
+        ``mae_seed_vs_seed`` and ``seed_vs_seed`` (the scores of seed 1 against seed 0).
+    """
+    from surrogates.metrics import scores
+
+    y = _final(runs, metric, fidelity)
+    held = np.array(runs["part"]) == HELDOUT
+    pairs = held & np.isfinite(y[:, :2]).all(axis=1) if y.shape[1] >= 2 else np.zeros_like(held)
+    if pairs.sum() < 10:
+        raise MissingDataError(f"the held-out figures need >= 10 held-out archs with two seeds; got "
+                               f"{int(pairs.sum())}. Let the generation run longer.")
+    pred = np.asarray(predict([c for c, p in zip(runs["codes"], pairs) if p]), dtype=np.float64)
+    y1, y2 = y[pairs, 0], y[pairs, 1]
+    figures = scores((y1 + y2) / 2, pred)
+    figures.update(mae_vs_one_seed=float((np.abs(pred - y1).mean() + np.abs(pred - y2).mean()) / 2),
+                   mae_seed_vs_seed=float(np.abs(y1 - y2).mean()),
+                   seed_vs_seed=scores(y1, y2))
+    return figures
+
+
+def leave_one_strategy_out(runs: dict, *, metric: str = "valid_acc", fidelity=None, model: str = "xgboost",
+                           n_members: int = 5, seed: int = 0) -> dict:
+    """Per proposing strategy (every ``proposed_by`` of the training parts but ``uniform``): the
+    scores of its archs predicted by a model fit on the other training archs; ``{}`` without such parts."""
+    from surrogates.fit import fit_on_arrays
+    from surrogates.metrics import scores
+
+    rows = np.flatnonzero(np.array(runs["part"]) != HELDOUT)
+    proposers = np.array(runs["proposed_by"])[rows]
+    names = sorted(set(proposers) - {"uniform"})
+    if not names:
+        return {}
+    target = np.nanmean(_final(runs, metric, fidelity)[rows], axis=1)
+    X = _encode([runs["codes"][i] for i in rows])
+    out = {}
+    for name in names:
+        keep = proposers != name
+        f = fit_on_arrays(X[keep], target[keep], n_members=n_members, seed=seed, model=model)
+        out[name] = scores(target[~keep], f.predict(X[~keep]))
+    return out
+
+
+def evaluate_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model: str = "xgboost",
+                  n_members: int = 5, seed: int = 0):
+    """Fit on the training parts of ``runs``, score on the held-out part (see the module doc).
+
+    Returns
+    -------
+    (fitted model, dict)
+        The model :func:`fit_surrogate_on_runs` fits, and its figures: ``held_out``
+        (:func:`heldout_figures`), ``noise_std``, counts (``n_train_archs``, ``n_heldout_archs``,
+        ``n_seed_pairs_train``), ``parts`` and ``leave_one_strategy_out``.
+    """
+    y = _final(runs, metric, fidelity)
+    part = np.array(runs["part"])
+    train = part != HELDOUT
+    if train.sum() < 20:
+        raise MissingDataError(f"fit_and_evaluate needs >= 20 training archs; got {int(train.sum())}. Let the "
+                               "generation run longer.")
+    fitted, noise_std, _ = fit_surrogate_on_runs(runs, metric=metric, fidelity=fidelity, model=model,
+                                                 n_members=n_members, seed=seed)
+    figures = heldout_figures(runs, lambda codes: fitted.predict(_encode(codes)), metric=metric, fidelity=fidelity)
+    out = {"metric": metric, "fidelity": fidelity, "model": model,
+           "encoding": "darts adjacency (196 edge-op counts)", "n_train_archs": int(train.sum()),
+           "n_heldout_archs": figures["n"],
+           "n_seed_pairs_train": int((train & (np.isfinite(y).sum(axis=1) >= 2)).sum()), "noise_std": noise_std,
+           "held_out": figures, "parts": sorted(set(runs["part"])),
+           # the XGBoost mean model does not depend on the bagged members: none are fit for these scores
+           "leave_one_strategy_out": leave_one_strategy_out(runs, metric=metric, fidelity=fidelity, model=model,
+                                                            n_members=0 if model == "xgboost" else n_members,
+                                                            seed=seed)}
+    return fitted, out
+
+
+def fit_and_evaluate(parent, *, metric: str = "valid_acc", fidelity=None, model: str = "xgboost",
+                     n_members: int = 5, seed: int = 0) -> dict:
+    """:func:`evaluate_runs` on the runs of the build folders under ``parent`` (its figures dict).
 
     Parameters
     ----------
     parent : path
         Folder of the parts' build folders.
     metric : {"valid_acc", "test_acc", "train_time_s"}
-        Final-epoch accuracy (%), or the training time of a run (s).
+        Accuracy (%) at epoch ``fidelity`` (None: the last), or the training time of a run (s).
+    fidelity : int or None
     model : {"xgboost", "mlp"}
     n_members : int
     seed : int
-
-    Returns
-    -------
-    dict
-        ``held_out`` figures, ``noise_std``, counts (``n_train_archs``, ``n_heldout_archs``,
-        ``n_seed_pairs``), ``leave_one_strategy_out`` (per strategy, when present).
     """
-    from surrogates.fit import fit_on_arrays
     from nasbench.training.darts_runs import load_runs
-    from surrogates.metrics import scores
 
     if metric not in METRICS:
         raise NasbenchError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
-    runs = load_runs(parent)
-    y = _final(runs, metric)
-    part = np.array(runs["part"])
-    held, train = part == HELDOUT, part != HELDOUT
-    pairs = held & np.isfinite(y[:, :2]).all(axis=1) if y.shape[1] >= 2 else np.zeros_like(held)
-    if train.sum() < 20 or pairs.sum() < 10:
-        raise MissingDataError(f"fit_and_evaluate needs >= 20 training archs and >= 10 held-out archs with two "
-                               f"seeds; got {int(train.sum())} and {int(pairs.sum())}. Let the generation run longer.")
-    X = _encode(runs["codes"])
-    target = np.nanmean(y, axis=1)
-    train_pairs = train & (np.isfinite(y).sum(axis=1) >= 2)
-    fitted, noise_std, _ = fit_surrogate_on_runs(runs, metric=metric, model=model, n_members=n_members, seed=seed)
-    pred = fitted.predict(X[pairs])
-    y1, y2 = y[pairs, 0], y[pairs, 1]
-    figures = scores((y1 + y2) / 2, pred)
-    figures.update(mae_vs_one_seed=float((np.abs(pred - y1).mean() + np.abs(pred - y2).mean()) / 2),
-                   mae_seed_vs_seed=float(np.abs(y1 - y2).mean()),
-                   seed_vs_seed=scores(y1, y2))
-    out = {"metric": metric, "model": model, "encoding": "darts adjacency (196 edge-op counts)",
-           "n_train_archs": int(train.sum()), "n_heldout_archs": int(pairs.sum()),
-           "n_seed_pairs_train": int(train_pairs.sum()), "noise_std": noise_std, "held_out": figures,
-           "parts": sorted(set(runs["part"])), "leave_one_strategy_out": {}}
-    proposers = np.array(runs["proposed_by"])
-    for name in sorted(set(proposers[train]) - {"uniform"}):
-        keep, left = train & (proposers != name), train & (proposers == name)
-        f = fit_on_arrays(X[keep], target[keep], n_members=n_members, seed=seed, model=model)
-        out["leave_one_strategy_out"][name] = scores(target[left], f.predict(X[left]))
-    return out
+    return evaluate_runs(load_runs(parent), metric=metric, fidelity=fidelity, model=model, n_members=n_members,
+                         seed=seed)[1]
 
 
-def _run(args) -> int:
+def generation_status(parent) -> dict:
+    """``{part: {"chunks_done": k, "n_chunks": n}}`` of every build folder under ``parent``."""
     from pathlib import Path
 
     from nasbench.training import generate as gen
 
-    out = fit_and_evaluate(args.parent, metric=args.metric, model=args.model, seed=args.seed)
     status = {}
-    for p in sorted(Path(args.parent).iterdir()):
+    for p in sorted(Path(parent).iterdir()):
         if (p / "config.json").exists():
             job = gen.read_job(p)
-            status[p.name] = f"{job.n_chunks - len(gen.pending_chunks(p, job))}/{job.n_chunks} chunks"
-    out["generation"] = status
-    out["partial"] = any(s.split("/")[0] != s.split("/")[1].split()[0] for s in status.values())
+            status[p.name] = {"chunks_done": job.n_chunks - len(gen.pending_chunks(p, job)), "n_chunks": job.n_chunks}
+    return status
+
+
+def _run(args) -> int:
+    out = fit_and_evaluate(args.parent, metric=args.metric, fidelity=args.fidelity, model=args.model, seed=args.seed)
+    status = generation_status(args.parent)
+    out["generation"] = {name: f"{s['chunks_done']}/{s['n_chunks']} chunks" for name, s in status.items()}
+    out["partial"] = any(s["chunks_done"] < s["n_chunks"] for s in status.values())
     print(json.dumps(out, indent=1, default=float))
     return 0
 
 
 def main(argv=None) -> int:
-    """``python -m nasbench.training.darts_surrogate --parent DIR [--metric M] [--model xgboost]``."""
+    """``python -m nasbench.training.darts_surrogate --parent DIR [--metric M] [--fidelity E] [--model xgboost]``."""
     from nasbench.training.scripts import script_main
 
     parser = argparse.ArgumentParser(prog="python -m nasbench.training.darts_surrogate",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--parent", required=True, help="folder of the parts' build folders")
     parser.add_argument("--metric", default="valid_acc", choices=METRICS)
+    parser.add_argument("--fidelity", type=int, default=None, help="epoch of the accuracy curve (default: the last)")
     parser.add_argument("--model", default="xgboost", choices=("xgboost", "mlp"))
     parser.add_argument("--seed", type=int, default=0)
     return script_main(parser, _run, argv)
