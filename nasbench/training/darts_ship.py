@@ -70,13 +70,12 @@ def _is_inside(path: Path, folder: Path) -> bool:
 
 def _destination(dest, default: Path, overwrite: bool, what: str) -> Path:
     """``dest`` (default: ``default`` in the data store); the package only when explicit and ``overwrite``."""
-    import nasbench
     from nasbench.paths import embedded_root
 
     if dest is None:
         return default
     dest = Path(dest)
-    package = (embedded_root(), Path(nasbench.__file__).parent)
+    package = (embedded_root(), Path(__file__).resolve().parents[1])  # the tables and the nasbench package
     if any(_is_inside(dest, p) for p in package) and not overwrite:
         raise NasbenchError(f"{what} destination {dest} is inside the installed package; expected a folder in the data "
                             "store, or pass --overwrite (overwrite=True) to write the shipped folder on purpose.")

@@ -213,6 +213,9 @@ def generation_status(parent) -> dict:
 
     from nasbench.training import generate as gen
 
+    if not Path(parent).is_dir():
+        raise MissingDataError(f"{parent} is not a folder; expected the parent of the darts/digits build folders "
+                               "(e.g. tabular_data/embedded/_build/darts-digits). Check the path.")
     status = {}
     for p in sorted(Path(parent).iterdir()):
         if (p / "config.json").exists():
