@@ -7,9 +7,15 @@ import dataclasses
 from nasbench.checks import check_int, is_int, is_number
 from nasbench.errors import NasbenchError, UnknownNameError, choices_text
 
-__all__ = ["DATASETS", "NB201_CIFAR_NETWORK", "ValidateConfig", "default_latency_device"]
+__all__ = ["DATASETS", "SPACES", "DARTS_GENERATION_SEEDS", "NB201_CIFAR_NETWORK", "ValidateConfig",
+           "default_latency_device"]
 
 DATASETS = ("digits", "cifar10")
+#: Search spaces whose networks validate builds: NB201 cells, DARTS genotypes.
+SPACES = ("nb201", "darts")
+#: Training seeds of darts/digits' two-seed parts (``nasbench.training.darts_generate.uniform_jobs``): the
+#: surrogate of ``darts/digits@surrogate`` learns each arch's mean over these runs.
+DARTS_GENERATION_SEEDS = (0, 1)
 #: ``(C, N, input_shape)`` of NB201's CIFAR network, the one the latency tables (HELP) describe.
 NB201_CIFAR_NETWORK = (16, 5, (3, 32, 32))
 
@@ -21,11 +27,15 @@ class ValidateConfig:
     Parameters
     ----------
     dataset : {"digits", "cifar10"}
+    space : {"nb201", "darts"}, default "nb201"
+        Which networks are built: NB201 cells (:func:`nasbench.training.model.build_network`) or
+        DARTS genotypes (:func:`nasbench.training.darts_model.build_darts_network`); the picks must
+        be archs of this space.
     data_dir : str or None
         Folder with the CIFAR-10 python batches (``dataset="cifar10"`` only; nothing is downloaded).
     epochs : int, default 10
     C, N : int or None
-        Network size; None means C=8, N=1 on digits and NB201's C=16, N=5 on CIFAR-10.
+        Network size; None means C=8, N=1 (DARTS: C=16, N=1) on digits and C=16, N=5 on CIFAR-10.
     split : (int, int, int) or None
         Digits train / valid / test sizes (``split_seed=0``); None: the
         :func:`~nasbench.training.data.load_digits` default 1000 / 500 / 297. The test images are
@@ -34,6 +44,10 @@ class ValidateConfig:
         Training seeds per arch; measured accuracy is their mean.
     seed : int, default 0
         Root seed; training seed ``s`` of every arch is ``s`` spawned from it.
+    train_seeds : tuple of int or None
+        The training seeds themselves (distinct ints >= 0), instead of seeds spawned from ``seed``;
+        ``n_seeds`` becomes their number (another ``n_seeds`` than the default 1 is refused). Retraining with a benchmark's own seeds measures the very
+        runs it was made of (:meth:`darts_digits_setup`).
     batch_size : int, default 64
     lr : float, default 0.1
     bn_recalibration : int, default 256
@@ -56,6 +70,7 @@ class ValidateConfig:
     """
 
     dataset: str = "digits"
+    space: str = "nb201"
     data_dir: str | None = None
     epochs: int = 10
     C: int | None = None
@@ -63,6 +78,7 @@ class ValidateConfig:
     split: tuple[int, int, int] | None = None
     n_seeds: int = 1
     seed: int = 0
+    train_seeds: tuple[int, ...] | None = None
     batch_size: int = 64
     lr: float = 0.1
     bn_recalibration: int = 256
@@ -78,6 +94,8 @@ class ValidateConfig:
             raise UnknownNameError(
                 f"latency_where must be 'driver' or 'task'; got {self.latency_where!r}."
             )
+        if self.space not in SPACES:
+            raise UnknownNameError(f"unknown space {self.space!r}; validate trains networks of {choices_text(SPACES)}.")
         if self.dataset not in DATASETS:
             raise UnknownNameError(f"unknown dataset {self.dataset!r}; expected one of {choices_text(DATASETS)}.")
         if self.dataset == "cifar10" and not self.data_dir:
@@ -101,6 +119,21 @@ class ValidateConfig:
             if len(split) != 3 or any(not is_int(v) or v < 1 for v in split):
                 raise NasbenchError(f"ValidateConfig.split must be three ints >= 1 (train, valid, test); got {self.split!r}.")
             object.__setattr__(self, "split", split)  # a list from JSON becomes the tuple it stands for
+        if self.train_seeds is not None:
+            self._set_train_seeds()
+
+    def _set_train_seeds(self) -> None:
+        """Check ``train_seeds`` (a list from JSON becomes a tuple) and make ``n_seeds`` their number."""
+        seeds = self.train_seeds
+        if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or not len(seeds) or any(
+                not is_int(s) or s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+            raise NasbenchError(f"ValidateConfig.train_seeds must be None or distinct ints >= 0 (at least one); "
+                                f"got {seeds!r}. Pass for example train_seeds=(0, 1).")
+        if self.n_seeds not in (1, len(seeds)):  # 1 is the default: it stands for "not given"
+            raise NasbenchError(f"ValidateConfig.n_seeds is {self.n_seeds} but train_seeds lists {len(seeds)} seeds "
+                                f"{tuple(seeds)}; give one of the two.")
+        object.__setattr__(self, "train_seeds", tuple(int(s) for s in seeds))
+        object.__setattr__(self, "n_seeds", len(seeds))
 
     @classmethod
     def digits_table_setup(cls, **overrides) -> "ValidateConfig":
@@ -117,11 +150,31 @@ class ValidateConfig:
         setup.update(overrides)
         return cls(**setup)
 
+    @classmethod
+    def darts_digits_setup(cls, **overrides) -> "ValidateConfig":
+        """The recipe that made ``darts/digits``: DARTS networks, split, schedule and seeds (overridable).
+
+        :data:`~nasbench.training.recipes.DARTS_SPLIT`, the
+        :data:`~nasbench.training.recipes.DARTS_TRAIN_KWARGS` fields and the training seeds
+        :data:`DARTS_GENERATION_SEEDS`: a pick is retrained as the surrogate's data was made, so its
+        measured accuracy (the mean over those seeds) is the quantity the surrogate predicts. Give
+        ``n_seeds`` or ``seed`` (and no ``train_seeds``) to train with seeds spawned from ``seed`` instead.
+        """
+        from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+
+        fields = {f.name for f in dataclasses.fields(cls)}
+        setup = {k: v for k, v in DARTS_TRAIN_KWARGS.items() if k in fields}
+        setup.update(dataset="digits", space="darts", split=DARTS_SPLIT)
+        if "n_seeds" not in overrides and "seed" not in overrides:
+            setup["train_seeds"] = DARTS_GENERATION_SEEDS
+        setup.update(overrides)
+        return cls(**setup)
+
     @property
     def network(self) -> tuple[int, int]:
         """``(C, N)`` of the trained network."""
         small = self.dataset == "digits"
-        return (self.C or (8 if small else 16), self.N or (1 if small else 5))
+        return (self.C or (8 if small and self.space == "nb201" else 16), self.N or (1 if small else 5))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

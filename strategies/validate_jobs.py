@@ -2,13 +2,16 @@
 
 :func:`train_task` is one executor task (train one arch with one seed, in any process);
 :func:`latency_ms_here` times a network on this machine. Both need the ``train`` extra (torch).
+The networks are those of the config's space: NB201 cells or DARTS genotypes
+(:func:`nasbench.training.darts_model.build_darts_network`).
 """
 
 from __future__ import annotations
 
+from nasbench.checks import is_int
 from strategies.validate_config import NB201_CIFAR_NETWORK, ValidateConfig
 
-__all__ = ["latency_ms_here", "own_latency_network", "train_task"]
+__all__ = ["latency_ms_here", "own_latency_network", "train_task", "task_arch"]
 
 # per process: the loaded data split of each (dataset, folder, split), reused by every job of a worker
 _DATA_CACHE: dict = {}
@@ -26,23 +29,45 @@ def _data(cfg: ValidateConfig):
     return _DATA_CACHE[key]
 
 
+def task_arch(task: dict, space: str):
+    """The arch a task trains: ``task["arch"]`` (an NB201 string or NASLib's DARTS genotype text), or
+    the NB201 index ``task["arch_index"]`` of tasks that carry only that."""
+    if space == "darts":
+        from nasbench.spaces.darts import DARTSArch
+
+        return DARTSArch.from_naslib(task["arch"])
+    return task["arch"] if task.get("arch") is not None else int(task["arch_index"])
+
+
+def _builder(space: str):
+    """The network builder of ``space`` (None: the trainer's NB201 default)."""
+    if space == "darts":
+        from nasbench.training.darts_model import build_darts_network
+
+        return build_darts_network
+    return None
+
+
 def train_task(task: dict) -> dict:
     """Train one (arch, seed) and, with ``latency_where="task"``, time its network: one executor task.
 
     Parameters
     ----------
     task : dict
-        ``arch_index``, ``seed`` (training seed), ``config`` (a :meth:`ValidateConfig.to_dict`) and
-        optionally ``latency_network`` (``(C, N, input_shape)`` of the network to time; default
+        ``arch`` (NB201 arch string or NASLib's DARTS genotype text, of ``config["space"]``) or
+        ``arch_index`` (NB201), ``seed`` (training seed), ``config`` (a :meth:`ValidateConfig.to_dict`),
+        optionally ``pick`` (the arch's position among the validated ones, returned as is) and
+        ``latency_network`` (``(C, N, input_shape)`` of the network to time; default
         :data:`NB201_CIFAR_NETWORK`).
 
     Returns
     -------
     dict
-        ``arch_index``, ``seed``, ``test_acc`` / ``valid_acc`` (final epoch, %), ``train_time_s``,
-        ``params_m``, ``flops_m``, ``latency_ms`` (the ``latency_network``, batch 1, ms; NaN when
-        ``latency_repeats == 0`` or when timed by the driver), ``latency_trained_ms`` (the trained
-        network at the data's input size), ``device``.
+        ``pick``, ``arch_index`` (NB201 index; None for DARTS, which has none), ``seed``,
+        ``test_acc`` / ``valid_acc`` (final epoch, %), ``train_time_s``, ``params_m``, ``flops_m``,
+        ``latency_ms`` (the ``latency_network``, batch 1, ms; NaN when ``latency_repeats == 0`` or
+        when timed by the driver), ``latency_trained_ms`` (the trained network at the data's input
+        size), ``device``.
     """
     from nasbench.training.trainer import TrainConfig, train_arch
 
@@ -52,20 +77,23 @@ def train_task(task: dict) -> dict:
     tc = TrainConfig(C=C, N=N, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, device=cfg.device,
                      bn_recalibration=cfg.bn_recalibration, warmup_steps=cfg.warmup_steps, grad_clip=cfg.grad_clip,
                      latency_repeats=cfg.latency_repeats)
-    res = train_arch(int(task["arch_index"]), data, tc, seed=int(task["seed"]))
-    latency = (latency_ms_here(res.arch_index, cfg, task.get("latency_network"))
+    arch = task_arch(task, cfg.space)
+    res = train_arch(arch, data, tc, seed=int(task["seed"]), build=_builder(cfg.space))
+    latency = (latency_ms_here(arch, cfg, task.get("latency_network"))
                if cfg.latency_where == "task" else float("nan"))
-    return {"arch_index": res.arch_index, "seed": res.seed, "test_acc": float(res.test_acc[-1]),
-            "valid_acc": float(res.valid_acc[-1]), "train_time_s": res.train_time_s, "params_m": res.params_m,
-            "flops_m": res.flops_m, "latency_ms": latency, "latency_trained_ms": res.latency_ms,
-            "device": res.device}
+    return {"pick": task.get("pick"), "arch_index": None if cfg.space == "darts" else res.arch_index,
+            "seed": res.seed, "test_acc": float(res.test_acc[-1]), "valid_acc": float(res.valid_acc[-1]),
+            "train_time_s": res.train_time_s, "params_m": res.params_m, "flops_m": res.flops_m, "latency_ms": latency,
+            "latency_trained_ms": res.latency_ms, "device": res.device}
 
 
-def latency_ms_here(arch_index: int, config: ValidateConfig, network=None) -> float:
-    """Median batch-1 latency (ms) of an NB201 network of ``arch_index`` on this device, 1 thread.
+def latency_ms_here(arch, config: ValidateConfig, network=None) -> float:
+    """Median batch-1 latency (ms) of the network of ``arch`` (``config.space``) on this device, 1 thread.
 
     Parameters
     ----------
+    arch : int, str, NB201Arch or DARTSArch
+        An NB201 index, arch string or arch; or a DARTS genotype (``config.space == "darts"``).
     network : (C, N, input_shape) or None
         The network to time (10 classes); None means :data:`NB201_CIFAR_NETWORK`. Latency does not
         depend on the weights, so a freshly built network stands for a trained one.
@@ -79,11 +107,12 @@ def latency_ms_here(arch_index: int, config: ValidateConfig, network=None) -> fl
 
     C, N, shape = network or NB201_CIFAR_NETWORK
     device = resolve_device(config.device)
+    build = _builder(config.space) or build_network
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tables' CPU figures and the trainer use one thread per process
     try:
-        net = build_network(int(arch_index), C=int(C), N=int(N), in_channels=int(shape[0]), n_classes=10,
-                            seed=0).to(device)
+        arch = int(arch) if is_int(arch) else arch  # a numpy int becomes the index it stands for
+        net = build(arch, C=int(C), N=int(N), in_channels=int(shape[0]), n_classes=10, seed=0).to(device)
         return measure_latency_ms(net, tuple(shape), device, repeats=config.latency_repeats)
     finally:
         torch.set_num_threads(threads)
@@ -93,8 +122,11 @@ def own_latency_network(bench, config: ValidateConfig):
     """``(C, N, input_shape)`` when ``bench`` stores the CPU latency of exactly the network validate trains.
 
     That is ``nb201/digits`` (or a table made like it) retrained on digits at the table's C and N; then
-    the table's ``latency_ms_cpu`` is the prediction to compare with. None otherwise.
+    the table's ``latency_ms_cpu`` is the prediction to compare with. DARTS networks are always timed
+    as trained (there is no latency table of another DARTS network to compare with). None otherwise.
     """
+    if config.space == "darts":
+        return (*config.network, _data(config).input_shape)
     if config.dataset != "digits" or "latency_ms_cpu" not in getattr(bench, "metrics", {}):
         return None
     info = getattr(bench, "describe", dict)().get("info", {})

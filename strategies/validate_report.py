@@ -21,10 +21,12 @@ from strategies.report import OKABE_ITO
 __all__ = ["COLUMNS", "markdown", "scatter_figure", "write_report"]
 
 #: Columns of ``validate.csv``, in order.
-COLUMNS = ("arch_index", "arch", "picked_by", "predicted_acc", "measured_acc", "abs_err_acc", "predicted_rank",
+#: ``arch_index`` is the NB201 index (empty for DARTS archs, which have none); ``pick`` numbers the
+#: validated archs from 1 (best pick first) and labels DARTS archs in the markdown table and the scatter.
+COLUMNS = ("pick", "arch_index", "arch", "picked_by", "predicted_acc", "measured_acc", "abs_err_acc", "predicted_rank",
            "measured_rank", "predicted_latency_ms", "measured_latency_ms", "abs_err_latency_ms",
-           "measured_valid_acc", "measured_acc_sd", "train_time_s", "params_m", "flops_m", "latency_trained_ms",
-           "device")
+           "measured_valid_acc", "measured_test_acc", "measured_acc_sd", "train_time_s", "params_m", "flops_m",
+           "latency_trained_ms", "device")
 _TEXT_COLUMNS = ("arch", "picked_by", "device")
 # from Okabe & Ito's colour-blind-safe palette (the one every plot uses): blue points, vermillion labels, black y = x
 _POINT, _LABEL, _DIAGONAL = OKABE_ITO[0], OKABE_ITO[3], OKABE_ITO[6]
@@ -57,6 +59,8 @@ def write_report(report: dict, out_dir, *, plot: bool = True) -> list[str]:
 
 
 def _fmt(v) -> str:
+    if v is None:  # no value of this kind (the NB201 index of a DARTS arch): an empty cell
+        return ""
     if isinstance(v, float):
         return "nan" if not math.isfinite(v) else f"{v:.6f}"
     return str(v)
@@ -66,7 +70,7 @@ def _csv(rows) -> str:
     """CSV text: one line per arch; text cells quoted (arch strings hold ``|``, ``~`` and ``+``)."""
     lines = [",".join(COLUMNS)]
     for r in rows:
-        lines.append(",".join('"' + str(r[c]).replace('"', '""') + '"' if c in _TEXT_COLUMNS else _fmt(r[c])
+        lines.append(",".join('"' + str(r[c]).replace('"', '""') + '"' if c in _TEXT_COLUMNS else _fmt(r.get(c))
                               for c in COLUMNS))
     return "\n".join(lines) + "\n"
 
@@ -92,10 +96,20 @@ def markdown(report: dict) -> str:
     ]
     head = ("arch", "picked by", "predicted acc", "measured acc", "abs err", "predicted latency ms",
             "measured latency ms", "abs err ms")
-    table = [(f"{r['arch_index']} `{r['arch']}`", r["picked_by"], f"{r['predicted_acc']:.2f}",
+    table = [(f"{_label(r)} `{r['arch']}`", r["picked_by"], f"{r['predicted_acc']:.2f}",
               f"{r['measured_acc']:.2f}", f"{r['abs_err_acc']:.2f}", f"{r['predicted_latency_ms']:.3f}",
               f"{r['measured_latency_ms']:.3f}", f"{r['abs_err_latency_ms']:.3f}") for r in rows]
     return "\n".join(md + markdown_table(head, table)) + "\n"
+
+
+def _label(row) -> str:
+    """How a row is named in the table and the scatter: its NB201 index, or ``#pick`` for a DARTS arch."""
+    return row.get("label") or str(row["arch_index"])
+
+
+def _label_words(rows) -> str:
+    """What the point labels are, in words."""
+    return "NB201 index" if all(r.get("arch_index") is not None for r in rows) else "pick number, as in validate.md"
 
 
 # ---------------------------------------------------------------- the scatter
@@ -147,7 +161,7 @@ def scatter_figure(rows, s):
     for ax, (p, m, label, tau) in zip(axes, panels):
         _panel(ax, rows, p, m, label, s.get(tau, math.nan))
     caption = textwrap.wrap(
-        f"Each point is one validated arch (label: its NB201 index); dashed line: y = x (measured = predicted). "
+        f"Each point is one validated arch (label: its {_label_words(rows)}); dashed line: y = x (measured = predicted). "
         f"Accuracy predicted: {s.get('predicted_acc', '?')}; measured: {s.get('measured_acc', '?')}. "
         f"Latency predicted: {s.get('predicted_latency', '?')}; measured: {s.get('measured_latency', '?')}.", 160)
     # caption lines at the bottom, one legend for both panels above them (it never hides a point), then the panels
@@ -185,9 +199,9 @@ def _panel(ax, rows, p: str, m: str, label: str, tau: float) -> None:
     ax.plot([lo, hi], [lo, hi], linestyle="--", color=_DIAGONAL, linewidth=1, label="y = x (measured = predicted)",
             zorder=1)
     ax.scatter(x[ok], y[ok], s=36, color=_POINT, edgecolor="white", linewidth=0.6,
-               label="validated arch (label: NB201 index)", zorder=3)
+               label=f"validated arch (label: {_label_words(rows)})", zorder=3)
     for r, xi, yi in zip((r for r, k in zip(rows, ok) if k), x[ok], y[ok]):
-        ax.annotate(str(r["arch_index"]), (xi, yi), fontsize=7, color=_LABEL, xytext=(4, 3),
+        ax.annotate(_label(r), (xi, yi), fontsize=7, color=_LABEL, xytext=(4, 3),
                     textcoords="offset points")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)

@@ -1,4 +1,8 @@
-"""``nasbench validate RUN_DIR --top K --dataset D --epochs E``: train a search's picks for real."""
+"""``nasbench validate RUN_DIR --top K --dataset D --epochs E``: train a search's picks for real.
+
+A run on ``nb201/digits`` or ``darts/digits@surrogate`` is retrained with the recipe that made its
+benchmark (NB201 or DARTS networks; flags override single fields).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ def add_arguments(parser):
                         help="folder of a `nasbench compare --out` run (its final picks are validated)")
     parser.add_argument("--top", type=int_at_least(1), default=3, metavar="K", help="distinct best picks to train (default 3)")
     parser.add_argument("--archs", default=None, metavar="A,B,...",
-                        help="NB201 indices or arch strings (';'-separated for strings) instead of a run")
+                        help="NB201 indices or arch strings, or DARTS genotypes (NASLib text or 32-digit codes); "
+                             "';'-separated for texts, instead of a run")
     parser.add_argument("--benchmark", default=None, metavar="NAME",
                         help="benchmark of the predictions (default: the run's; with --archs: nb201/digits "
                              "when available, else nb201/cifar10)")
@@ -23,14 +28,17 @@ def add_arguments(parser):
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
     parser.add_argument("--epochs", type=int_at_least(1), default=None,
-                        help="training epochs (default: nb201/digits's setup for an nb201/digits run, else 10)")
-    parser.add_argument("--C", type=int_at_least(1, 1024), default=None, help="channels (default 8; 16 on cifar10)")
+                        help="training epochs (default: the recipe of an nb201/digits or darts/digits run, else 10)")
+    parser.add_argument("--C", type=int_at_least(1, 1024), default=None, help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 16 for darts/digits)")
     parser.add_argument("--N", type=int_at_least(1, 64), default=None,
                         help="cells per stage (default: 2 for an nb201/digits run, else 1 on digits, 5 on cifar10)")
     parser.add_argument("--lr", type=positive_float, default=None,
                         help="peak learning rate (default: nb201/digits's setup for an nb201/digits run, else 0.1)")
-    parser.add_argument("--seeds", type=int_at_least(1), default=1, help="training seeds per arch (default 1)")
-    parser.add_argument("--seed", type=int_at_least(0), default=0, help="root seed (default 0)")
+    parser.add_argument("--seeds", type=int_at_least(1), default=None,
+                        help="training seeds per arch, spawned from --seed (default 1; a DARTS run on digits "
+                             "retrains with the seeds its surrogate's data was made with, 0 and 1, unless "
+                             "--seeds or --seed is given)")
+    parser.add_argument("--seed", type=int_at_least(0), default=None, help="root seed (default 0)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:K")
     parser.add_argument("--latency-device", default=None,
                         help="latency-table device of the predicted latency (default gold_6240, or titan_rtx_1 with CUDA)")
@@ -48,9 +56,33 @@ def add_arguments(parser):
     parser.add_argument("--no-plot", action="store_true", help="do not draw validate_scatter.png")
 
 
-def _parse_archs(text: str):
-    parts = [p.strip() for p in (text.split(";") if "|" in text else text.split(",")) if p.strip()]
+def _parse_archs(text: str, space: str):
+    """The archs of ``--archs``: ';'-separated when they are texts (NB201 strings, DARTS genotypes)."""
+    parts = [p.strip() for p in (text.split(";") if any(c in text for c in "|[(") else text.split(",")) if p.strip()]
+    if space != "nb201":  # a DARTS code is all digits, yet no index
+        return parts
     return [p if ascii_int(p) is None else ascii_int(p) for p in parts]
+
+
+def _config(args, benchmark: str):
+    """The ValidateConfig of the flags: the recipe that made the benchmark where validate knows it."""
+    from nasbench.benchmarks.registry import parse_name
+    from strategies.validate_config import ValidateConfig
+
+    given = {k: v for k, v in (("epochs", args.epochs), ("C", args.C), ("N", args.N), ("lr", args.lr),
+                               ("n_seeds", args.seeds), ("seed", args.seed)) if v is not None}
+    common = dict(device=args.device, latency_repeats=args.latency_repeats, latency_device=args.latency_device,
+                  latency_where=args.latency_where, **given)
+    space = parse_name(benchmark)[0]
+    if space == "darts" and args.dataset == "digits":
+        # DARTS networks trained with darts/digits's recipe and, unless --seeds/--seed say otherwise, its seeds:
+        # the measured accuracy is then what the surrogate learnt to predict
+        return ValidateConfig.darts_digits_setup(**common)
+    if benchmark == "nb201/digits" and args.dataset == "digits":
+        # retrain the picks as the table was made (fresh seeds), so predictions and measurements share a scale
+        return ValidateConfig.digits_table_setup(**common)
+    space = space if space == "darts" else "nb201"  # another space is refused by validate, in its own words
+    return ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, space=space, **common)
 
 
 def _is_report(path) -> bool:
@@ -87,9 +119,8 @@ def _validate(args, out) -> int:
     from nasbench.errors import NasbenchError
     from strategies.executors import make_executor
     from strategies.validate import picks_from_run, validate
-    from strategies.validate_config import ValidateConfig
     from strategies.validate_report import write_report
-    from nasbench.benchmarks.registry import default_benchmark
+    from nasbench.benchmarks.registry import default_benchmark, parse_name
 
     picked_by, objective = None, None
     if args.run_dir is not None:
@@ -99,16 +130,9 @@ def _validate(args, out) -> int:
             raise NasbenchError(f"the run in {args.run_dir} is on {benchmark}; got --benchmark {args.benchmark}. "
                                 "Drop --benchmark to validate a run.")
     else:
-        archs, benchmark = _parse_archs(args.archs), args.benchmark or default_benchmark()
-    given = {k: v for k, v in (("epochs", args.epochs), ("C", args.C), ("N", args.N), ("lr", args.lr))
-             if v is not None}
-    common = dict(n_seeds=args.seeds, seed=args.seed, device=args.device, latency_repeats=args.latency_repeats,
-                  latency_device=args.latency_device, latency_where=args.latency_where, **given)
-    if benchmark == "nb201/digits" and args.dataset == "digits":
-        # retrain the picks as the table was made (fresh seeds), so predictions and measurements share a scale
-        config = ValidateConfig.digits_table_setup(**common)
-    else:
-        config = ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, **common)
+        benchmark = args.benchmark or default_benchmark()
+        archs = _parse_archs(args.archs, parse_name(benchmark)[0])
+    config = _config(args, benchmark)
     say = lambda line: print(f"validate: {line}", file=sys.stderr, flush=True)
     gpus = "auto" if args.executor == "ray" else 0
     n_jobs = n_processes(args.jobs, args.oversubscribe, default=1)

@@ -1,0 +1,267 @@
+"""nasbench validate on a compare run of darts/digits@surrogate: DARTS picks retrained with the recipe.
+
+The benchmark is a small DARTS surrogate fitted here (``nasbench.training.darts_surrogate``) on
+synthetic runs and saved, as ``darts/digits@surrogate`` is, into a data store in a temporary folder;
+training is the real DARTS trainer with tiny overrides of the darts/digits recipe (C=2, one epoch).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the training backend needs torch")
+pytest.importorskip("xgboost", reason="the DARTS surrogate of the fixture is fitted with xgboost")
+
+from nasbench.errors import InvalidArchError, MissingDataError, NasbenchError, UnknownNameError
+from nasbench.spaces.darts import DARTSArch
+from strategies.validate import parse_arch, picks_from_run, validate
+from strategies.validate_config import DARTS_GENERATION_SEEDS, ValidateConfig
+from tests.conftest import data_root_env
+
+BENCH = "darts/digits@surrogate"
+TINY = {"C": 2, "epochs": 1}  # overrides of the darts/digits recipe that keep a run well under a second
+
+
+def write_darts_surrogate(store, parts) -> None:
+    """``darts/digits@surrogate`` in the data store ``store``, as the project ships it, from synthetic runs.
+
+    Synthetic generation parts under ``parts`` (tests.training's ``make_part``: accuracy rises with
+    the sep_conv_3x3 ops of the normal cell, a signal a search can follow), written into the store by
+    :func:`nasbench.training.darts_ship.build_surrogate` (valid/test accuracy at epochs 1 and 2, and
+    the training time). A latency model is added beside them, fitted on a synthetic latency, so the
+    path of a surrogate that predicts latency is exercised too.
+    """
+    from nasbench.encodings.darts import N_FEATURES, adjacency_features
+    from nasbench.training.darts_archs import sample_distinct
+    from nasbench.training.darts_ship import build_surrogate
+    from surrogates.fit import MODELS, NOISE_MODELS, fit_on_arrays
+    from surrogates.io import save_model
+    from tests.training.test_training_darts_runs import make_part
+
+    rng = np.random.default_rng(0)
+    held = sample_distinct(16, 1)
+    train = sample_distinct(48, 0, exclude=held)
+    make_part(parts, "heldout", held, (0, 1), rng)
+    make_part(parts, "uniform-s01", train, (0, 1), rng)
+    folder = store / "darts" / "digits@surrogate"
+    build_surrogate(parts, folder, command="test fixture", n_members=2)
+    latency = np.array([1.0 + 0.1 * sum(op >= 3 for _, op in a.normal + a.reduce) for a in train])
+    fitted = fit_on_arrays(np.stack([adjacency_features(a) for a in train]), latency, n_members=2)
+    nan = float("nan")
+    save_model(fitted, folder / "latency_ms@static", {
+        "space": "darts", "dataset": "digits", "source_benchmark": "synthetic latency (test fixture)",
+        "metric": "latency_ms", "fidelity": None, "unit": "ms", "description": "batch-1 latency (synthetic)",
+        "fidelity_meaning": "none", "encoding": "adjacency", "n_features": N_FEATURES,
+        "model_name": MODELS["xgboost"], "split": {"kind": "all", "seed": 0, "n_train": len(train), "n_test": 0},
+        "noise": {"model": NOISE_MODELS["xgboost"], "seed_scatter_std": 0.0},
+        "scores_held_out": {"kendall_tau": nan, "spearman": nan, "r2": nan, "top10_kendall_tau": nan, "n": 0}})
+
+
+@pytest.fixture(scope="module")
+def darts_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("darts_data")
+    write_darts_surrogate(root, tmp_path_factory.mktemp("darts_parts"))
+    with data_root_env(root):
+        yield root
+
+
+@pytest.fixture(scope="module")
+def darts_run(darts_root, tmp_path_factory):
+    """A finished compare run on the fixture's darts/digits@surrogate."""
+    from strategies.compare import CompareConfig, run_compare, write_outputs
+
+    out = tmp_path_factory.mktemp("darts_run") / "run"
+    config = CompareConfig(benchmark=BENCH, strategies=("random_search", "regularized_evolution"), n_seeds=3,
+                           max_evals=15)
+    write_outputs(run_compare(config, n_jobs=1), out, plots=False, parquet=False)
+    return out
+
+
+def _measured(arch, seed: int, metric: str, **overrides) -> float:
+    """Final ``metric`` of one run of the darts/digits recipe (with ``overrides``), trained here."""
+    from nasbench.training.darts_model import build_darts_network
+    from nasbench.training.data import load_digits
+    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from nasbench.training.trainer import TrainConfig, train_arch
+
+    config = TrainConfig(**{**DARTS_TRAIN_KWARGS, **overrides, "device": "cpu", "latency_repeats": 0})
+    result = train_arch(arch, load_digits(*DARTS_SPLIT), config, seed=seed, build=build_darts_network)
+    return float(getattr(result, metric)[-1])
+
+
+def test_parse_arch_reads_every_written_form():
+    from nasbench.training.darts_archs import arch_code, sample_distinct
+
+    arch = sample_distinct(1, 3)[0]
+    for form in (arch, repr(arch), arch.to_naslib(), arch_code(arch), f"  {arch_code(arch)} "):
+        assert parse_arch("darts", form) == arch
+    assert parse_arch("nb201", "6111").index == parse_arch("nb201", 6111).index == 6111
+    with pytest.raises(InvalidArchError, match=r"expected a DARTS arch written as DARTSArch\(normal=\[...\]"):
+        parse_arch("darts", "DARTSArch(normal=__import__('os').getcwd(), reduce=[])")
+    with pytest.raises(InvalidArchError, match="expected a DARTS arch written as"):
+        parse_arch("darts", "DARTSArch([(0, 1)], reduce=[])")
+    with pytest.raises(InvalidArchError, match="a DARTS arch is a DARTSArch or genotype text; got 7 of type int"):
+        parse_arch("darts", 7)
+    with pytest.raises(InvalidArchError, match="a DARTS arch code is 32 decimal digits"):
+        parse_arch("darts", "0301")
+
+
+def test_picks_of_a_darts_run_are_its_best_distinct_genotypes(darts_run):
+    import pandas as pd
+
+    import nasbench
+
+    picks = picks_from_run(darts_run, top_k=3)
+    summary = pd.read_csv(darts_run / "summary.csv")
+    finals = {}
+    for row in summary.itertuples():
+        finals.setdefault(parse_arch("darts", row.final_incumbent_arch), []).append(float(row.final_report))
+    assert picks["benchmark"] == BENCH
+    assert all(isinstance(a, DARTSArch) for a in picks["archs"]) and len(set(picks["archs"])) == len(picks["archs"])
+    assert len(picks["archs"]) == min(3, len(finals))
+    reports = [finals[a][0] for a in picks["archs"]]
+    assert reports == sorted((v[0] for v in finals.values()), reverse=True)[:len(reports)]
+    assert all(picks["n_runs"][a] == len(finals[a]) for a in picks["archs"])
+    # the objective names what the run reported, though the run left it to the default
+    bench = nasbench.load(BENCH)
+    assert picks["objective"]["report_metric"] == "test_acc"
+    assert picks["objective"]["report_fidelity"] == bench.default_fidelity("test_acc") == 2
+
+
+def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
+    """The issue's loop: the top picks retrained as DARTS networks with the recipe and the generation's seeds."""
+    import nasbench
+    from nasbench.cli import main
+    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from surrogates.metrics import kendall_tau
+
+    out = tmp_path / "report"
+    assert main(["validate", str(darts_run), "--top", "2", "--epochs", "1", "--C", "2", "--latency-repeats", "2",
+                 "--device", "cpu", "--out", str(out)]) == 0
+    report = json.loads((out / "validate.json").read_text())
+    config = report["config"]
+    assert config["space"] == "darts" and config["train_seeds"] == list(DARTS_GENERATION_SEEDS) == [0, 1]
+    assert tuple(config["split"]) == DARTS_SPLIT and (config["C"], config["epochs"]) == (2, 1)
+    assert all(config[k] == DARTS_TRAIN_KWARGS[k] for k in ("N", "batch_size", "lr", "warmup_steps", "grad_clip"))
+    picks = picks_from_run(darts_run, 2)["archs"]
+    rows = report["rows"]
+    assert [parse_arch("darts", r["arch"]) for r in rows] == picks and len(rows) == 2
+    assert [r["pick"] for r in rows] == [1, 2] and all(r["arch_index"] is None for r in rows)
+    # predicted: the surrogate's mean prediction of what the run reported, labelled with its model
+    bench = nasbench.load(BENCH)
+    assert [r["predicted_acc"] for r in rows] == bench.query(picks, "test_acc", 2).tolist()
+    s = report["summary"]
+    assert s["predicted_acc"].endswith(f"predicted by {bench.metrics['test_acc'].predicted_by}")
+    # measured: the same metric, mean over seeds 0 and 1 of the recipe's runs, equal to training them here
+    assert s["measured_metric"] == "test_acc" and "mean over the seeds 0, 1" in s["measured_acc"]
+    assert sorted((r["pick"], r["seed"]) for r in report["runs"]) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    for k, (row, arch) in enumerate(zip(rows, picks)):
+        runs = [_measured(arch, seed, "test_acc", **TINY) for seed in (0, 1)]
+        assert row["measured_acc"] == pytest.approx(np.mean(runs), abs=1e-9)
+        assert row["abs_err_acc"] == pytest.approx(abs(row["measured_acc"] - row["predicted_acc"]))
+        assert row["device"] == "cpu" and row["measured_latency_ms"] > 0
+    assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
+    if len({r["measured_acc"] for r in rows}) == 2 and len({r["predicted_acc"] for r in rows}) == 2:
+        assert s["kendall_tau_acc"] == pytest.approx(
+            kendall_tau([r["predicted_acc"] for r in rows], [r["measured_acc"] for r in rows]))
+    # the surrogate's latency describes the recipe's C=16 network, not this C=2 one: no prediction, said why
+    assert all(np.isnan(float(r["predicted_latency_ms"])) for r in rows)
+    assert any("describes the recipe's C=16, N=1 network on digits, not the C=2, N=1" in n for n in report["notes"])
+    assert "DARTS C=2, N=1 network at 1x8x8" in s["measured_latency"]
+    # the report names DARTS picks by their number; the CSV leaves their NB201 index empty
+    md = (out / "validate.md").read_text()
+    assert f"| #1 `{rows[0]['arch']}` |" in md and "Kendall tau, accuracy" in md
+    with open(out / "validate.csv") as fh:
+        table = list(csv.DictReader(fh))
+    assert [t["arch_index"] for t in table] == ["", ""] and [t["arch"] for t in table] == [r["arch"] for r in rows]
+    pytest.importorskip("matplotlib")
+    assert (out / "validate_scatter.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_validate_a_darts_pick_with_the_recipe_network_compares_latency(darts_root):
+    """At the recipe's network size the surrogate's latency model is the prediction to compare with."""
+    import nasbench
+    from nasbench.training.darts_archs import sample_distinct
+
+    arch = sample_distinct(1, 5)[0]
+    config = ValidateConfig.darts_digits_setup(epochs=1, train_seeds=(1,), latency_repeats=2, device="cpu")
+    report = validate([arch.to_naslib()], BENCH, config, objective={"report_metric": "valid_acc"})
+    row, s = report["rows"][0], report["summary"]
+    bench = nasbench.load(BENCH)
+    assert row["predicted_acc"] == float(bench.query(arch, "valid_acc", 2))
+    assert row["measured_acc"] == pytest.approx(_measured(arch, 1, "valid_acc", epochs=1), abs=1e-9)
+    assert s["measured_metric"] == "valid_acc" and row["measured_acc"] == row["measured_valid_acc"]
+    assert row["predicted_latency_ms"] == float(bench.query(arch, "latency_ms"))
+    assert row["abs_err_latency_ms"] == pytest.approx(abs(row["measured_latency_ms"] - row["predicted_latency_ms"]))
+    assert s["predicted_latency"].startswith(f"{BENCH} latency_ms (predicted by ")
+    assert "DARTS C=16, N=1 network at 1x8x8" in s["measured_latency"]
+    assert any("Kendall tau needs at least 2 archs" in n for n in report["notes"])
+
+
+def test_cli_archs_of_a_darts_benchmark_with_fresh_seeds(darts_root, tmp_path):
+    from nasbench.cli import main
+    from nasbench.rng import child_int_seeds
+    from nasbench.training.darts_archs import arch_code, sample_distinct
+
+    a, b = sample_distinct(2, 9)
+    out = tmp_path / "report"
+    # 32-digit codes are genotypes, not indices; --seeds asks for seeds spawned from --seed
+    assert main(["validate", "--archs", f"{arch_code(a)},{arch_code(b)}", "--benchmark", BENCH, "--epochs", "1",
+                 "--C", "2", "--seeds", "1", "--latency-repeats", "0", "--device", "cpu", "--out", str(out),
+                 "--no-plot"]) == 0
+    report = json.loads((out / "validate.json").read_text())
+    assert report["config"]["train_seeds"] is None and report["config"]["n_seeds"] == 1
+    assert [r["seed"] for r in report["runs"]] == child_int_seeds(0, 1) * 2
+    assert [parse_arch("darts", r["arch"]) for r in report["rows"]] == [a, b]
+
+
+def test_darts_digits_setup_is_the_recipe_that_made_the_data():
+    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from nasbench.training.trainer import TrainConfig
+
+    config = ValidateConfig.darts_digits_setup()
+    assert (config.space, config.dataset, config.split) == ("darts", "digits", DARTS_SPLIT)
+    assert config.train_seeds == DARTS_GENERATION_SEEDS and config.n_seeds == 2
+    assert config.network == (DARTS_TRAIN_KWARGS["C"], DARTS_TRAIN_KWARGS["N"])
+    carried = set(ValidateConfig.__dataclass_fields__)
+    for key, value in DARTS_TRAIN_KWARGS.items():
+        # a field validate does not carry must be the trainer's default, or validate would train differently
+        assert getattr(config, key) == value if key in carried else getattr(TrainConfig(), key) == value, key
+    assert ValidateConfig(**json.loads(json.dumps(config.to_dict()))) == config
+    # asking for seeds by number or root seed trains fresh seeds instead of the generation's
+    assert ValidateConfig.darts_digits_setup(n_seeds=3).train_seeds is None
+    assert ValidateConfig.darts_digits_setup(seed=4).train_seeds is None
+
+
+def test_validate_darts_errors(darts_root):
+    import pandas as pd
+
+    from strategies.validate import _final_archs
+
+    arch = DARTSArch.from_naslib("[[(0, 1), (1, 3), (0, 2), (2, 4), (1, 5), (3, 6), (0, 0), (4, 1)], "
+                                 "[(1, 0), (0, 3), (2, 5), (1, 2), (3, 1), (0, 6), (4, 3), (2, 2)]]")
+    swapped = DARTSArch([arch.normal[1], arch.normal[0], *arch.normal[2:]], arch.reduce)
+    config = ValidateConfig.darts_digits_setup(epochs=1)
+    with pytest.raises(NasbenchError, match="are one genotype"):
+        validate([arch, swapped], BENCH, config)
+    with pytest.raises(NasbenchError, match=r"darts/digits@surrogate is a darts benchmark but the config trains "
+                                            r"nb201 networks; pass ValidateConfig\(space='darts', ...\) or "
+                                            r"ValidateConfig.darts_digits_setup\(\)"):
+        validate([arch], BENCH, ValidateConfig(epochs=1))
+    with pytest.raises(NasbenchError, match="validate trains networks of 'nb201', 'darts'; got the transnas-micro"):
+        validate([0], "transnas-micro/jigsaw", ValidateConfig(epochs=1))
+    with pytest.raises(UnknownNameError, match="unknown space 'nb101'; validate trains networks of"):
+        ValidateConfig(space="nb101")
+    with pytest.raises(NasbenchError, match=r"train_seeds must be None or distinct ints >= 0 .*got \(0, 0\)"):
+        ValidateConfig(train_seeds=(0, 0))
+    with pytest.raises(NasbenchError, match=r"train_seeds must be None or distinct ints >= 0 .*got \(\)"):
+        ValidateConfig(train_seeds=())
+    with pytest.raises(NasbenchError, match=r"n_seeds is 3 but train_seeds lists 2 seeds \(0, 1\)"):
+        ValidateConfig(n_seeds=3, train_seeds=(0, 1))
+    summary = pd.DataFrame({"strategy": ["random_search"], "final_report": [1.0], "final_incumbent_index": [-1]})
+    with pytest.raises(MissingDataError, match="has no final_incumbent_arch column"):
+        _final_archs(summary, "darts", darts_root)
