@@ -315,6 +315,10 @@ def _predictions(bench, benchmark: str, values: list, objective: dict, config: V
     queries = [a.index for a in values] if config.space == "nb201" else values
     acc = np.asarray(bench.query(queries, metric, fidelity, missing="nan"), dtype=np.float64)
     latency, source, network, notes = _latency_predictions(bench, benchmark, queries, config)
+    if config.space == "darts" and fidelity is not None and fidelity != config.epochs:
+        # darts/digits's fidelity is the recipe's epoch: a prediction at another epoch than trained is compared
+        notes.append(f"the prediction is of {metric} at epoch {fidelity}, the measurement after {config.epochs} "
+                     f"epoch{'s' if config.epochs != 1 else ''}; read Kendall tau, not the absolute errors.")
     return {"acc": acc, "latency": latency, "metric": metric, "fidelity": fidelity,
             "predicted_by": getattr(bench.metrics.get(metric), "predicted_by", None),
             "measured_metric": "valid_acc" if metric == "valid_acc" else "test_acc",
@@ -432,7 +436,8 @@ def _summary(rows, benchmark: str, config: ValidateConfig, pred: dict, wall: flo
         "mae_acc": _mean([r["abs_err_acc"] for r in rows]), "max_abs_err_acc": _max([r["abs_err_acc"] for r in rows]),
         "mae_latency_ms": _mean([r["abs_err_latency_ms"] for r in rows]),
         "max_abs_err_latency_ms": _max([r["abs_err_latency_ms"] for r in rows]),
-        "predicted_acc": f"{benchmark} {pred['metric']} at fidelity {pred['fidelity']}{by}",
+        "predicted_acc": f"{benchmark} {pred['metric']}" + (f" at fidelity {pred['fidelity']}"
+                                                           if pred["fidelity"] is not None else "") + by,
         "measured_metric": pred["measured_metric"],
         "measured_acc": f"{pred['measured_metric']} after {epochs} on {config.dataset}{split} ({config.space.upper()} "
                         f"network, C={config.network[0]}, N={config.network[1]}, lr {config.lr}), mean over {seeds}",

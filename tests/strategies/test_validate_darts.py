@@ -172,6 +172,7 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
     assert all(np.isnan(float(r["predicted_latency_ms"])) for r in rows)
     assert any("describes the recipe's C=16, N=1 network on digits, not the C=2, N=1" in n for n in report["notes"])
     assert "DARTS C=2, N=1 network at 1x8x8" in s["measured_latency"]
+    assert any("the prediction is of test_acc at epoch 2, the measurement after 1 epoch;" in n for n in report["notes"])
     # the report names DARTS picks by their number; the CSV leaves their NB201 index empty
     md = (out / "validate.md").read_text()
     assert f"| #1 `{rows[0]['arch']}` |" in md and "Kendall tau, accuracy" in md
@@ -200,6 +201,12 @@ def test_validate_a_darts_pick_with_the_recipe_network_compares_latency(darts_ro
     assert s["predicted_latency"].startswith(f"{BENCH} latency_ms (predicted by ")
     assert "DARTS C=16, N=1 network at 1x8x8" in s["measured_latency"]
     assert any("Kendall tau needs at least 2 archs" in n for n in report["notes"])
+    assert any("the prediction is of valid_acc at epoch 2, the measurement after 1 epoch;" in n for n in report["notes"])
+    # predicted at the trained epoch: the two sides are one quantity, and nothing needs saying
+    report = validate([arch], BENCH, config, objective={"report_metric": "valid_acc", "report_fidelity": 1})
+    assert report["rows"][0]["predicted_acc"] == float(bench.query(arch, "valid_acc", 1))
+    assert not any("the prediction is of" in n for n in report["notes"])
+    assert report["summary"]["predicted_acc"].startswith(f"{BENCH} valid_acc at fidelity 1, predicted by ")
 
 
 def test_cli_archs_of_a_darts_benchmark_with_fresh_seeds(darts_root, tmp_path):
