@@ -147,9 +147,12 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
     assert config["space"] == "darts" and config["train_seeds"] == list(DARTS_GENERATION_SEEDS) == [0, 1]
     assert tuple(config["split"]) == DARTS_SPLIT and (config["C"], config["epochs"]) == (2, 1)
     assert all(config[k] == DARTS_TRAIN_KWARGS[k] for k in ("N", "batch_size", "lr", "warmup_steps", "grad_clip"))
-    picks = picks_from_run(darts_run, 2)["archs"]
+    chosen = picks_from_run(darts_run, 2)
+    picks = chosen["archs"]
     rows = report["rows"]
     assert [parse_arch("darts", r["arch"]) for r in rows] == picks and len(rows) == 2
+    assert [r["picked_by"] for r in rows] == [" ".join(chosen["picked_by"][a]) for a in picks]
+    assert all(r["picked_by"] for r in rows)
     assert [r["pick"] for r in rows] == [1, 2] and all(r["arch_index"] is None for r in rows)
     # predicted: the surrogate's mean prediction of what the run reported, labelled with its model
     bench = nasbench.load(BENCH)
