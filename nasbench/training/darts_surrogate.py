@@ -167,7 +167,8 @@ def evaluate_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model
     part = np.array(runs["part"])
     train = part != HELDOUT
     if train.sum() < 20:
-        raise MissingDataError(f"fit_and_evaluate needs >= 20 training archs; got {int(train.sum())}. Let the "
+        raise MissingDataError(f"a surrogate needs >= 20 training archs outside the held-out part; got "
+                               f"{int(train.sum())} (parts: {', '.join(sorted(set(runs['part'])))}). Let the "
                                "generation run longer.")
     fitted, noise_std, _ = fit_surrogate_on_runs(runs, metric=metric, fidelity=fidelity, model=model,
                                                  n_members=n_members, seed=seed)

@@ -23,9 +23,9 @@ def parent(tmp_path_factory):
     rng = np.random.default_rng(0)
     held = sample_distinct(40, 1)
     train = sample_distinct(120, 0, exclude=held)
-    make_part(root, "heldout", held, (0, 1), rng)
-    make_part(root, "uniform-s01", train[:40], (0, 1), rng)
-    make_part(root, "uniform-s0", train[40:], (0,), rng)
+    for name, archs, seeds in (("heldout", held, (0, 1)), ("uniform-s01", train[:40], (0, 1)),
+                               ("uniform-s0", train[40:], (0,))):
+        make_part(root, name, archs, seeds, rng)
     for k in (5, 6, 7, 8, 9):
         gen.chunk_path(root / "uniform-s0", k).unlink()
     return root
@@ -237,3 +237,16 @@ def test_the_shipped_folder_when_present():
         assert _flat(fig) == pytest.approx(_flat(models[key]["scores_held_out"]))
     assert models["valid_acc@2"]["provenance"]["recipe"]["train_kwargs"]["epochs"] == 2
     assert nasbench.load("darts/digits@surrogate").metrics  # served with no import step (unless the store has one)
+
+
+def test_runs_assembled_by_generate_read_the_same(parent, tmp_path):
+    """A finished part that `nasbench generate` assembled into the store reads as the build folder does."""
+    from nasbench.training import generate as gen
+    from nasbench.training.darts_generate import assemble_darts
+    from nasbench.training.darts_runs import load_runs
+    from nasbench.training.darts_ship import read_runs
+
+    assemble_darts(parent / "heldout", gen.read_job(parent / "heldout"), tmp_path / "runs" / "heldout")
+    back, direct = read_runs(tmp_path / "runs"), load_runs(parent, parts=["heldout"])
+    assert back["codes"] == direct["codes"] and back["part"] == direct["part"] == ["heldout"] * 40
+    np.testing.assert_array_equal(back["valid_acc"], direct["valid_acc"])
