@@ -203,6 +203,15 @@ def _other_kinds() -> list[dict]:
                              "about": "fitted by `nasbench surrogate fit`; every value predicted by a named model"
                              if how == "fitted" else "shipped with nasbench, fit on its own measured runs "
                              "(`nasbench info` says how); every value predicted by a named model"})
+    for root, how in ((data_root(), "in the store"), (embedded_root(), "embedded")):  # read as `surrogate eval` does
+        parts = sorted(p.parent.name for p in (root / "darts" / "digits-runs").glob("*/manifest.json")
+                       if not p.parent.name.startswith("."))
+        if parts:
+            rows.append({"name": "darts/digits", "kind": "runs", "status": f"{how}: parts {', '.join(parts)}",
+                         "location": str(root / "darts" / "digits-runs"),
+                         "about": "the measured runs behind darts/digits@surrogate (not a table: "
+                                  "`nasbench surrogate eval darts/digits` scores the surrogate on them)"})
+            break
     from nasbench.benchmarks.latency import LATENCY_DATASETS, latency_dir
 
     for space, datasets in LATENCY_DATASETS.items():

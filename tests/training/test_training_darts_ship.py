@@ -201,6 +201,8 @@ def test_the_package_folder_serves_when_the_store_has_none(shipped, tmp_path, mo
     rows = {r["name"]: r for r in registry.list_benchmarks()}
     assert rows["darts/digits@surrogate"]["status"].startswith("embedded: test_acc@1")
     assert "darts/digits-runs" not in rows  # the runs are read by `surrogate eval`, not served as a table
+    assert rows["darts/digits"]["kind"] == "runs" and rows["darts/digits"]["status"] == (
+        "embedded: parts heldout, uniform-s0, uniform-s01")
     shutil.copytree(shipped / "darts" / "digits@surrogate", tmp_path / "empty-store" / "darts" / "digits@surrogate")
     assert nasbench.load("darts/digits@surrogate").describe()["info"]["valid_acc@2"]["folder"].startswith(
         str(tmp_path / "empty-store"))  # the store's first
