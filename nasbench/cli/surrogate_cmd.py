@@ -238,7 +238,11 @@ def _eval_darts_runs(args) -> int:
         raise MissingDataError(f"no measured runs of {DARTS_RUNS} here (neither in the store nor shipped); pass "
                                "--runs DIR (written by `python -m nasbench.training.darts_ship`).")
     runs = read_runs(folder)
-    bench = nasbench.load(f"{DARTS_RUNS}@surrogate")
+    try:
+        bench = nasbench.load(f"{DARTS_RUNS}@surrogate")
+    except MissingDataError:
+        raise MissingDataError(f"no {DARTS_RUNS}@surrogate to score (neither in the store nor shipped); write one with "
+                               "`python -m nasbench.training.darts_ship --parent DIR --what surrogate`.") from None
     out = score_surrogate(bench, runs)
     if args.json:
         print(json.dumps({"benchmark": bench.name, "runs": str(folder), **out}, default=float))

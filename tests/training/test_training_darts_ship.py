@@ -194,7 +194,10 @@ def test_the_package_folder_serves_when_the_store_has_none(shipped, tmp_path, mo
         main(["--debug", "surrogate", "eval", "darts/digits"])
     import shutil
 
-    shutil.copytree(shipped / "darts", package / "darts")
+    shutil.copytree(shipped / "darts" / "digits-runs", package / "darts" / "digits-runs")
+    with pytest.raises(MissingDataError, match="no darts/digits@surrogate to score .*darts_ship --parent DIR"):
+        main(["--debug", "surrogate", "eval", "darts/digits"])
+    shutil.copytree(shipped / "darts" / "digits@surrogate", package / "darts" / "digits@surrogate")
     bench = nasbench.load("darts/digits@surrogate")
     assert str(bench.describe()["info"]["valid_acc@2"]["folder"]).startswith(str(package))
     assert runs_folder() == package / "darts" / "digits-runs"
