@@ -3,8 +3,10 @@
 The surrogate is fit on every part except the held-out one (:func:`fit_and_evaluate`), on the
 DARTS ``adjacency`` encoding (:mod:`nasbench.encodings.darts`: edge-op counts per cell, blind to the
 order of a node's two inputs), with :func:`surrogates.fit.fit_on_arrays`; targets
-are each arch's mean final accuracy over its trained seeds. On the held-out archs (trained with two
-seeds, never fit on) it reports NAS-Bench-301's figures:
+are each arch's mean accuracy over its trained seeds, after the last epoch or (``fidelity``) after
+an earlier one, or the mean training time of a run. On the held-out archs (trained with two seeds,
+never fit on) it reports NAS-Bench-301's figures (:func:`heldout_figures`, which also scores a
+saved model: :func:`nasbench.training.darts_ship.score_surrogate`):
 
 * R2, Kendall tau, Spearman and the Kendall tau of the top 10 % of the prediction against the
   **mean of the two seeds**;
