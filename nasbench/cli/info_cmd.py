@@ -117,7 +117,8 @@ def _made_lines(manifest: dict, key: str) -> list[str]:
     parts = ", ".join(f"{p} {s['chunks_done']}/{s['n_chunks']} chunks" for p, s in gen.get("parts", {}).items())
     sc = meta.get("scores_held_out", {})
     lines = [f"  made by: {made.get('command')} ({versions})",
-             f"  recipe: {kwargs} on {recipe.get('dataset', '?')}, split {recipe.get('split')}",
+             f"  recipe: {kwargs} on {recipe.get('dataset', '?')}, split {recipe.get('split')}"
+             + ("" if recipe.get("is_darts_recipe", True) else " (not the DARTS_TRAIN_KWARGS recipe of this nasbench)"),
              f"  pilot: seed-to-seed Spearman of valid_acc {pilot}",
              f"  data: {gen.get('n_archs')} archs trained ({parts}{'; generation still running' if gen.get('partial') else ''})"]
     if "mae_vs_one_seed" in sc:

@@ -88,12 +88,16 @@ def _provenance(runs: dict, parent, command: str) -> dict:
     from nasbench.training.darts_surrogate import generation_status
     from nasbench.training.recipes import DARTS_PILOT, DARTS_SPLIT, DARTS_TRAIN_KWARGS
 
+    from nasbench.training import generate as gen
+
     status = generation_status(parent)
+    job = gen.read_job(Path(parent) / sorted(set(runs["part"]))[0])  # load_runs checked: one recipe for all parts
     return {
         "command": command or "python -m nasbench.training.darts_ship",
         "versions": versions("nasbench", "python", "numpy", "scipy", "xgboost"),
-        "recipe": {"train_kwargs": dict(DARTS_TRAIN_KWARGS), "split": list(DARTS_SPLIT),
-                   "dataset": "scikit-learn digits (8x8 images, 10 classes)"},
+        "recipe": {"train_kwargs": dict(job.train), "split": list(job.split), "split_seed": job.split_seed,
+                   "dataset": "scikit-learn digits (8x8 images, 10 classes)",
+                   "is_darts_recipe": dict(job.train) == DARTS_TRAIN_KWARGS and tuple(job.split) == tuple(DARTS_SPLIT)},
         "pilot": DARTS_PILOT,
         "generation": {"parts": status, "partial": any(s["chunks_done"] < s["n_chunks"] for s in status.values()),
                        "n_archs": len(runs["codes"]), "seeds": list(runs["seeds"]),

@@ -7,7 +7,7 @@ import pytest
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 from nasbench.training.darts_archs import sample_distinct
-from tests.training.test_training_darts_runs import make_part
+from tests.training.test_training_darts_runs import TRAIN, make_part
 
 pytest.importorskip("xgboost")
 
@@ -67,7 +67,8 @@ def test_surrogate_serves_every_epoch_and_records_how_it_was_made(shipped, paren
     meta = bench.describe()["models"]["valid_acc@1"]
     made = meta["provenance"]
     assert made["command"] == COMMAND and made["pilot"] == DARTS_PILOT
-    assert made["recipe"]["train_kwargs"] == DARTS_TRAIN_KWARGS and made["versions"]["xgboost"]
+    assert made["recipe"]["train_kwargs"] == TRAIN and made["versions"]["xgboost"]  # the runs' own recipe ...
+    assert made["recipe"]["is_darts_recipe"] is False and TRAIN != DARTS_TRAIN_KWARGS  # ... and whether it is the module's
     assert made["generation"]["parts"]["uniform-s0"] == {"chunks_done": 5, "n_chunks": 10}
     assert made["generation"]["partial"] and made["generation"]["n_archs"] == 40 + 40 + 40
     assert meta["split"]["n_train"] == 80 and meta["split"]["train_parts"] == ["uniform-s0", "uniform-s01"]
