@@ -120,7 +120,8 @@ def _made_lines(manifest: dict, key: str) -> list[str]:
              f"  recipe: {kwargs} on {recipe.get('dataset', '?')}, split {recipe.get('split')}"
              + ("" if recipe.get("is_darts_recipe", True) else " (not the DARTS_TRAIN_KWARGS recipe of this nasbench)"),
              f"  pilot: seed-to-seed Spearman of valid_acc {pilot}",
-             f"  data: {gen.get('n_archs')} archs trained ({parts}{'; generation still running' if gen.get('partial') else ''})"]
+             f"  data: {gen.get('n_archs')} archs trained ({parts}"
+             f"{'; generation still running' if gen.get('partial') else ''})"]
     if "mae_vs_one_seed" in sc:
         lines.append(f"  quality of {meta.get('metric')}@{meta.get('fidelity')} on {sc['n']} held-out archs: R2 "
                      f"{sc['r2']:.3f}, Kendall tau {sc['kendall_tau']:.3f}, top-10% tau {sc['top10_kendall_tau']:.3f}, "

@@ -41,7 +41,8 @@ import numpy as np
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 
-__all__ = ["build_surrogate", "write_runs", "read_runs", "runs_folder", "score_surrogate", "surrogate_models", "RUNS_FORMAT",
+__all__ = ["build_surrogate", "write_runs", "read_runs", "runs_folder", "score_surrogate", "surrogate_models",
+           "RUNS_FORMAT",
            "RUNS_NAME", "main"]
 
 RUNS_FORMAT = "nasbench-darts-runs/1"
@@ -52,8 +53,8 @@ _ARRAYS = ("arch_id", "arch_cells", "seeds", "train_loss", "train_acc", "valid_a
            "latency_ms", "params_m", "flops_m")
 _MAX_ARRAY_BYTES = 256 << 20
 _DESCRIPTIONS = {
-    "valid_acc": "accuracy (%) on the 1000 validation images of digits after the epoch",
-    "test_acc": "accuracy (%) on the 297 test images of digits after the epoch",
+    "valid_acc": "accuracy (%) on the {1} validation images of digits after the epoch",
+    "test_acc": "accuracy (%) on the {2} test images of digits after the epoch",
     "train_time_s": "wall-clock seconds of the recipe's training steps (all epochs), 1 CPU thread, generating machine",
 }
 _UNITS = {"valid_acc": "%", "test_acc": "%", "train_time_s": "s"}
@@ -85,10 +86,9 @@ def _destination(dest, default: Path, overwrite: bool, what: str) -> Path:
 def _provenance(runs: dict, parent, command: str) -> dict:
     """How the models were made: command, versions, recipe, pilot, generation status, data digest."""
     from nasbench.provenance import versions
+    from nasbench.training import generate as gen
     from nasbench.training.darts_surrogate import generation_status
     from nasbench.training.recipes import DARTS_PILOT, DARTS_SPLIT, DARTS_TRAIN_KWARGS
-
-    from nasbench.training import generate as gen
 
     status = generation_status(parent)
     job = gen.read_job(Path(parent) / sorted(set(runs["part"]))[0])  # load_runs checked: one recipe for all parts
@@ -101,7 +101,7 @@ def _provenance(runs: dict, parent, command: str) -> dict:
         "pilot": DARTS_PILOT,
         "generation": {"parts": status, "partial": any(s["chunks_done"] < s["n_chunks"] for s in status.values()),
                        "n_archs": len(runs["codes"]), "seeds": list(runs["seeds"]),
-                       "n_archs_per_part": {p: int(np.sum(np.array(runs["part"]) == p)) for p in sorted(set(runs["part"]))}},
+                       "n_archs_per_part": {p: runs["part"].count(p) for p in sorted(set(runs["part"]))}},
         "runs_sha256": _runs_digest(runs),
     }
 
@@ -125,7 +125,8 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
     train_parts = sorted(set(runs["part"]) - {HELDOUT})
     meta = {
         "space": "darts", "dataset": "digits", "source_benchmark": "darts/digits (measured runs)",
-        "metric": metric, "fidelity": int(fidelity), "unit": _UNITS[metric], "description": _DESCRIPTIONS[metric],
+        "metric": metric, "fidelity": int(fidelity), "unit": _UNITS[metric],
+        "description": _DESCRIPTIONS[metric].format(*provenance["recipe"]["split"]),
         "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": "adjacency",
         "n_features": 196, "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
         "target": "mean over the arch's trained seeds",
@@ -267,7 +268,8 @@ def _read_part(folder: Path):
         ok = False
     if not ok:
         raise DataIntegrityError(f"{folder / 'manifest.json'} is not a {RUNS_FORMAT} manifest with the arrays "
-                                 f"{', '.join(_ARRAYS)}; re-write the runs with `python -m nasbench.training.darts_ship`.")
+                                 f"{', '.join(_ARRAYS)}; re-write the runs with "
+                                 "`python -m nasbench.training.darts_ship`.")
     runs = {key: _read_array(folder, key, entries[key]) for key in _ARRAYS}
     runs["codes"] = [arch_code(a) for a in archs_from_array(runs["arch_cells"])]
     return folder.name, job, runs

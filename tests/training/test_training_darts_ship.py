@@ -68,7 +68,7 @@ def test_surrogate_serves_every_epoch_and_records_how_it_was_made(shipped, paren
     made = meta["provenance"]
     assert made["command"] == COMMAND and made["pilot"] == DARTS_PILOT
     assert made["recipe"]["train_kwargs"] == TRAIN and made["versions"]["xgboost"]  # the runs' own recipe ...
-    assert made["recipe"]["is_darts_recipe"] is False and TRAIN != DARTS_TRAIN_KWARGS  # ... and whether it is the module's
+    assert made["recipe"]["is_darts_recipe"] is False and TRAIN != DARTS_TRAIN_KWARGS  # ... and if it is the module's
     assert made["generation"]["parts"]["uniform-s0"] == {"chunks_done": 5, "n_chunks": 10}
     assert made["generation"]["partial"] and made["generation"]["n_archs"] == 40 + 40 + 40
     assert meta["split"]["n_train"] == 80 and meta["split"]["train_parts"] == ["uniform-s0", "uniform-s01"]
@@ -142,7 +142,8 @@ def test_eval_scores_the_served_surrogate_on_the_held_out_runs(shipped, monkeypa
     assert main(["surrogate", "eval", "darts/digits", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     meta = json.loads((shipped / "darts" / "digits@surrogate" / "valid_acc@2" / "metadata.json").read_text())
-    assert _flat(out["models"]["valid_acc@2"]) == pytest.approx(_flat(meta["scores_held_out"]))  # recomputed, same model
+    # recomputed with the served model: the figures its metadata recorded
+    assert _flat(out["models"]["valid_acc@2"]) == pytest.approx(_flat(meta["scores_held_out"]))
     assert out["same_runs"]["valid_acc@2"] and out["runs"] == str(shipped / "darts" / "digits-runs")
     assert out["loso_note"] == "no parts proposed by search strategies in these runs"
     assert main(["surrogate", "eval", "darts/digits"]) == 0
