@@ -43,7 +43,7 @@ class ValidateConfig:
     n_seeds : int, default 1
         Training seeds per arch; measured accuracy is their mean.
     seed : int, default 0
-        Root seed; training seed ``s`` of every arch is ``s`` spawned from it.
+        Root seed; training seed ``s`` of every arch is ``s`` spawned from it (unused with ``train_seeds``).
     train_seeds : tuple of int or None
         The training seeds themselves (distinct ints >= 0), instead of seeds spawned from ``seed``;
         ``n_seeds`` becomes their number (another ``n_seeds`` than the default 1 is refused). Retraining with a benchmark's own seeds measures the very
