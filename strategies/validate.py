@@ -340,7 +340,8 @@ def _latency_predictions(bench, benchmark: str, queries: list, config: ValidateC
         recipe = (DARTS_TRAIN_KWARGS["C"], DARTS_TRAIN_KWARGS["N"])
         metric = next((m for m in ("latency_ms_cpu", "latency_ms") if m in bench.metrics), None)
         if metric is None:
-            notes.append(f"no predicted latency: {benchmark} has no latency model; the measured latency is shown alone.")
+            notes.append(f"no predicted latency: {benchmark} has no latency model; the measured latency is shown "
+                         "alone.")
             return nan, "none", own_network, notes
         if (config.dataset, tuple(config.network)) != ("digits", recipe):
             notes.append(f"no predicted latency: {benchmark} {metric} describes the recipe's C={recipe[0]}, "
@@ -401,7 +402,8 @@ def _rows(arch_values, runs, pred: dict, picked_by: dict) -> list[dict]:
         p_acc, p_lat = float(pred["acc"][k]), float(pred["latency"][k])
         index = getattr(a, "index", None)
         rows.append({
-            "pick": k + 1, "arch_index": index, "arch": _text(a), "label": str(index) if index is not None else f"#{k + 1}",
+            "pick": k + 1, "arch_index": index, "arch": _text(a),
+            "label": str(index) if index is not None else f"#{k + 1}",
             "picked_by": " ".join(picked_by.get(_key(a), [])), "predicted_acc": p_acc, "measured_acc": acc,
             "measured_acc_sd": float(np.std([r[measured] for r in mine], ddof=1)) if len(mine) > 1 else float("nan"),
             "abs_err_acc": abs(acc - p_acc),

@@ -29,11 +29,12 @@ def add_arguments(parser):
                         help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
     parser.add_argument("--epochs", type=int_at_least(1), default=None,
                         help="training epochs (default: the recipe of an nb201/digits or darts/digits run, else 10)")
-    parser.add_argument("--C", type=int_at_least(1, 1024), default=None, help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 16 for darts/digits)")
+    parser.add_argument("--C", type=int_at_least(1, 1024), default=None,
+                        help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 16 for darts/digits)")
     parser.add_argument("--N", type=int_at_least(1, 64), default=None,
                         help="cells per stage (default: 2 for an nb201/digits run, else 1 on digits, 5 on cifar10)")
     parser.add_argument("--lr", type=positive_float, default=None,
-                        help="peak learning rate (default: nb201/digits's setup for an nb201/digits run, else 0.1)")
+                        help="peak learning rate (default: the recipe of an nb201/digits or darts/digits run, else 0.1)")
     parser.add_argument("--seeds", type=int_at_least(1), default=None,
                         help="training seeds per arch, spawned from --seed (default 1; a DARTS run on digits "
                              "retrains with the seeds its surrogate's data was made with, 0 and 1, unless "
