@@ -28,15 +28,17 @@ def add_arguments(parser):
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with the CIFAR-10 python batches (data_batch_1..5, test_batch); no download")
     parser.add_argument("--epochs", type=int_at_least(1), default=None,
-                        help="training epochs (default: the recipe of an nb201/digits or darts/digits run, else 10)")
+                        help="training epochs (default: the recipe of an nb201/digits run, darts/digits's for DARTS "
+                             "picks trained on digits, else 10)")
     parser.add_argument("--C", type=int_at_least(1, 1024), default=None,
                         help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 16 for darts/digits)")
     parser.add_argument("--N", type=int_at_least(1, 64), default=None,
                         help="cells per stage (default: 2 for an nb201/digits run, else 1 on digits, 5 on cifar10)")
     parser.add_argument("--lr", type=positive_float, default=None,
-                        help="peak learning rate (default: the recipe of an nb201/digits or darts/digits run, else 0.1)")
+                        help="peak learning rate (default: the recipe of an nb201/digits run, darts/digits's for DARTS "
+                             "picks trained on digits, else 0.1)")
     parser.add_argument("--seeds", type=int_at_least(1), default=None,
-                        help="training seeds per arch, spawned from --seed (default 1; a DARTS run on digits "
+                        help="training seeds per arch, spawned from --seed (default 1; a darts/digits run "
                              "retrains with the seeds its surrogate's data was made with, 0 and 1, unless "
                              "--seeds or --seed is given)")
     parser.add_argument("--seed", type=int_at_least(0), default=None, help="root seed (default 0)")
@@ -74,10 +76,13 @@ def _config(args, benchmark: str):
                                ("n_seeds", args.seeds), ("seed", args.seed)) if v is not None}
     common = dict(device=args.device, latency_repeats=args.latency_repeats, latency_device=args.latency_device,
                   latency_where=args.latency_where, **given)
-    space = parse_name(benchmark)[0]
+    space, dataset, _ = parse_name(benchmark)
     if space == "darts" and args.dataset == "digits":
         # DARTS networks trained with darts/digits's recipe and, unless --seeds/--seed say otherwise, its seeds:
-        # the measured accuracy is then what the surrogate learnt to predict
+        # the measured accuracy is then what the surrogate learnt to predict. Another DARTS benchmark (NB301's
+        # CIFAR-10) was not made with those seeds: one fresh seed, as for NB201 tables
+        if dataset != "digits" and not {"n_seeds", "seed"} & set(given):
+            common["n_seeds"] = 1
         return ValidateConfig.darts_digits_setup(**common)
     if benchmark == "nb201/digits" and args.dataset == "digits":
         # retrain the picks as the table was made (fresh seeds), so predictions and measurements share a scale

@@ -275,3 +275,22 @@ def test_validate_darts_errors(darts_root):
     summary = pd.DataFrame({"strategy": ["random_search"], "final_report": [1.0], "final_incumbent_index": [-1]})
     with pytest.raises(MissingDataError, match="has no final_incumbent_arch column"):
         _final_archs(summary, "darts", darts_root)
+
+
+def test_cli_config_of_darts_benchmarks():
+    """darts/digits picks retrain with the generation's seeds; picks of another DARTS benchmark with a fresh one."""
+    import argparse
+
+    from nasbench.cli import validate_cmd
+
+    parser = argparse.ArgumentParser()
+    validate_cmd.add_arguments(parser)
+    config = validate_cmd._config(parser.parse_args(["run"]), BENCH)
+    assert config == ValidateConfig.darts_digits_setup()
+    config = validate_cmd._config(parser.parse_args(["run"]), "darts/cifar10@surrogate")
+    assert (config.space, config.train_seeds, config.n_seeds, config.seed) == ("darts", None, 1, 0)
+    assert config.network == ValidateConfig.darts_digits_setup().network
+    config = validate_cmd._config(parser.parse_args(["run", "--seeds", "2", "--C", "4"]), BENCH)
+    assert (config.train_seeds, config.n_seeds, config.C) == (None, 2, 4)
+    config = validate_cmd._config(parser.parse_args(["run", "--dataset", "cifar10", "--data-dir", "d"]), BENCH)
+    assert (config.space, config.dataset, config.network) == ("darts", "cifar10", (16, 5))
