@@ -47,75 +47,14 @@ import numpy as np
 
 from nasbench.checks import check_int
 from nasbench.timing import Stopwatch
-from nasbench.errors import InvalidArchError, MissingDataError, NasbenchError, UnknownNameError, choices_text
+from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError, choices_text
 from strategies.validate_config import NB201_CIFAR_NETWORK, SPACES, ValidateConfig, default_latency_device
+from strategies.validate_jobs import parse_arch
 
 __all__ = ["parse_arch", "picks_from_run", "validate"]
 
 
-# ---------------------------------------------------------------- archs
-def parse_arch(space: str, arch):
-    """One arch of ``space`` as its value: an :class:`NB201Arch` or a :class:`DARTSArch`.
-
-    Parameters
-    ----------
-    space : {"nb201", "darts"}
-    arch : int, str, NB201Arch or DARTSArch
-        NB201: an index (int or decimal text) or an arch string. DARTS: NASLib's genotype text
-        ``[[(src, op) x 8], [(src, op) x 8]]``, the 32-digit code of
-        :mod:`nasbench.training.darts_archs`, or ``DARTSArch(normal=[...], reduce=[...])`` as a
-        compare run's ``summary.csv`` writes it (read as literals, never evaluated).
-
-    Raises
-    ------
-    InvalidArchError
-        If ``arch`` is none of these.
-    """
-    if space == "nb201":
-        from nasbench.spaces.nb201 import NB201Arch
-
-        if isinstance(arch, NB201Arch):
-            return arch
-        if isinstance(arch, str):
-            text = arch.strip()
-            return NB201Arch.from_index(int(text)) if text.isascii() and text.isdigit() else NB201Arch.from_string(text)
-        return NB201Arch.from_index(int(arch))
-    from nasbench.spaces.darts import DARTSArch
-
-    if isinstance(arch, DARTSArch):
-        return arch
-    if not isinstance(arch, str):
-        raise InvalidArchError(f"a DARTS arch is a DARTSArch or genotype text; got {arch!r} of type "
-                               f"{type(arch).__name__}. Pass NASLib's text '[[(0, 1), (1, 3), ...], [...]]'.")
-    text = arch.strip()
-    if text.isascii() and text.isdigit():
-        from nasbench.training.darts_archs import arch_from_code
-
-        return arch_from_code(text)
-    if text.startswith("DARTSArch("):
-        return _darts_from_repr(text)
-    return DARTSArch.from_naslib(text)
-
-
-def _darts_from_repr(text: str):
-    """``DARTSArch(normal=[...], reduce=[...])`` (the arch's repr) back to the arch, by literals only."""
-    import ast
-
-    from nasbench.spaces.darts import DARTSArch
-
-    try:
-        call = ast.parse(text, mode="eval").body
-        ok = (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "DARTSArch"
-              and not call.args and sorted(k.arg for k in call.keywords) == ["normal", "reduce"])
-        cells = {k.arg: ast.literal_eval(k.value) for k in call.keywords} if ok else None
-    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
-        cells = None
-    if cells is None:
-        raise InvalidArchError(f"expected a DARTS arch written as DARTSArch(normal=[...], reduce=[...]); got "
-                               f"{text[:120]!r}. Pass NASLib's genotype text instead.")
-    return DARTSArch(cells["normal"], cells["reduce"])
-
-
+# ---------------------------------------------------------------- spaces
 def _space_of(benchmark: str) -> str:
     """The space of a benchmark name, refused unless validate trains its networks."""
     from nasbench.benchmarks.registry import parse_name
@@ -273,7 +212,7 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
     runs = _train_and_time(arch_values, config, pred["network"], executor, say)
     wall = clock.wall_s
     rows = _rows(arch_values, runs, pred, picked_by or {})
-    summary = _summary(rows, benchmark, config, pred, wall)
+    summary = {**_summary(rows, benchmark, config, pred, wall), **_seed_figures(rows, runs, pred["measured_metric"])}
     notes = pred["notes"] + _tau_notes(rows)
     return {"benchmark": benchmark, "config": config.to_dict(), "summary": summary, "rows": rows,
             "runs": runs, "notes": notes}
@@ -449,6 +388,18 @@ def _summary(rows, benchmark: str, config: ValidateConfig, pred: dict, wall: flo
                             f"the {where}",
         "wall_time_s": round(wall, 3),
     }
+
+
+def _seed_figures(rows, runs, measured: str) -> dict:
+    """NB301's yardstick on the picks: the prediction's mean absolute error against one training run
+    (``mae_acc_vs_one_seed``), next to the mean absolute difference between two training runs of the
+    same arch (``mae_acc_seed_vs_seed``, NaN with one seed), in accuracy points."""
+    vs_one, seed_vs_seed = [], []
+    for k, row in enumerate(rows):
+        values = [r[measured] for r in runs if r["pick"] == k]
+        vs_one += [abs(v - row["predicted_acc"]) for v in values]
+        seed_vs_seed += [abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]]
+    return {"mae_acc_vs_one_seed": _mean(vs_one), "mae_acc_seed_vs_seed": _mean(seed_vs_seed)}
 
 
 def _tau_notes(rows) -> list[str]:

@@ -3,15 +3,17 @@
 :func:`train_task` is one executor task (train one arch with one seed, in any process);
 :func:`latency_ms_here` times a network on this machine. Both need the ``train`` extra (torch).
 The networks are those of the config's space: NB201 cells or DARTS genotypes
-(:func:`nasbench.training.darts_model.build_darts_network`).
+(:func:`nasbench.training.darts_model.build_darts_network`); :func:`parse_arch` reads an arch of
+either space from every form it is written in (no torch needed for that).
 """
 
 from __future__ import annotations
 
 from nasbench.checks import is_int
+from nasbench.errors import InvalidArchError
 from strategies.validate_config import NB201_CIFAR_NETWORK, ValidateConfig
 
-__all__ = ["latency_ms_here", "own_latency_network", "train_task", "task_arch"]
+__all__ = ["latency_ms_here", "own_latency_network", "parse_arch", "train_task", "task_arch"]
 
 # per process: the loaded data split of each (dataset, folder, split), reused by every job of a worker
 _DATA_CACHE: dict = {}
@@ -29,14 +31,72 @@ def _data(cfg: ValidateConfig):
     return _DATA_CACHE[key]
 
 
+def parse_arch(space: str, arch):
+    """One arch of ``space`` as its value: an :class:`NB201Arch` or a :class:`DARTSArch`.
+
+    Parameters
+    ----------
+    space : {"nb201", "darts"}
+    arch : int, str, NB201Arch or DARTSArch
+        NB201: an index (int or decimal text) or an arch string. DARTS: NASLib's genotype text
+        ``[[(src, op) x 8], [(src, op) x 8]]``, the 32-digit code of
+        :mod:`nasbench.training.darts_archs`, or ``DARTSArch(normal=[...], reduce=[...])`` as a
+        compare run's ``summary.csv`` writes it (read as literals, never evaluated).
+
+    Raises
+    ------
+    InvalidArchError
+        If ``arch`` is none of these.
+    """
+    if space == "nb201":
+        from nasbench.spaces.nb201 import NB201Arch
+
+        if isinstance(arch, NB201Arch):
+            return arch
+        if isinstance(arch, str):
+            text = arch.strip()
+            return NB201Arch.from_index(int(text)) if text.isascii() and text.isdigit() else NB201Arch.from_string(text)
+        return NB201Arch.from_index(int(arch))
+    from nasbench.spaces.darts import DARTSArch
+
+    if isinstance(arch, DARTSArch):
+        return arch
+    if not isinstance(arch, str):
+        raise InvalidArchError(f"a DARTS arch is a DARTSArch or genotype text; got {arch!r} of type "
+                               f"{type(arch).__name__}. Pass NASLib's text '[[(0, 1), (1, 3), ...], [...]]'.")
+    text = arch.strip()
+    if text.isascii() and text.isdigit():
+        from nasbench.training.darts_archs import arch_from_code
+
+        return arch_from_code(text)
+    if text.startswith("DARTSArch("):
+        return _darts_from_repr(text)
+    return DARTSArch.from_naslib(text)
+
+
+def _darts_from_repr(text: str):
+    """``DARTSArch(normal=[...], reduce=[...])`` (the arch's repr) back to the arch, by literals only."""
+    import ast
+
+    from nasbench.spaces.darts import DARTSArch
+
+    try:
+        call = ast.parse(text, mode="eval").body
+        ok = (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "DARTSArch"
+              and not call.args and sorted(k.arg for k in call.keywords) == ["normal", "reduce"])
+        cells = {k.arg: ast.literal_eval(k.value) for k in call.keywords} if ok else None
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        cells = None
+    if cells is None:
+        raise InvalidArchError(f"expected a DARTS arch written as DARTSArch(normal=[...], reduce=[...]); got "
+                               f"{text[:120]!r}. Pass NASLib's genotype text instead.")
+    return DARTSArch(cells["normal"], cells["reduce"])
+
+
 def task_arch(task: dict, space: str):
     """The arch a task trains: ``task["arch"]`` (an NB201 string or NASLib's DARTS genotype text), or
     the NB201 index ``task["arch_index"]`` of tasks that carry only that."""
-    if space == "darts":
-        from nasbench.spaces.darts import DARTSArch
-
-        return DARTSArch.from_naslib(task["arch"])
-    return task["arch"] if task.get("arch") is not None else int(task["arch_index"])
+    return parse_arch(space, task["arch"] if task.get("arch") is not None else task["arch_index"])
 
 
 def _builder(space: str):

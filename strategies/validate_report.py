@@ -91,6 +91,7 @@ def markdown(report: dict) -> str:
         f"- Kendall tau, accuracy: {s['kendall_tau_acc']:.3f}; latency: {s['kendall_tau_latency']:.3f}",
         (f"- mean (max) absolute error, accuracy: {s['mae_acc']:.2f} ({s['max_abs_err_acc']:.2f}) pp; "
          f"latency: {s['mae_latency_ms']:.3f} ({s['max_abs_err_latency_ms']:.3f}) ms"),
+        *_seed_lines(s),
         *[f"- note: {n}" for n in report["notes"]],
         "",
     ]
@@ -100,6 +101,16 @@ def markdown(report: dict) -> str:
               f"{r['measured_acc']:.2f}", f"{r['abs_err_acc']:.2f}", f"{r['predicted_latency_ms']:.3f}",
               f"{r['measured_latency_ms']:.3f}", f"{r['abs_err_latency_ms']:.3f}") for r in rows]
     return "\n".join(md + markdown_table(head, table)) + "\n"
+
+
+def _seed_lines(s: dict) -> list[str]:
+    """The prediction's error against one training run beside a second run's, where seeds were repeated."""
+    one, two = float(s.get("mae_acc_vs_one_seed", math.nan)), float(s.get("mae_acc_seed_vs_seed", math.nan))
+    if not (math.isfinite(one) and math.isfinite(two)):
+        return []
+    return [f"- against one training run: the prediction's mean absolute error is {one:.2f} pp; a second run "
+            f"of the same arch differs by {two:.2f} pp on average (a prediction better than one more run has the "
+            "smaller figure)"]
 
 
 def _label(row) -> str:

@@ -168,6 +168,13 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
         assert row["abs_err_acc"] == pytest.approx(abs(row["measured_acc"] - row["predicted_acc"]))
         assert row["device"] == "cpu" and row["measured_latency_ms"] > 0
     assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
+    # NB301's yardstick on the picks: the prediction against one run, a second run against the first
+    seed_values = [[r["test_acc"] for r in report["runs"] if r["pick"] == k] for k in range(2)]
+    assert s["mae_acc_vs_one_seed"] == pytest.approx(
+        np.mean([abs(v - row["predicted_acc"]) for row, vals in zip(rows, seed_values) for v in vals]))
+    assert s["mae_acc_seed_vs_seed"] == pytest.approx(np.mean([abs(a - b) for a, b in seed_values]))
+    assert f"a second run of the same arch differs by {s['mae_acc_seed_vs_seed']:.2f} pp" in \
+        (out / "validate.md").read_text()
     if len({r["measured_acc"] for r in rows}) == 2 and len({r["predicted_acc"] for r in rows}) == 2:
         assert s["kendall_tau_acc"] == pytest.approx(
             kendall_tau([r["predicted_acc"] for r in rows], [r["measured_acc"] for r in rows]))
@@ -204,6 +211,7 @@ def test_validate_a_darts_pick_with_the_recipe_network_compares_latency(darts_ro
     assert s["predicted_latency"].startswith(f"{BENCH} latency_ms (predicted by ")
     assert "DARTS C=16, N=1 network at 1x8x8" in s["measured_latency"]
     assert any("Kendall tau needs at least 2 archs" in n for n in report["notes"])
+    assert np.isnan(s["mae_acc_seed_vs_seed"]) and s["mae_acc_vs_one_seed"] == row["abs_err_acc"]  # one seed
     assert any("the prediction is of valid_acc at epoch 2, the measurement after 1 epoch;" in n for n in report["notes"])
     # predicted at the trained epoch: the two sides are one quantity, and nothing needs saying
     report = validate([arch], BENCH, config, objective={"report_metric": "valid_acc", "report_fidelity": 1})
