@@ -97,7 +97,7 @@ def _is_report(path) -> bool:
         p.name in _REPORT_FILES for p in path.iterdir())
 
 
-_REPORT_FILES = {"validate.json", "validate.csv", "validate.md", "validate_scatter.png"}
+_REPORT_FILES = frozenset({"validate.json", "validate.csv", "validate.md", "validate_scatter.png"})
 
 
 def run(args) -> int:
@@ -114,7 +114,9 @@ def run(args) -> int:
     if out is None:
         raise NasbenchError("with --archs, give --out DIR for the report.")
     # before any training: the report's folder must be able to take it
-    check_destination(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report, kind="validate report")
+    # a report has no manifest listing its files: they are named here, so --overwrite may replace them
+    check_destination(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report, extras=_REPORT_FILES,
+                      kind="validate report")
     with contextlib.ExitStack() as stack:
         if args.run_dir is not None:  # a compare --overwrite must not replace the run under our picks
             stack.enter_context(folder_lock(args.run_dir, flag="RUN_DIR"))
@@ -147,7 +149,7 @@ def _validate(args, out) -> int:
                           progress=say)
     from strategies._outdir import OutputFolder
 
-    with OutputFolder(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report,
+    with OutputFolder(out, flag="--out", overwrite=args.overwrite, is_finished=_is_report, extras=_REPORT_FILES,
                       kind="validate report") as stage:
         write_report(report, stage, plot=not args.no_plot)
     from pathlib import Path

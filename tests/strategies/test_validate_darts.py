@@ -235,6 +235,12 @@ def test_cli_archs_of_a_darts_benchmark_with_fresh_seeds(darts_root, tmp_path):
     assert report["config"]["train_seeds"] is None and report["config"]["n_seeds"] == 1
     assert [r["seed"] for r in report["runs"]] == child_int_seeds(0, 1) * 2
     assert [parse_arch("darts", r["arch"]) for r in report["rows"]] == [a, b]
+    # a finished report is kept unless --overwrite, which replaces it whole
+    argv = ["validate", "--archs", arch_code(a), "--benchmark", BENCH, "--epochs", "1", "--C", "2",
+            "--latency-repeats", "0", "--device", "cpu", "--out", str(out), "--no-plot"]
+    assert main(argv) == 2
+    assert main(argv + ["--overwrite"]) == 0
+    assert len(json.loads((out / "validate.json").read_text())["rows"]) == 1
 
 
 def test_darts_digits_setup_is_the_recipe_that_made_the_data():
