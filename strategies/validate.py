@@ -45,13 +45,13 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.checks import check_int
+from nasbench.checks import check_int, is_int
 from nasbench.timing import Stopwatch
 from nasbench.errors import MissingDataError, NasbenchError, UnknownNameError, choices_text
 from strategies.validate_config import NB201_CIFAR_NETWORK, SPACES, ValidateConfig, default_latency_device
 from strategies.validate_jobs import parse_arch
 
-__all__ = ["parse_arch", "picks_from_run", "validate"]
+__all__ = ["parse_arch", "picks_from_run", "surrogate_recipe", "validate"]
 
 
 # ---------------------------------------------------------------- spaces
@@ -212,7 +212,7 @@ def validate(archs, benchmark: str, config: ValidateConfig = ValidateConfig(), *
     runs = _train_and_time(arch_values, config, pred["network"], executor, say)
     wall = clock.wall_s
     rows = _rows(arch_values, runs, pred, picked_by or {})
-    summary = {**_summary(rows, benchmark, config, pred, wall), **_seed_figures(rows, runs, pred["measured_metric"])}
+    summary = {**_summary(rows, benchmark, config, pred, wall), **_seed_figures(rows, runs, pred)}
     notes = pred["notes"] + _tau_notes(rows)
     return {"benchmark": benchmark, "config": config.to_dict(), "summary": summary, "rows": rows,
             "runs": runs, "notes": notes}
@@ -253,20 +253,54 @@ def _predictions(bench, benchmark: str, values: list, objective: dict, config: V
     fidelity = bench.default_fidelity(metric) if fidelity is None else fidelity
     queries = [a.index for a in values] if config.space == "nb201" else values
     acc = np.asarray(bench.query(queries, metric, fidelity, missing="nan"), dtype=np.float64)
-    latency, source, network, notes = _latency_predictions(bench, benchmark, queries, config)
-    if config.space == "darts" and fidelity is not None and fidelity != config.epochs:
-        # darts/digits's fidelity is the recipe's epoch: a prediction at another epoch than trained is compared
-        notes.append(f"the prediction is of {metric} at epoch {fidelity}, the measurement after {config.epochs} "
-                     f"epoch{'s' if config.epochs != 1 else ''}; read Kendall tau, not the absolute errors.")
+    recipe = surrogate_recipe(bench) if config.space == "darts" else None
+    latency, source, network, notes = _latency_predictions(bench, benchmark, queries, config, recipe)
+    measured_epoch = config.epochs
+    if config.space == "darts" and fidelity is not None:
+        # darts/digits's fidelity is the recipe's epoch: measure the training curve at that epoch
+        if is_int(fidelity) and 1 <= fidelity <= config.epochs:
+            measured_epoch = int(fidelity)
+        else:
+            notes.append(f"the prediction is of {metric} at epoch {fidelity}, the measurement after {config.epochs} "
+                         f"epoch{'s' if config.epochs != 1 else ''}; read Kendall tau, not the absolute errors.")
+    notes += _recipe_notes(config, recipe, benchmark)
     return {"acc": acc, "latency": latency, "metric": metric, "fidelity": fidelity,
             "predicted_by": getattr(bench.metrics.get(metric), "predicted_by", None),
-            "measured_metric": "valid_acc" if metric == "valid_acc" else "test_acc",
+            "measured_metric": "valid_acc" if metric == "valid_acc" else "test_acc", "measured_epoch": measured_epoch,
             "latency_source": source, "network": network, "notes": notes}
 
 
-def _latency_predictions(bench, benchmark: str, queries: list, config: ValidateConfig) -> tuple:
+def surrogate_recipe(bench) -> dict | None:
+    """The training recipe a surrogate's data was made with, as its models record it.
+
+    ``provenance.recipe`` of darts/digits's models (``train_kwargs``, ``split``, ``split_seed``); None
+    when no model records one, or when they record different ones.
+    """
+    import json
+
+    models = (getattr(bench, "describe", dict)().get("models") or {}).values()
+    found = {json.dumps(r, sort_keys=True) for r in ((m.get("provenance") or {}).get("recipe") for m in models) if r}
+    return json.loads(found.pop()) if len(found) == 1 else None
+
+
+def _recipe_notes(config: ValidateConfig, recipe: dict | None, benchmark: str) -> list[str]:
+    """A note naming every training setting that differs from the recipe the surrogate's data was made with."""
+    if recipe is None:
+        return []
+    made = ValidateConfig.darts_digits_setup(recipe).to_dict()
+    mine = config.to_dict()
+    keys = ("dataset", "C", "N", "epochs", "batch_size", "lr", "bn_recalibration", "warmup_steps", "grad_clip", "split")
+    diff = [f"{k}={mine[k]!r} (recipe {made[k]!r})" for k in keys if mine[k] != made[k]]
+    if not diff:
+        return []
+    return [f"trained with {', '.join(diff)}: not the recipe {benchmark}'s data was made with, so the measurement "
+            "is another quantity than the prediction; read Kendall tau, not the absolute errors."]
+
+
+def _latency_predictions(bench, benchmark: str, queries: list, config: ValidateConfig, recipe=None) -> tuple:
     """``(latency, source, network, notes)``: the predicted latency (float64 (n,), ms; NaN where there is
-    none), what predicted it, the ``(C, N, input_shape)`` of the network to time, and notes."""
+    none), what predicted it, the ``(C, N, input_shape)`` of the network to time, and notes. A DARTS
+    surrogate's latency describes the network of ``recipe`` (:func:`surrogate_recipe`)."""
     from strategies.executors import cuda_available
     from strategies.validate_jobs import own_latency_network
 
@@ -274,9 +308,8 @@ def _latency_predictions(bench, benchmark: str, queries: list, config: ValidateC
     own_network = own_latency_network(bench, config)
     nan = np.full(len(queries), np.nan)
     if config.space == "darts":
-        from nasbench.training.recipes import DARTS_TRAIN_KWARGS
-
-        recipe = (DARTS_TRAIN_KWARGS["C"], DARTS_TRAIN_KWARGS["N"])
+        made = ValidateConfig.darts_digits_setup(recipe)  # this version's recipe where the models record none
+        recipe = made.network
         metric = next((m for m in ("latency_ms_cpu", "latency_ms") if m in bench.metrics), None)
         if metric is None:
             notes.append(f"no predicted latency: {benchmark} has no latency model; the measured latency is shown "
@@ -330,13 +363,19 @@ def _text(arch) -> str:
     return arch.string if hasattr(arch, "string") else arch.to_naslib()
 
 
+def _measured(run: dict, metric: str, epoch: int) -> float:
+    """A training run's ``metric`` after ``epoch`` (its curve), or its final value when it has no curve."""
+    curve = run.get(f"{metric}_curve")
+    return float(curve[epoch - 1]) if curve else float(run[metric])
+
+
 def _rows(arch_values, runs, pred: dict, picked_by: dict) -> list[dict]:
     """One row per arch: predicted and measured accuracy (mean over seeds) and latency (median), errors, ranks."""
     rows = []
-    measured = pred["measured_metric"]
+    measured, epoch = pred["measured_metric"], pred["measured_epoch"]
     for k, a in enumerate(arch_values):
         mine = [r for r in runs if r["pick"] == k]
-        acc = float(np.mean([r[measured] for r in mine]))
+        acc = float(np.mean([_measured(r, measured, epoch) for r in mine]))
         lat = float(np.median([r["latency_ms"] for r in mine]))
         p_acc, p_lat = float(pred["acc"][k]), float(pred["latency"][k])
         index = getattr(a, "index", None)
@@ -344,11 +383,12 @@ def _rows(arch_values, runs, pred: dict, picked_by: dict) -> list[dict]:
             "pick": k + 1, "arch_index": index, "arch": _text(a),
             "label": str(index) if index is not None else f"#{k + 1}",
             "picked_by": " ".join(picked_by.get(_key(a), [])), "predicted_acc": p_acc, "measured_acc": acc,
-            "measured_acc_sd": float(np.std([r[measured] for r in mine], ddof=1)) if len(mine) > 1 else float("nan"),
+            "measured_acc_sd": float(np.std([_measured(r, measured, epoch) for r in mine], ddof=1))
+            if len(mine) > 1 else float("nan"),
             "abs_err_acc": abs(acc - p_acc),
             "predicted_latency_ms": p_lat, "measured_latency_ms": lat, "abs_err_latency_ms": abs(lat - p_lat),
-            "measured_valid_acc": float(np.mean([r["valid_acc"] for r in mine])),
-            "measured_test_acc": float(np.mean([r["test_acc"] for r in mine])),
+            "measured_valid_acc": float(np.mean([_measured(r, "valid_acc", epoch) for r in mine])),
+            "measured_test_acc": float(np.mean([_measured(r, "test_acc", epoch) for r in mine])),
             "train_time_s": float(np.mean([r["train_time_s"] for r in mine])),
             "params_m": mine[0]["params_m"], "flops_m": mine[0]["flops_m"],
             "latency_trained_ms": float(np.median([r["latency_trained_ms"] for r in mine])),
@@ -366,6 +406,8 @@ def _summary(rows, benchmark: str, config: ValidateConfig, pred: dict, wall: flo
     network = pred["network"]
     split = "" if config.split is None else " (split %d/%d/%d)" % config.split
     epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+    if pred["measured_epoch"] != config.epochs:
+        epochs = f"epoch {pred['measured_epoch']} of {epochs}"
     where = "validate process after training" if config.latency_where == "driver" else "training job"
     seeds = (f"the seed{'s' if config.n_seeds != 1 else ''} {', '.join(map(str, config.train_seeds))}"
              if config.train_seeds is not None else f"{config.n_seeds} seed(s)")
@@ -390,13 +432,13 @@ def _summary(rows, benchmark: str, config: ValidateConfig, pred: dict, wall: flo
     }
 
 
-def _seed_figures(rows, runs, measured: str) -> dict:
+def _seed_figures(rows, runs, pred: dict) -> dict:
     """NB301's yardstick on the picks: the prediction's mean absolute error against one training run
     (``mae_acc_vs_one_seed``), next to the mean absolute difference between two training runs of the
     same arch (``mae_acc_seed_vs_seed``, NaN with one seed), in accuracy points."""
     vs_one, seed_vs_seed = [], []
     for k, row in enumerate(rows):
-        values = [r[measured] for r in runs if r["pick"] == k]
+        values = [_measured(r, pred["measured_metric"], pred["measured_epoch"]) for r in runs if r["pick"] == k]
         vs_one += [abs(v - row["predicted_acc"]) for v in values]
         seed_vs_seed += [abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]]
     return {"mae_acc_vs_one_seed": _mean(vs_one), "mae_acc_seed_vs_seed": _mean(seed_vs_seed)}

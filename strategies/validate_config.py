@@ -151,20 +151,46 @@ class ValidateConfig:
         return cls(**setup)
 
     @classmethod
-    def darts_digits_setup(cls, **overrides) -> "ValidateConfig":
+    def darts_digits_setup(cls, recipe: dict | None = None, **overrides) -> "ValidateConfig":
         """The recipe that made ``darts/digits``: DARTS networks, split, schedule and seeds (overridable).
 
-        :data:`~nasbench.training.recipes.DARTS_SPLIT`, the
-        :data:`~nasbench.training.recipes.DARTS_TRAIN_KWARGS` fields and the training seeds
-        :data:`DARTS_GENERATION_SEEDS`: a pick is retrained as the surrogate's data was made, so its
-        measured accuracy (the mean over those seeds) is the quantity the surrogate predicts. Give
-        ``n_seeds`` or ``seed`` (and no ``train_seeds``) to train with seeds spawned from ``seed`` instead.
+        A pick is retrained as the surrogate's data was made, with the training seeds
+        :data:`DARTS_GENERATION_SEEDS`, so its measured accuracy (the mean over those seeds) is the
+        quantity the surrogate predicts. Give ``n_seeds`` or ``seed`` (and no ``train_seeds``) to train
+        with seeds spawned from ``seed`` instead.
+
+        Parameters
+        ----------
+        recipe : dict or None
+            The recipe the surrogate's models record (``provenance.recipe``:
+            ``train_kwargs``, ``split``, ``split_seed``; :func:`strategies.validate.surrogate_recipe`);
+            a field it leaves out is the trainer's default, as in the generation. None: the recipe of
+            this version, :data:`~nasbench.training.recipes.DARTS_TRAIN_KWARGS` and
+            :data:`~nasbench.training.recipes.DARTS_SPLIT`.
+        **overrides
+            ValidateConfig fields.
+
+        Raises
+        ------
+        NasbenchError
+            If the recipe sets a training field validate does not carry to another value than the
+            trainer's default, or another split seed than 0 (validate would train differently).
         """
         from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+        from nasbench.training.trainer import TrainConfig
 
+        if recipe is None:
+            recipe = {"train_kwargs": DARTS_TRAIN_KWARGS, "split": DARTS_SPLIT, "split_seed": 0}
         fields = {f.name for f in dataclasses.fields(cls)}
-        setup = {k: v for k, v in DARTS_TRAIN_KWARGS.items() if k in fields}
-        setup.update(dataset="digits", space="darts", split=DARTS_SPLIT)
+        trainer = TrainConfig()
+        kwargs = {**{k: getattr(trainer, k) for k in fields if hasattr(trainer, k)}, **recipe["train_kwargs"]}
+        lost = {k: v for k, v in kwargs.items() if k not in fields and getattr(trainer, k, None) != v}
+        if lost or recipe.get("split_seed", 0) != 0:
+            raise NasbenchError(f"the recipe sets {lost or {'split_seed': recipe.get('split_seed')}}, which validate "
+                                "does not carry (it trains with the trainer's defaults and split seed 0); retrain "
+                                "with nasbench.training.trainer.train_arch instead.")
+        setup = {k: v for k, v in kwargs.items() if k in fields and k not in ("device", "latency_repeats")}
+        setup.update(dataset="digits", space="darts", split=tuple(recipe["split"]))
         if "n_seeds" not in overrides and "seed" not in overrides:
             setup["train_seeds"] = DARTS_GENERATION_SEEDS
         setup.update(overrides)

@@ -124,7 +124,8 @@ def train_task(task: dict) -> dict:
     -------
     dict
         ``pick``, ``arch_index`` (NB201 index; None for DARTS, which has none), ``seed``,
-        ``test_acc`` / ``valid_acc`` (final epoch, %), ``train_time_s``, ``params_m``, ``flops_m``,
+        ``test_acc`` / ``valid_acc`` (final epoch, %) and ``test_acc_curve`` / ``valid_acc_curve``
+        (every epoch, %), ``train_time_s``, ``params_m``, ``flops_m``,
         ``latency_ms`` (the ``latency_network``, batch 1, ms; NaN when ``latency_repeats == 0`` or
         when timed by the driver), ``latency_trained_ms`` (the trained network at the data's input
         size), ``device``.
@@ -143,6 +144,7 @@ def train_task(task: dict) -> dict:
                if cfg.latency_where == "task" else float("nan"))
     return {"pick": task.get("pick"), "arch_index": None if cfg.space == "darts" else res.arch_index,
             "seed": res.seed, "test_acc": float(res.test_acc[-1]), "valid_acc": float(res.valid_acc[-1]),
+            "test_acc_curve": res.test_acc.tolist(), "valid_acc_curve": res.valid_acc.tolist(),
             "train_time_s": res.train_time_s, "params_m": res.params_m, "flops_m": res.flops_m, "latency_ms": latency,
             "latency_trained_ms": res.latency_ms, "device": res.device}
 

@@ -83,12 +83,20 @@ def _config(args, benchmark: str):
         # CIFAR-10) was not made with those seeds: one fresh seed, as for NB201 tables
         if dataset != "digits" and not {"n_seeds", "seed"} & set(given):
             common["n_seeds"] = 1
-        return ValidateConfig.darts_digits_setup(**common)
+        return ValidateConfig.darts_digits_setup(_recipe(benchmark) if dataset == "digits" else None, **common)
     if benchmark == "nb201/digits" and args.dataset == "digits":
         # retrain the picks as the table was made (fresh seeds), so predictions and measurements share a scale
         return ValidateConfig.digits_table_setup(**common)
     space = space if space == "darts" else "nb201"  # another space is refused by validate, in its own words
     return ValidateConfig(dataset=args.dataset, data_dir=args.data_dir, space=space, **common)
+
+
+def _recipe(benchmark: str):
+    """The recipe the models of a DARTS surrogate record (None: this version's recipe stands for it)."""
+    import nasbench
+    from strategies.validate import surrogate_recipe
+
+    return surrogate_recipe(nasbench.load(benchmark))
 
 
 def _is_report(path) -> bool:

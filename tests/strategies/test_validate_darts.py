@@ -1,8 +1,10 @@
 """nasbench validate on a compare run of darts/digits@surrogate: DARTS picks retrained with the recipe.
 
-The benchmark is a small DARTS surrogate fitted here (``nasbench.training.darts_surrogate``) on
-synthetic runs and saved, as ``darts/digits@surrogate`` is, into a data store in a temporary folder;
-training is the real DARTS trainer with tiny overrides of the darts/digits recipe (C=2, one epoch).
+The benchmark is a small DARTS surrogate written by the project's ship step
+(``nasbench.training.darts_ship.build_surrogate``) from synthetic generation parts into a data store in
+a temporary folder. The parts record a tiny recipe (tests.training's ``TRAIN``: C=2, 2 epochs of
+batch 32 on a 100/60/40 split), which the surrogate's models carry in their provenance, so
+retraining "with the recipe" is the real DARTS trainer at a size that runs in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from strategies.validate_config import DARTS_GENERATION_SEEDS, ValidateConfig
 from tests.conftest import data_root_env
 
 BENCH = "darts/digits@surrogate"
-TINY = {"C": 2, "epochs": 1}  # overrides of the darts/digits recipe that keep a run well under a second
+SPLIT = (100, 60, 40)  # the split of tests.training's make_part
 
 
 def write_darts_surrogate(store, parts) -> None:
@@ -81,16 +83,15 @@ def darts_run(darts_root, tmp_path_factory):
     return out
 
 
-def _measured(arch, seed: int, metric: str, **overrides) -> float:
-    """Final ``metric`` of one run of the darts/digits recipe (with ``overrides``), trained here."""
+def _measured(arch, seed: int, **overrides):
+    """The per-epoch curves of one run of the fixture's recipe (with ``overrides``), trained here."""
     from nasbench.training.darts_model import build_darts_network
     from nasbench.training.data import load_digits
-    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
     from nasbench.training.trainer import TrainConfig, train_arch
+    from tests.training.test_training_darts_runs import TRAIN
 
-    config = TrainConfig(**{**DARTS_TRAIN_KWARGS, **overrides, "device": "cpu", "latency_repeats": 0})
-    result = train_arch(arch, load_digits(*DARTS_SPLIT), config, seed=seed, build=build_darts_network)
-    return float(getattr(result, metric)[-1])
+    config = TrainConfig(**{**TRAIN, **overrides, "device": "cpu", "latency_repeats": 0})
+    return train_arch(arch, load_digits(*SPLIT), config, seed=seed, build=build_darts_network)
 
 
 def test_parse_arch_reads_every_written_form():
@@ -133,20 +134,24 @@ def test_picks_of_a_darts_run_are_its_best_distinct_genotypes(darts_run):
 
 
 def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
-    """The issue's loop: the top picks retrained as DARTS networks with the recipe and the generation's seeds."""
+    """The issue's loop: the top picks retrained as DARTS networks with the recipe and the seeds of the data."""
     import nasbench
     from nasbench.cli import main
-    from nasbench.training.recipes import DARTS_SPLIT, DARTS_TRAIN_KWARGS
+    from strategies.validate import surrogate_recipe
     from surrogates.metrics import kendall_tau
+    from tests.training.test_training_darts_runs import TRAIN
 
     out = tmp_path / "report"
-    assert main(["validate", str(darts_run), "--top", "2", "--epochs", "1", "--C", "2", "--latency-repeats", "2",
-                 "--device", "cpu", "--out", str(out)]) == 0
+    assert main(["validate", str(darts_run), "--top", "2", "--latency-repeats", "2", "--device", "cpu",
+                 "--out", str(out)]) == 0
     report = json.loads((out / "validate.json").read_text())
-    config = report["config"]
-    assert config["space"] == "darts" and config["train_seeds"] == list(DARTS_GENERATION_SEEDS) == [0, 1]
-    assert tuple(config["split"]) == DARTS_SPLIT and (config["C"], config["epochs"]) == (2, 1)
-    assert all(config[k] == DARTS_TRAIN_KWARGS[k] for k in ("N", "batch_size", "lr", "warmup_steps", "grad_clip"))
+    # the recipe is the one the surrogate's models record, not this version's darts/digits recipe
+    bench = nasbench.load(BENCH)
+    recipe = surrogate_recipe(bench)
+    assert recipe["train_kwargs"] == TRAIN and tuple(recipe["split"]) == SPLIT
+    config = ValidateConfig(**report["config"])
+    assert config == ValidateConfig.darts_digits_setup(recipe, device="cpu", latency_repeats=2)
+    assert (config.space, config.train_seeds, config.C, config.epochs) == ("darts", DARTS_GENERATION_SEEDS, 2, 2)
     chosen = picks_from_run(darts_run, 2)
     picks = chosen["archs"]
     rows = report["rows"]
@@ -155,18 +160,17 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
     assert all(r["picked_by"] for r in rows)
     assert [r["pick"] for r in rows] == [1, 2] and all(r["arch_index"] is None for r in rows)
     # predicted: the surrogate's mean prediction of what the run reported, labelled with its model
-    bench = nasbench.load(BENCH)
     assert [r["predicted_acc"] for r in rows] == bench.query(picks, "test_acc", 2).tolist()
     s = report["summary"]
     assert s["predicted_acc"].endswith(f"predicted by {bench.metrics['test_acc'].predicted_by}")
     # measured: the same metric, mean over seeds 0 and 1 of the recipe's runs, equal to training them here
     assert s["measured_metric"] == "test_acc" and "mean over the seeds 0, 1" in s["measured_acc"]
     assert sorted((r["pick"], r["seed"]) for r in report["runs"]) == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    for k, (row, arch) in enumerate(zip(rows, picks)):
-        runs = [_measured(arch, seed, "test_acc", **TINY) for seed in (0, 1)]
+    for row, arch in zip(rows, picks):
+        runs = [_measured(arch, seed).test_acc[-1] for seed in (0, 1)]
         assert row["measured_acc"] == pytest.approx(np.mean(runs), abs=1e-9)
         assert row["abs_err_acc"] == pytest.approx(abs(row["measured_acc"] - row["predicted_acc"]))
-        assert row["device"] == "cpu" and row["measured_latency_ms"] > 0
+        assert row["device"] == "cpu"
     assert s["mae_acc"] == pytest.approx(np.mean([r["abs_err_acc"] for r in rows]))
     # NB301's yardstick on the picks: the prediction against one run, a second run against the first
     seed_values = [[r["test_acc"] for r in report["runs"] if r["pick"] == k] for k in range(2)]
@@ -178,11 +182,12 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
     if len({r["measured_acc"] for r in rows}) == 2 and len({r["predicted_acc"] for r in rows}) == 2:
         assert s["kendall_tau_acc"] == pytest.approx(
             kendall_tau([r["predicted_acc"] for r in rows], [r["measured_acc"] for r in rows]))
-    # the surrogate's latency describes the recipe's C=16 network, not this C=2 one: no prediction, said why
-    assert all(np.isnan(float(r["predicted_latency_ms"])) for r in rows)
-    assert any("describes the recipe's C=16, N=1 network on digits, not the C=2, N=1" in n for n in report["notes"])
+    # latency: the surrogate's model of the recipe's network against that network timed here
+    assert [r["predicted_latency_ms"] for r in rows] == bench.query(picks, "latency_ms").tolist()
+    assert all(r["measured_latency_ms"] > 0 for r in rows)
+    assert s["predicted_latency"].startswith(f"{BENCH} latency_ms (predicted by ")
     assert "DARTS C=2, N=1 network at 1x8x8" in s["measured_latency"]
-    assert any("the prediction is of test_acc at epoch 2, the measurement after 1 epoch;" in n for n in report["notes"])
+    assert report["notes"] == []  # trained as the data was made: nothing to warn about
     # the report names DARTS picks by their number; the CSV leaves their NB201 index empty
     md = (out / "validate.md").read_text()
     assert f"| #1 `{rows[0]['arch']}` |" in md and "Kendall tau, accuracy" in md
@@ -193,31 +198,37 @@ def test_validate_a_darts_run_end_to_end_via_cli(darts_run, tmp_path):
     assert (out / "validate_scatter.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_validate_a_darts_pick_with_the_recipe_network_compares_latency(darts_root):
-    """At the recipe's network size the surrogate's latency model is the prediction to compare with."""
+def test_validate_off_the_recipe_says_what_differs(darts_root):
+    """Another network or schedule than the data's: notes say so, and the latency model no longer applies."""
     import nasbench
     from nasbench.training.darts_archs import sample_distinct
+    from strategies.validate import surrogate_recipe
 
     arch = sample_distinct(1, 5)[0]
-    config = ValidateConfig.darts_digits_setup(epochs=1, train_seeds=(1,), latency_repeats=2, device="cpu")
-    report = validate([arch.to_naslib()], BENCH, config, objective={"report_metric": "valid_acc"})
-    row, s = report["rows"][0], report["summary"]
     bench = nasbench.load(BENCH)
+    recipe = surrogate_recipe(bench)
+    config = ValidateConfig.darts_digits_setup(recipe, C=4, epochs=1, train_seeds=(1,), latency_repeats=2,
+                                               device="cpu")
+    report = validate([arch.to_naslib()], BENCH, config, objective={"report_metric": "valid_acc"})
+    row, s, notes = report["rows"][0], report["summary"], report["notes"]
     assert row["predicted_acc"] == float(bench.query(arch, "valid_acc", 2))
-    assert row["measured_acc"] == pytest.approx(_measured(arch, 1, "valid_acc", epochs=1), abs=1e-9)
+    assert row["measured_acc"] == pytest.approx(_measured(arch, 1, C=4, epochs=1).valid_acc[-1], abs=1e-9)
     assert s["measured_metric"] == "valid_acc" and row["measured_acc"] == row["measured_valid_acc"]
-    assert row["predicted_latency_ms"] == float(bench.query(arch, "latency_ms"))
-    assert row["abs_err_latency_ms"] == pytest.approx(abs(row["measured_latency_ms"] - row["predicted_latency_ms"]))
-    assert s["predicted_latency"].startswith(f"{BENCH} latency_ms (predicted by ")
-    assert "DARTS C=16, N=1 network at 1x8x8" in s["measured_latency"]
-    assert any("Kendall tau needs at least 2 archs" in n for n in report["notes"])
+    assert any(n.startswith("trained with C=4 (recipe 2), epochs=1 (recipe 2): not the recipe") for n in notes)
+    assert any("the prediction is of valid_acc at epoch 2, the measurement after 1 epoch;" in n for n in notes)
+    assert any("latency_ms describes the recipe's C=2, N=1 network on digits, not the C=4, N=1" in n for n in notes)
+    assert np.isnan(row["predicted_latency_ms"]) and "DARTS C=4, N=1 network at 1x8x8" in s["measured_latency"]
+    assert any("Kendall tau needs at least 2 archs" in n for n in notes)
     assert np.isnan(s["mae_acc_seed_vs_seed"]) and s["mae_acc_vs_one_seed"] == row["abs_err_acc"]  # one seed
-    assert any("the prediction is of valid_acc at epoch 2, the measurement after 1 epoch;" in n for n in report["notes"])
-    # predicted at the trained epoch: the two sides are one quantity, and nothing needs saying
+    # at the recipe, a prediction at epoch 1 is measured on the training curve after epoch 1
+    config = ValidateConfig.darts_digits_setup(recipe, train_seeds=(1,), latency_repeats=0, device="cpu")
     report = validate([arch], BENCH, config, objective={"report_metric": "valid_acc", "report_fidelity": 1})
-    assert report["rows"][0]["predicted_acc"] == float(bench.query(arch, "valid_acc", 1))
-    assert not any("the prediction is of" in n for n in report["notes"])
-    assert report["summary"]["predicted_acc"].startswith(f"{BENCH} valid_acc at fidelity 1, predicted by ")
+    row, s = report["rows"][0], report["summary"]
+    assert row["predicted_acc"] == float(bench.query(arch, "valid_acc", 1))
+    assert row["measured_acc"] == pytest.approx(_measured(arch, 1).valid_acc[0], abs=1e-9)
+    assert "valid_acc after epoch 1 of 2 epochs" in s["measured_acc"]
+    assert not any("recipe" in n or "the prediction is of" in n for n in report["notes"])
+    assert s["predicted_acc"].startswith(f"{BENCH} valid_acc at fidelity 1, predicted by ")
 
 
 def test_cli_archs_of_a_darts_benchmark_with_fresh_seeds(darts_root, tmp_path):
@@ -259,6 +270,15 @@ def test_darts_digits_setup_is_the_recipe_that_made_the_data():
     # asking for seeds by number or root seed trains fresh seeds instead of the generation's
     assert ValidateConfig.darts_digits_setup(n_seeds=3).train_seeds is None
     assert ValidateConfig.darts_digits_setup(seed=4).train_seeds is None
+    # a recorded recipe: fields it leaves out are the trainer's defaults, as in the generation
+    recipe = {"train_kwargs": {"C": 4, "N": 1, "epochs": 3}, "split": [50, 40, 30], "split_seed": 0}
+    config = ValidateConfig.darts_digits_setup(recipe)
+    assert (config.C, config.epochs, config.split, config.lr, config.batch_size, config.bn_recalibration) == (
+        4, 3, (50, 40, 30), TrainConfig().lr, TrainConfig().batch_size, TrainConfig().bn_recalibration)
+    with pytest.raises(NasbenchError, match=r"the recipe sets \{'momentum': 0.5\}, which validate does not carry"):
+        ValidateConfig.darts_digits_setup({**recipe, "train_kwargs": {"C": 4, "momentum": 0.5}})
+    with pytest.raises(NasbenchError, match=r"the recipe sets \{'split_seed': 3\}, which validate does not carry"):
+        ValidateConfig.darts_digits_setup({**recipe, "split_seed": 3})
 
 
 def test_validate_darts_errors(darts_root):
@@ -291,16 +311,19 @@ def test_validate_darts_errors(darts_root):
         _final_archs(summary, "darts", darts_root)
 
 
-def test_cli_config_of_darts_benchmarks():
-    """darts/digits picks retrain with the generation's seeds; picks of another DARTS benchmark with a fresh one."""
+def test_cli_config_of_darts_benchmarks(darts_root):
+    """darts/digits picks retrain with its recorded recipe and seeds; another DARTS benchmark's with this
+    version's recipe and one fresh seed."""
     import argparse
 
+    import nasbench
     from nasbench.cli import validate_cmd
+    from strategies.validate import surrogate_recipe
 
     parser = argparse.ArgumentParser()
     validate_cmd.add_arguments(parser)
     config = validate_cmd._config(parser.parse_args(["run"]), BENCH)
-    assert config == ValidateConfig.darts_digits_setup()
+    assert config == ValidateConfig.darts_digits_setup(surrogate_recipe(nasbench.load(BENCH))) and config.C == 2
     config = validate_cmd._config(parser.parse_args(["run"]), "darts/cifar10@surrogate")
     assert (config.space, config.train_seeds, config.n_seeds, config.seed) == ("darts", None, 1, 0)
     assert config.network == ValidateConfig.darts_digits_setup().network
