@@ -356,6 +356,12 @@ BLOCKS += [
 ]
 
 
+# the darts/digits section's block (perf/readme_figures_darts.py): recipe and pilot figures, library data
+from readme_figures_darts import DARTS_RECIPE_TEMPLATE, measure_darts_recipe  # noqa: E402
+
+BLOCKS.append(Block("darts_recipe", "exact", measure_darts_recipe, DARTS_RECIPE_TEMPLATE,
+                    about="darts/digits recipe and pilot (recipes.DARTS_PILOT)"))
+
 # ---------------------------------------------------------------- README plumbing
 
 def readme_blocks(text: str) -> dict[str, str]:
