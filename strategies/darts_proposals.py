@@ -79,7 +79,7 @@ def propose(parent, *, strategies=STRATEGIES, n_per_strategy: int = 250, budget:
     space = DARTSSpace()
     root = np.random.SeedSequence(seed)
     out = {"_surrogate": {"n_train_archs": n_train, "noise_std": noise_std}}
-    from nasbench.encodings.darts import adjacency_features
+    from nasbench.training.darts_surrogate import encode_archs
 
     for s_index, name in enumerate(strategies):
         kept, seen_here = [], set()
@@ -90,7 +90,7 @@ def propose(parent, *, strategies=STRATEGIES, n_per_strategy: int = 250, budget:
             noise = np.random.default_rng(noise_seed)
             for _ in range(budget):
                 arch, fidelity = strategy.ask()
-                mean = float(model.predict(adjacency_features(arch)[None, :])[0])
+                mean = float(model.predict(encode_archs([arch]))[0])
                 strategy.tell(arch, fidelity, mean + noise_std * float(noise.standard_normal()))
                 if arch.key not in known and arch.key not in seen_here:
                     seen_here.add(arch.key)

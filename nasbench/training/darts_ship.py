@@ -117,7 +117,8 @@ def _runs_digest(runs: dict) -> str:
 
 def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_members: int, seed: int):
     """One fitted model and its metadata (what :class:`SurrogateBenchmark` serves and ``info`` prints)."""
-    from nasbench.training.darts_surrogate import HELDOUT, evaluate_runs
+    from nasbench.encodings.darts import FEATURES
+    from nasbench.training.darts_surrogate import ENCODING, HELDOUT, evaluate_runs
     from surrogates.fit import MODELS, NOISE_MODELS
 
     model, fig = evaluate_runs(runs, metric=metric, fidelity=fidelity, n_members=n_members, seed=seed)
@@ -127,8 +128,8 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
         "space": "darts", "dataset": "digits", "source_benchmark": "darts/digits (measured runs)",
         "metric": metric, "fidelity": int(fidelity), "unit": _UNITS[metric],
         "description": _DESCRIPTIONS[metric].format(*provenance["recipe"]["split"]),
-        "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": "adjacency",
-        "n_features": 196, "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
+        "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": ENCODING,
+        "n_features": FEATURES[ENCODING][1], "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
         "target": "mean over the arch's trained seeds",
         "split": {"kind": "parts", "seed": int(seed), "held_out_part": HELDOUT, "train_parts": train_parts,
                   "n_train": fig["n_train_archs"], "n_test": fig["n_heldout_archs"]},

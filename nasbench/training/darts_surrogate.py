@@ -1,8 +1,8 @@
 """Fit and evaluate the ``darts/digits`` surrogate on the runs generated so far (NB301's figures).
 
 The surrogate is fit on every part except the held-out one (:func:`fit_and_evaluate`), on the
-DARTS ``adjacency`` encoding (:mod:`nasbench.encodings.darts`: edge-op counts per cell, blind to the
-order of a node's two inputs), with :func:`surrogates.fit.fit_on_arrays`; targets
+DARTS ``cellstats`` encoding (:data:`ENCODING`, :mod:`nasbench.encodings.darts`: edge-op counts per
+cell plus per-cell op counts and depths, blind to the order of a node's two inputs), with :func:`surrogates.fit.fit_on_arrays`; targets
 are each arch's mean accuracy over its trained seeds, after the last epoch or (``fidelity``) after
 an earlier one, or the mean training time of a run. On the held-out archs (trained with two seeds,
 never fit on) it reports NAS-Bench-301's figures (:func:`heldout_figures`, which also scores a
@@ -34,7 +34,7 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["fit_and_evaluate", "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
+__all__ = ["ENCODING", "encode_archs", "fit_and_evaluate", "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
            "generation_status", "main", "HELDOUT", "METRICS"]
 
 HELDOUT = "heldout"
@@ -58,11 +58,21 @@ def _final(runs: dict, metric: str, fidelity=None) -> np.ndarray:
     return runs[metric][:, :, (n_epochs if fidelity is None else int(fidelity)) - 1]
 
 
+# The surrogate's encoding (nasbench.encodings.darts): edge-op counts plus per-cell op counts and depths
+ENCODING = "cellstats"
+
+
+def encode_archs(archs) -> np.ndarray:
+    """:data:`ENCODING` features of DARTSArch values: float32 of shape (n, n_features)."""
+    from nasbench.encodings.darts import FEATURES
+
+    return np.stack([FEATURES[ENCODING][0](a) for a in archs])
+
+
 def _encode(codes) -> np.ndarray:
-    from nasbench.encodings.darts import adjacency_features
     from nasbench.training.darts_archs import arch_from_code
 
-    return np.stack([adjacency_features(arch_from_code(c)) for c in codes])
+    return encode_archs([arch_from_code(c) for c in codes])
 
 
 def _noise_std(y: np.ndarray, rows: np.ndarray) -> float:
@@ -165,6 +175,8 @@ def evaluate_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model
         (:func:`heldout_figures`), ``noise_std``, counts (``n_train_archs``, ``n_heldout_archs``,
         ``n_seed_pairs_train``), ``parts`` and ``leave_one_strategy_out``.
     """
+    from nasbench.encodings.darts import FEATURES
+
     y = _final(runs, metric, fidelity)
     part = np.array(runs["part"])
     train = part != HELDOUT
@@ -176,7 +188,7 @@ def evaluate_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model
                                                  n_members=n_members, seed=seed)
     figures = heldout_figures(runs, lambda codes: fitted.predict(_encode(codes)), metric=metric, fidelity=fidelity)
     out = {"metric": metric, "fidelity": fidelity, "model": model,
-           "encoding": "darts adjacency (196 edge-op counts)", "n_train_archs": int(train.sum()),
+           "encoding": f"darts {ENCODING} ({FEATURES[ENCODING][1]} features)", "n_train_archs": int(train.sum()),
            "n_heldout_archs": figures["n"],
            "n_seed_pairs_train": int((train & (np.isfinite(y).sum(axis=1) >= 2)).sum()), "noise_std": noise_std,
            "held_out": figures, "parts": sorted(set(runs["part"])),

@@ -63,3 +63,25 @@ def test_naslib_samples_parse(shared_data):
     doc = json.loads((shared_data / "naslib_zc_benchmarks/zc_nasbench301.json").read_text())["cifar10"]
     archs = [DARTSArch.from_naslib(k) for k in doc]
     assert len(archs) == 725 == len(set(archs))
+
+
+def test_cellstats_encoding_adds_op_counts_and_depths():
+    from nasbench.encodings.darts import cell_statistics
+
+    arch = DARTSArch(NORMAL, REDUCE)
+    enc = get_encoding("darts", "cellstats")
+    x = enc(arch)[0]
+    assert x.shape == (enc.n_features,) == (234,)
+    assert np.array_equal(x[:196], get_encoding("darts", "adjacency")(arch)[0])
+    stats = cell_statistics(arch).reshape(2, 19)
+    # NORMAL: ops 0,5 | 1,1 | 3,3 | 3,2 -> counts per op; node 5 takes node 3 (chain 0/1 -> 3 -> 5: depth 2)
+    assert stats[0, :7].tolist() == [1, 2, 1, 3, 0, 1, 0]
+    assert stats[0, 7:14].tolist() == [1, 2, 0, 3, 0, 1, 0]  # all but node 5's skip from node 3 come from inputs
+    assert stats[0, 14:16].tolist() == [2, 1]  # longest chain of edges; of convolutions (one at most)
+    assert stats[0, 18] == 1  # node 3 feeds node 5
+    # REDUCE: node 4 takes node 3 (max_pool), node 5 takes node 2 (max_pool) and node 3 (dil_conv_5x5):
+    # chains 1 -> 3 -> 5 with a convolution on both edges give a convolution depth of 2
+    assert stats[1, 14:16].tolist() == [2, 2] and stats[1, 18] == 2
+    swapped = list(NORMAL)
+    swapped[6], swapped[7] = swapped[7], swapped[6]
+    assert np.array_equal(enc(DARTSArch(swapped, REDUCE))[0], x)
