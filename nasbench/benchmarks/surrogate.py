@@ -176,7 +176,9 @@ class SurrogateBenchmark(Benchmark):
         out = {}
         for metric, items in by_metric.items():
             meta = items[0][1].metadata
-            sc = meta["scores_held_out"]
+            # one model per fidelity: quote each one's held-out tau (they differ, e.g. by epoch)
+            taus = [f"{e.metadata['scores_held_out']['kendall_tau']:.3f}" for _, e in items]
+            taus = taus[0] if len(items) == 1 else ", ".join(f"{t} at fidelity {f}" for t, (f, _) in zip(taus, items))
             out[metric] = MetricInfo(
                 name=metric, unit=meta["unit"],
                 description=f"predicted: {meta['description']}",
@@ -189,7 +191,7 @@ class SurrogateBenchmark(Benchmark):
                 predicted_by=(
                     f"{meta.get('model_name', MODELS['xgboost'])} ({meta['encoding']} encoding, "
                     f"{meta['split']['n_train']} training archs of "
-                    f"{meta['source_benchmark']}; held-out Kendall tau {sc['kendall_tau']:.3f})"
+                    f"{meta['source_benchmark']}; held-out Kendall tau {taus})"
                 ),
             )
         return out

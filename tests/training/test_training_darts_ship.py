@@ -75,6 +75,10 @@ def test_surrogate_serves_every_epoch_and_records_how_it_was_made(shipped, paren
     runs = load_runs(parent)
     _, fig = evaluate_runs(runs, metric="valid_acc", fidelity=1, n_members=2)
     assert _flat(meta["scores_held_out"]) == pytest.approx(_flat(fig["held_out"]))
+    # the label names each epoch model's own held-out tau, not the first one's for both
+    taus = [bench.describe()["models"][f"valid_acc@{e}"]["scores_held_out"]["kendall_tau"] for e in (1, 2)]
+    assert f"held-out Kendall tau {taus[0]:.3f} at fidelity 1, {taus[1]:.3f} at fidelity 2)" in \
+        bench.metrics["valid_acc"].predicted_by
     assert meta["noise"]["seed_scatter_std"] == pytest.approx(fig["noise_std"]) and fig["noise_std"] > 0
     assert meta["scores_held_out"]["mae_seed_vs_seed"] > 0 and meta["leave_one_strategy_out"] == {}
     # the epoch-1 model learned the epoch-1 curve, not the final one
