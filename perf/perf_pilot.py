@@ -109,6 +109,9 @@ per training step of arch 6111 and a median of 3.0 s CPU per run over 10 represe
 
 DARTS on digits: measured figures (2026-11-28)
 ----------------------------------------------
+Superseded on 2026-11-29: the darts/digits recipe is now C=20, 2 epochs of batch 128 (seed Spearman 0.843 on
+the 500 held-out archs); ``perf/perf_darts_recipes.py`` has that search. The record below is of recipe B's time.
+
 torch 2.13.0+cpu, 1 thread, a 2-core VM at load average 5-8 from other jobs, so CPU seconds are
 upper bounds; recipe B was run as ``nice -n 19 python -m nasbench.training.darts_pilot --out
 tabular_data/embedded/_build/darts-digits/pilot/B --n-archs 40 --sample-seed 7 --epochs 2``, today
@@ -117,7 +120,7 @@ split 500/1000/297, lr 0.2 with 4 warm-up steps then cosine, clipping 5, Nestero
 5e-4, BatchNorm recalibrated from 256 images. Spearman (95 % bootstrap) / single-run noise SD /
 spread top-1 % minus median / median valid % / CPU s per run:
 
-* **B (chosen)**: C=8, N=1, 2 epochs, batch 64 (16 steps), 40 archs: **0.569 (0.25-0.77)** / 2.02 /
+* **B (chosen then)**: C=8, N=1, 2 epochs, batch 64 (16 steps), 40 archs: **0.569 (0.25-0.77)** / 2.02 /
   3.37 / 90.4 / **1.34**; test-accuracy Spearman 0.51.
 * A: C=8, N=1, 4 epochs, batch 64 (32 steps), 20 archs: 0.19 (-0.31-0.70) / 1.06 / 1.89 / 94.9 / 2.48:
   near the digits ceiling, the spread shrinks with the noise.
