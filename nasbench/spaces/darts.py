@@ -14,6 +14,7 @@ The canonical key sorts each node's two pairs, since their order does not change
 from __future__ import annotations
 
 import ast
+import itertools
 
 import numpy as np
 
@@ -27,6 +28,8 @@ OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv
 N_NODES = 4  # intermediate nodes per cell
 N_PAIRS = 2 * N_NODES
 CELLS = ("normal", "reduce")
+# the unordered input pairs of intermediate node 2 + k, in a fixed order (the categorical view)
+INPUT_PAIRS = tuple(tuple(itertools.combinations(range(2 + k), 2)) for k in range(N_NODES))
 
 
 def _check_cell(cell, which: str) -> tuple[tuple[int, int], ...]:
@@ -191,6 +194,39 @@ class DARTSSpace(SearchSpace):
                         seen.add(child.key)
                         out.append(child)
         return out
+
+    # categorical view (BANANAS' encoding, REINFORCE, BOHB): per cell and node, which unordered input
+    # pair, then the op on the lower input and the op on the higher one. It is a bijection onto the
+    # canonical keys, so every choice tuple names one genotype and equal genotypes share one tuple.
+    @property
+    def choice_sizes(self) -> tuple:
+        return tuple(size for _ in CELLS for pairs in INPUT_PAIRS for size in (len(pairs), len(OPS), len(OPS)))
+
+    def to_choices(self, arch: DARTSArch) -> tuple:
+        """24 ints: for each cell and node, (input-pair index, op of the lower input, op of the higher)."""
+        self._check(arch)
+        out = []
+        for cell in arch.key:
+            for k, ((src_lo, op_lo), (src_hi, op_hi)) in enumerate(cell):
+                out += [INPUT_PAIRS[k].index((src_lo, src_hi)), op_lo, op_hi]
+        return tuple(out)
+
+    def from_choices(self, choices) -> DARTSArch:
+        c = [int(v) for v in choices]
+        if len(c) != len(self.choice_sizes) or any(not 0 <= v < n for v, n in zip(c, self.choice_sizes)):
+            raise InvalidArchError(
+                f"a DARTS choice tuple has {len(self.choice_sizes)} ints within the sizes "
+                f"{self.choice_sizes}; got {tuple(c)}."
+            )
+        cells = []
+        for cell in range(len(CELLS)):
+            pairs = []
+            for k in range(N_NODES):
+                pair_index, op_lo, op_hi = c[3 * (cell * N_NODES + k):3 * (cell * N_NODES + k) + 3]
+                src_lo, src_hi = INPUT_PAIRS[k][pair_index]
+                pairs += [(src_lo, op_lo), (src_hi, op_hi)]
+            cells.append(pairs)
+        return DARTSArch(*cells)
 
     def is_valid(self, arch) -> bool:
         return isinstance(arch, DARTSArch)

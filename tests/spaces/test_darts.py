@@ -85,3 +85,23 @@ def test_cellstats_encoding_adds_op_counts_and_depths():
     swapped = list(NORMAL)
     swapped[6], swapped[7] = swapped[7], swapped[6]
     assert np.array_equal(enc(DARTSArch(swapped, REDUCE))[0], x)
+
+
+def test_categorical_view_is_a_bijection_onto_genotypes():
+    space = DARTSSpace()
+    assert space.choice_sizes == (1, 7, 7, 3, 7, 7, 6, 7, 7, 10, 7, 7) * 2
+    a = DARTSArch(NORMAL, REDUCE)
+    # NORMAL node 2: inputs (0, 1) with ops 0 (from 0) and 5 (from 1); node 5: inputs (1, 3) -> pair 5 of 10
+    assert space.to_choices(a)[:3] == (0, 0, 5) and space.to_choices(a)[9:12] == (5, 3, 2)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        arch = space.sample(rng)
+        assert space.from_choices(space.to_choices(arch)) == arch
+        choices = tuple(int(rng.integers(n)) for n in space.choice_sizes)
+        assert space.to_choices(space.from_choices(choices)) == choices
+
+
+@pytest.mark.parametrize("choices, match", [((0,) * 23, "24 ints"), ((1,) + (0,) * 23, "within the sizes")])
+def test_bad_choice_tuples_are_refused(choices, match):
+    with pytest.raises(InvalidArchError, match=match):
+        DARTSSpace().from_choices(choices)
