@@ -79,7 +79,7 @@ def check_params(params, model: str = "xgboost", *, what: str = "params"):
 
 
 def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_std: float = 0.0, seed: int = 0,
-                  model: str = "xgboost"):
+                  model: str = "xgboost", log_target=None):
     """Fit a surrogate on feature rows ``X`` (n, d) and targets ``y`` (n,).
 
     ``model="xgboost"`` (default) fits a :class:`surrogates.BaggedXGBSurrogate`; ``model="mlp"`` a
@@ -87,7 +87,8 @@ def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_s
     ``n_members`` networks (``n_members=0``, "no noise model", gives one network).
     ``groups`` (int array of shape (n,), optional) marks rows that are the same function (isomorphic
     archs): their targets are averaged and one row per group is kept, so duplicates neither weigh
-    more nor leak between bootstrap members.
+    more nor leak between bootstrap members. ``log_target`` (XGBoost only): fit the trees on
+    ``log(offset + scale * y)`` (:class:`surrogates.BaggedXGBSurrogate`).
     """
     from surrogates import BaggedXGBSurrogate
 
@@ -100,6 +101,10 @@ def fit_on_arrays(X, y, *, groups=None, params=None, n_members: int = 5, noise_s
     if check_model(model) == "mlp":
         from surrogates.mlp import MLPSurrogate
 
+        if log_target is not None:
+            raise SurrogateConfigError(f"log_target is an XGBoost option; got log_target={log_target!r} with "
+                                       "model='mlp'. Drop it or use model='xgboost'.")
         members = 1 if n_members == 0 else n_members
         return MLPSurrogate(params=params, n_members=members, noise_std=noise_std, seed=seed).fit(X, y)
-    return BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=noise_std, seed=seed).fit(X, y)
+    return BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=noise_std, seed=seed,
+                              log_target=log_target).fit(X, y)

@@ -29,10 +29,13 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
+
 from nasbench.checks import is_int, is_number
 from nasbench.errors import DataIntegrityError, MissingDataError
 from nasbench.provenance import versions
-from surrogates.xgb import DEFAULT_PARAMS, BaggedXGBSurrogate, check_is_fitted
+from surrogates.fit import SurrogateConfigError
+from surrogates.xgb import DEFAULT_PARAMS, BaggedXGBSurrogate, check_is_fitted, check_log_target
 from tabular_data.atomic import write_folder
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model", "read_metadata", "write_metadata",
@@ -70,6 +73,7 @@ def _model_files(model, tmp: Path) -> dict:
         "seed": int(model.seed),
         "n_features": int(model.n_features_in_),
         "files": files,
+        **({"log_target": list(model.log_target)} if model.log_target is not None else {}),
     }
 
 
@@ -86,8 +90,6 @@ def save_model(model, directory, metadata: dict | None = None, arrays: dict | No
     ``directory`` (replaced in one step if it exists, kill-safe and locked: :mod:`tabular_data.atomic`);
     returns the folder. ``arrays`` (``{"NAME.npy": ndarray}``, e.g. the training split) are saved in
     the same step, without pickles, their sha256 sealed in the metadata under ``"arrays"``."""
-    import numpy as np
-
     directory = Path(directory)
     if isinstance(model, BaggedXGBSurrogate):
         check_is_fitted(model)
@@ -229,16 +231,22 @@ def load_model(directory) -> tuple[object, dict]:
         raise _bad(directory, "files", f"a list of n_members + 1 = {n_members + 1} model files",
                    f"{len(files) if isinstance(files, list) else type(files).__name__} entries")
     blobs = [_model_file(directory, entry, f"model_{k}.json") for k, entry in enumerate(files)]
-    model = BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=0.0, seed=seed)
+    try:
+        log_target = check_log_target(info.get("log_target"))
+    except SurrogateConfigError:
+        raise _bad(directory, "log_target", "absent, or [offset, scale] with finite numbers and scale != 0",
+                   info.get("log_target")) from None
+    model = BaggedXGBSurrogate(params=params, n_members=n_members, noise_std=0.0, seed=seed, log_target=log_target)
     model._set_models(blobs, n_features)  # compile_models validates every tree and the compiled arrays
-    model.noise_std = check_noise_std(info.get("noise_std"), _prediction_bound(model.forest_), directory)
+    bound = _prediction_bound(model.forest_)
+    if log_target is not None:  # the largest |prediction| after the back-transform
+        bound = float(np.max(np.abs(model._backward(np.array([-bound, bound])))))
+    model.noise_std = check_noise_std(info.get("noise_std"), bound, directory)
     return model, doc
 
 
 def _prediction_bound(forest) -> float:
     """The largest |prediction| model 0 (the mean model) can make: |base| + sum of its trees' max |leaf|."""
-    import numpy as np
-
     lo, hi = int(forest.model_start[0]), int(forest.model_start[1])
     ends = np.append(forest.roots[1:], forest.feature.shape[0]).astype(np.int64)
     total = abs(float(forest.base[0]))

@@ -19,7 +19,7 @@ from surrogates._deps import require_xgboost
 from surrogates.fit import SurrogateConfigError
 from surrogates.forest import compile_models
 
-__all__ = ["XGBSurrogate", "BaggedXGBSurrogate", "NotFittedError", "DEFAULT_PARAMS"]
+__all__ = ["XGBSurrogate", "BaggedXGBSurrogate", "NotFittedError", "DEFAULT_PARAMS", "check_log_target"]
 
 # Chosen on nb201/cifar10 test_acc at fidelity 200 with 10% of archs for training and the "iso"
 # encoding (held-out Kendall tau 0.874; 1000 trees at learning rate 0.05 gain about 0.007 but
@@ -55,6 +55,19 @@ def _check_Xy(X, y=None):
         raise ValueError(f"y must be finite; got {int((~np.isfinite(y)).sum())} NaN or infinite values. "
                          "Drop the archs without a measured value before fitting.")
     return np.ascontiguousarray(X), y
+
+
+def check_log_target(value):
+    """``None`` or a pair ``(offset, scale)`` of finite floats with ``scale != 0`` (as a tuple)."""
+    if value is None:
+        return None
+    try:
+        offset, scale = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise SurrogateConfigError(f"log_target must be None or a pair (offset, scale) of numbers; got {value!r}.") from None
+    if not (np.isfinite(offset) and np.isfinite(scale) and scale != 0):
+        raise SurrogateConfigError(f"log_target needs a finite offset and a finite, non-zero scale; got {value!r}.")
+    return (offset, scale)
 
 
 def _xgb_params(params: dict, seed: int) -> tuple[dict, int]:
@@ -157,6 +170,12 @@ class BaggedXGBSurrogate:
     seed : int
         Root seed: the bootstrap draws and each model's XGBoost seed come from it.
     n_threads : int
+    log_target : (offset, scale) or None
+        Fit the trees on ``log(offset + scale * y)`` and map predictions back with
+        ``(exp(z) - offset) / scale``: ``(100.5, -1)`` models the log of an accuracy's distance
+        from 100 % (errors shrink multiplicatively near the cap), ``(0, 1)`` the log of a positive
+        time. The mean model then estimates that back-transformed log-mean, not the arithmetic
+        mean. None (default) fits ``y`` itself. Every ``offset + scale * y`` must be positive.
 
     Attributes
     ----------
@@ -168,12 +187,30 @@ class BaggedXGBSurrogate:
     """
 
     def __init__(self, params: dict | None = None, n_members: int = 5, noise_std: float = 0.0,
-                 seed: int = 0, n_threads: int = 1):
+                 seed: int = 0, n_threads: int = 1, log_target=None):
         self.params = params
         self.n_members = n_members
         self.noise_std = noise_std
         self.seed = seed
         self.n_threads = n_threads
+        self.log_target = check_log_target(log_target)
+
+    def _forward(self, y: np.ndarray) -> np.ndarray:
+        if self.log_target is None:
+            return y
+        offset, scale = self.log_target
+        inside = offset + scale * y
+        if not (inside > 0).all():
+            bad = y[~(inside > 0)][0]
+            raise ValueError(f"log_target {self.log_target} needs {offset} + {scale} * y > 0 for every target; "
+                             f"got y = {bad}. Pick an offset beyond the targets' range, or log_target=None.")
+        return np.log(inside)
+
+    def _backward(self, z: np.ndarray) -> np.ndarray:
+        if self.log_target is None:
+            return z
+        offset, scale = self.log_target
+        return (np.exp(np.minimum(z, 700.0)) - offset) / scale
 
     def full_params(self) -> dict:
         return {**DEFAULT_PARAMS, **(self.params or {})}
@@ -186,6 +223,7 @@ class BaggedXGBSurrogate:
         X, y = _check_Xy(X, y)
         children = child_seeds(int(self.seed), self.n_members + 1)
         seeds = [int(c.generate_state(1)[0] % (2**31 - 1)) for c in children]
+        y = self._forward(y)
         jsons = [_fit_booster(X, y, self.full_params(), seeds[0], self.n_threads)]
         for k in range(self.n_members):
             rows = np.random.default_rng(children[k + 1]).integers(0, X.shape[0], X.shape[0])
@@ -201,7 +239,7 @@ class BaggedXGBSurrogate:
     def predict(self, X) -> np.ndarray:
         """Mean-model predictions, float64 of shape (n,)."""
         check_is_fitted(self)
-        return self.forest_.predict(X, 0)
+        return self._backward(self.forest_.predict(X, 0))
 
     def predict_members(self, X) -> np.ndarray:
         """Every member's predictions, float64 of shape (n_members, n)."""
@@ -209,7 +247,7 @@ class BaggedXGBSurrogate:
         X = self.forest_.check_X(X)
         if self.forest_.n_models < 2:  # no members: shape (0, n), as documented
             return np.empty((0, X.shape[0]))
-        return np.stack([self.forest_.predict(X, k) for k in range(1, self.forest_.n_models)])
+        return np.stack([self._backward(self.forest_.predict(X, k)) for k in range(1, self.forest_.n_models)])
 
     def sample(self, X, seed=None) -> np.ndarray:
         """One plausible outcome per row: a uniformly drawn member's prediction plus
@@ -224,9 +262,9 @@ class BaggedXGBSurrogate:
         rng = as_generator(seed)
         members = rng.integers(1, self.forest_.n_models, X.shape[0])
         noise = rng.standard_normal(X.shape[0]) * float(self.noise_std)
-        return self.forest_.predict(X, members) + noise
+        return self._backward(self.forest_.predict(X, members)) + noise
 
     def predict_xgboost(self, X, model: int = 0) -> np.ndarray:
-        """Model ``model``'s predictions by xgboost's own predict (0 = mean model)."""
+        """Model ``model``'s predictions by xgboost's own predict (0 = mean model), back-transformed."""
         check_is_fitted(self)
-        return _xgboost_predict(self.booster_jsons_[model], X)
+        return self._backward(_xgboost_predict(self.booster_jsons_[model], X))

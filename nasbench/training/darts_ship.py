@@ -130,7 +130,8 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
         "description": _DESCRIPTIONS[metric].format(*provenance["recipe"]["split"]),
         "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": ENCODING,
         "n_features": FEATURES[ENCODING][1], "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
-        "target": "mean over the arch's trained seeds",
+        "target": ("mean over the arch's trained seeds; the trees fit log(offset + scale * target) with (offset, "
+                   "scale) = model.log_target, so the mean model estimates the back-transformed log-mean"),
         "split": {"kind": "parts", "seed": int(seed), "held_out_part": HELDOUT, "train_parts": train_parts,
                   "n_train": fig["n_train_archs"], "n_test": fig["n_heldout_archs"]},
         "training_data_sha256": provenance["runs_sha256"],
@@ -144,7 +145,7 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
     return model, meta
 
 
-def build_surrogate(parent, dest=None, *, overwrite: bool = False, command: str = "", n_members: int = 5,
+def build_surrogate(parent, dest=None, *, overwrite: bool = False, command: str = "", n_members: int | None = None,
                     seed: int = 0) -> Path:
     """Fit every model of :func:`surrogate_models` on the runs under ``parent``; write the surrogate folder.
 
@@ -160,7 +161,8 @@ def build_surrogate(parent, dest=None, *, overwrite: bool = False, command: str 
     command : str
         The command recorded in every model's metadata.
     n_members, seed : int
-        Bagged members of the noise model; the root seed of the fits.
+        Bagged members of the noise model (None: :data:`~nasbench.training.darts_surrogate.N_MEMBERS`);
+        the root seed of the fits.
 
     Returns
     -------
@@ -175,6 +177,9 @@ def build_surrogate(parent, dest=None, *, overwrite: bool = False, command: str 
     dest = _destination(dest, data_root() / SURROGATE_NAME, overwrite, "the surrogate")
     runs = load_runs(parent)
     provenance = _provenance(runs, parent, command)
+    from nasbench.training.darts_surrogate import N_MEMBERS
+
+    n_members = N_MEMBERS if n_members is None else n_members
     fitted = [(f"{m}@{e}", *_fit_one(runs, m, e, provenance, n_members=n_members, seed=seed))
               for m, e in surrogate_models(int(runs["n_epochs"]))]
 
@@ -366,7 +371,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs-out", default=None, help="default $NASBENCH_DATA/darts/digits-runs")
     parser.add_argument("--what", default="surrogate,runs", help="comma-separated: surrogate, runs (default both)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing destinations")
-    parser.add_argument("--members", type=int, default=5, help="bagged members of the noise model (default 5)")
+    parser.add_argument("--members", type=int, default=None, help="bagged members of the noise model (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="root seed of the fits (default 0)")
     argv = list(sys.argv[1:] if argv is None else argv)
 

@@ -175,3 +175,51 @@ def test_one_not_fitted_error_everywhere():
         assert issubclass(errors.NotFittedError, base)
     with pytest.raises(errors.NotFittedError, match="AdditiveLatencyModel is not fitted yet; call fit"):
         additive.AdditiveLatencyModel(5).predict([[0] * 6])
+
+
+def test_log_target_fits_the_log_gap_and_maps_back_everywhere(tmp_path):
+    X, y = _data()
+    model = BaggedXGBSurrogate(PARAMS, n_members=2, noise_std=0.5, seed=0, log_target=(100.5, -1)).fit(X, y)
+    z = model.forest_.predict(X, 0)  # the trees' own output: log(100.5 - accuracy)
+    np.testing.assert_allclose(model.predict(X), 100.5 - np.exp(z))
+    np.testing.assert_allclose(model.predict_xgboost(X), model.predict(X), rtol=1e-5)
+    assert np.abs(model.predict(X) - y).mean() < 1.0  # still a model of y, in y's unit
+    members = model.predict_members(X)
+    np.testing.assert_allclose(members[0], 100.5 - np.exp(model.forest_.predict(X, 1)))
+    loaded, _ = load_model(save_model(model, tmp_path / "m"))
+    assert loaded.log_target == (100.5, -1.0)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.sample(X, 3), model.sample(X, 3))
+
+
+@pytest.mark.parametrize("log_target, match", [((1.0,), "pair"), ("ab", "pair"), ((1.0, 0.0), "non-zero scale"),
+                                               ((float("nan"), 1.0), "finite offset")])
+def test_bad_log_targets_are_refused(log_target, match):
+    from surrogates.fit import SurrogateConfigError
+
+    with pytest.raises(SurrogateConfigError, match=match):
+        BaggedXGBSurrogate(PARAMS, log_target=log_target)
+
+
+def test_targets_outside_the_log_are_refused_before_fitting():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"needs 60.0 \+ -1.0 \* y > 0"):
+        BaggedXGBSurrogate(PARAMS, log_target=(60.0, -1)).fit(X, y)
+
+
+def test_a_tampered_log_target_is_refused(tmp_path):
+    X, y = _data()
+    folder = save_model(BaggedXGBSurrogate(PARAMS, n_members=1, log_target=(0, 1)).fit(X, y), tmp_path / "m")
+    meta = json.loads((folder / "metadata.json").read_text())
+    write_metadata(folder, {**meta, "model": {**meta["model"], "log_target": [1.0, 0.0]}})
+    with pytest.raises(DataIntegrityError, match="log_target"):
+        load_model(folder)
+
+
+def test_log_target_is_an_xgboost_option_only():
+    from surrogates.fit import SurrogateConfigError, fit_on_arrays
+
+    X, y = _data()
+    assert fit_on_arrays(X, y, params=PARAMS, n_members=0, log_target=(100.5, -1)).log_target == (100.5, -1.0)
+    with pytest.raises(SurrogateConfigError, match="log_target is an XGBoost option"):
+        fit_on_arrays(X, y, model="mlp", log_target=(100.5, -1))
