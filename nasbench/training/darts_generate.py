@@ -24,7 +24,6 @@ same chunks always give the same bytes.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -135,30 +134,23 @@ def assemble_darts(build, job, table=None, *, command: str = "", extra_info=None
     from tabular_data.atomic import write_folder
 
     from nasbench.training import generate as gen
+    from nasbench.training.darts_runs import AXES, UNITS, write_part
 
     build = Path(build)
     table = default_samples(build.name) if table is None else Path(table)
     gen.check_destination(table, overwrite)
     c = gen.load_chunks(build, job)
-    arrays = {key: np.ascontiguousarray(c[key]) for key in sorted(c)}
     info = {"space": "darts", "dataset": "digits", "part": build.name, "proposed_by": job.proposed_by,
             "arch_source": job.arch_source, "n_archs": len(job.archs), "seeds": list(job.seeds),
             "made_by": command or "nasbench generate", "train_config": job.train_config().to_dict(),
             "split": list(job.split), "split_seed": job.split_seed,
-            "arrays": {key: {"shape": list(a.shape), "dtype": str(a.dtype)} for key, a in arrays.items()},
-            "units": {"train_loss": "nats", "train_acc": "%", "valid_acc": "%", "test_acc": "%",
-                      "train_time_s": "s", "latency_ms": "ms (batch 1, 1 CPU thread, generating machine)",
-                      "params_m": "M", "flops_m": "M multiply-accumulates per image"},
-            "axes": "curves (arch, seed, epoch); train_time_s (arch, seed); static metrics (arch,)"}
+            "units": UNITS, "axes": AXES}
     if len(job.seeds) >= 2 and len(job.archs) >= 3:
         info["seed_agreement"] = gen.finished_summary(build, job).get("valid")
     if extra_info:
         info.update(extra_info)
 
     def fill(tmp: Path) -> None:
-        for key, a in arrays.items():
-            np.save(tmp / f"{key}.npy", a, allow_pickle=False)
-        (tmp / "manifest.json").write_text(json.dumps({"format": "nasbench-darts-runs/1", "info": info},
-                                                      indent=1, sort_keys=True, default=float) + "\n")
+        write_part(tmp, c, info)
 
     return write_folder(table, fill, overwrite=overwrite, what="the samples folder", flag=gen.OVERWRITE_FLAG)

@@ -18,12 +18,18 @@ from nasbench.errors import MissingDataError, NasbenchError
 
 __all__ = ["load_runs", "combine_parts", "PER_RUN", "PER_ARCH", "CURVES"]
 
+RUNS_FORMAT = "nasbench-darts-runs/1"
+UNITS = {"train_loss": "nats", "train_acc": "%", "valid_acc": "%", "test_acc": "%", "train_time_s": "s",
+         "latency_ms": "ms (batch 1, 1 CPU thread, generating machine)", "params_m": "M",
+         "flops_m": "M multiply-accumulates per image"}
+AXES = "curves (arch, seed, epoch); train_time_s (arch, seed); static metrics (arch,)"
 CURVES = ("train_loss", "train_acc", "valid_acc", "test_acc")  # (arch, seed, epoch)
 PER_RUN = ("train_time_s",)  # (arch, seed)
 PER_ARCH = ("latency_ms", "params_m", "flops_m")  # (arch,)
 
 
-def _part_runs(folder: Path):
+def part_runs(folder: Path):
+    """``(job, runs)`` of one build folder's finished chunks (``runs`` None before the first chunk)."""
     from nasbench.training import generate as gen
     from nasbench.training.chunks import read_chunk
     from nasbench.training.darts_archs import arch_code, archs_from_array
@@ -75,7 +81,7 @@ def load_runs(parent, parts=None) -> dict:
         raise MissingDataError(f"{parent} is not a folder; expected the parent of the darts/digits build folders "
                                "(e.g. tabular_data/embedded/_build/darts-digits). Check the path.")
     names = sorted(p.name for p in parent.iterdir() if (p / "config.json").exists()) if parts is None else list(parts)
-    loaded = [(name, *_part_runs(parent / name)) for name in names]
+    loaded = [(name, *part_runs(parent / name)) for name in names]
     loaded = [x for x in loaded if x[2] is not None]
     if not loaded:
         raise MissingDataError(f"no finished DARTS chunks under {parent} (parts {names}); run "
@@ -119,3 +125,21 @@ def combine_parts(loaded, parent) -> dict:
                             "(held-out archs must never be trained on).")
     out.update({key: np.concatenate(b) for key, b in blocks.items()})
     return out
+
+
+def write_part(folder: Path, arrays: dict, info: dict) -> None:
+    """Write one part of the runs format into the new folder ``folder``: every array as ``KEY.npy``
+    (no pickles) and ``manifest.json`` = ``{"format": RUNS_FORMAT, "info": info}`` with
+    ``info["arrays"]`` set to each array's shape, dtype and sha256 (checked on reading)."""
+    import hashlib
+    import json
+
+    folder.mkdir(exist_ok=True)
+    entries = {}
+    for key in sorted(arrays):
+        a = np.ascontiguousarray(arrays[key])
+        np.save(folder / f"{key}.npy", a, allow_pickle=False)
+        entries[key] = {"shape": list(a.shape), "dtype": str(a.dtype),
+                        "sha256": hashlib.sha256((folder / f"{key}.npy").read_bytes()).hexdigest()}
+    doc = {"format": RUNS_FORMAT, "info": {**info, "arrays": entries}}
+    (folder / "manifest.json").write_text(json.dumps(doc, indent=1, sort_keys=True, default=float) + "\n")

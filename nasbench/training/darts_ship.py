@@ -42,10 +42,8 @@ import numpy as np
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 
 __all__ = ["build_surrogate", "write_runs", "read_runs", "runs_folder", "score_surrogate", "surrogate_models",
-           "RUNS_FORMAT",
            "RUNS_NAME", "main"]
 
-RUNS_FORMAT = "nasbench-darts-runs/1"
 RUNS_NAME = "darts/digits-runs"
 SURROGATE_NAME = "darts/digits@surrogate"
 # arrays of a part folder: the chunk arrays of a DARTS job (nasbench.training.darts_generate)
@@ -87,7 +85,7 @@ def _provenance(runs: dict, parent, command: str) -> dict:
     """How the models were made: command, versions, recipe, pilot, generation status, data digest."""
     from nasbench.provenance import versions
     from nasbench.training import generate as gen
-    from nasbench.training.darts_surrogate import generation_status
+    from nasbench.training.darts_surrogate import generation_status, is_partial
     from nasbench.training.recipes import DARTS_PILOT, DARTS_SPLIT, DARTS_TRAIN_KWARGS
 
     status = generation_status(parent)
@@ -99,7 +97,7 @@ def _provenance(runs: dict, parent, command: str) -> dict:
                    "dataset": "scikit-learn digits (8x8 images, 10 classes)",
                    "is_darts_recipe": dict(job.train) == DARTS_TRAIN_KWARGS and tuple(job.split) == tuple(DARTS_SPLIT)},
         "pilot": DARTS_PILOT,
-        "generation": {"parts": status, "partial": any(s["chunks_done"] < s["n_chunks"] for s in status.values()),
+        "generation": {"parts": status, "partial": is_partial(status),
                        "n_archs": len(runs["codes"]), "seeds": list(runs["seeds"]),
                        "n_archs_per_part": {p: runs["part"].count(p) for p in sorted(set(runs["part"]))}},
         "runs_sha256": _runs_digest(runs),
@@ -200,13 +198,13 @@ def write_runs(parent, dest=None, *, overwrite: bool = False, command: str = "")
     with ``overwrite=True``. Returns ``dest``.
     """
     from nasbench.paths import data_root
-    from nasbench.training.darts_runs import _part_runs
+    from nasbench.training.darts_runs import part_runs
     from nasbench.training.darts_surrogate import generation_status
     from tabular_data.atomic import write_folder
 
     dest = _destination(dest, data_root() / RUNS_NAME, overwrite, "the runs")
     status = generation_status(parent)
-    parts = [(name, *_part_runs(Path(parent) / name)) for name in status]
+    parts = [(name, *part_runs(Path(parent) / name)) for name in status]
     parts = [p for p in parts if p[2] is not None]
     if not parts:
         raise MissingDataError(f"no finished DARTS chunks under {parent}; run `nasbench generate --space darts` first.")
@@ -219,23 +217,15 @@ def write_runs(parent, dest=None, *, overwrite: bool = False, command: str = "")
 
 
 def _write_part(folder: Path, name: str, job, runs: dict, status: dict, command: str) -> None:
-    folder.mkdir()
-    arrays = {key: np.ascontiguousarray(runs[key] if key != "seeds" else np.asarray(job.seeds, dtype=np.int64))
-              for key in _ARRAYS}
-    digests = {}
-    for key, a in arrays.items():
-        np.save(folder / f"{key}.npy", a, allow_pickle=False)
-        digests[key] = hashlib.sha256((folder / f"{key}.npy").read_bytes()).hexdigest()
+    from nasbench.training.darts_runs import AXES, UNITS, write_part
+
+    arrays = {key: runs[key] if key != "seeds" else np.asarray(job.seeds, dtype=np.int64) for key in _ARRAYS}
     info = {"space": "darts", "dataset": "digits", "part": name, "proposed_by": job.proposed_by,
             "arch_source": job.arch_source, "n_archs": len(runs["codes"]), "n_archs_listed": len(job.archs),
             "seeds": list(job.seeds), "made_by": command or "python -m nasbench.training.darts_ship",
             "train_config": dict(job.train), "split": list(job.split), "split_seed": job.split_seed,
-            "generation": status,
-            "arrays": {key: {"shape": list(a.shape), "dtype": str(a.dtype), "sha256": digests[key]}
-                       for key, a in arrays.items()},
-            "axes": "curves (arch, seed, epoch); train_time_s (arch, seed); static metrics (arch,)"}
-    (folder / "manifest.json").write_text(json.dumps({"format": RUNS_FORMAT, "info": info}, indent=1,
-                                                     sort_keys=True, default=float) + "\n")
+            "generation": status, "units": UNITS, "axes": AXES}
+    write_part(folder, arrays, info)
 
 
 def _read_array(folder: Path, key: str, entry: dict) -> np.ndarray:
@@ -262,6 +252,7 @@ def _read_array(folder: Path, key: str, entry: dict) -> np.ndarray:
 def _read_part(folder: Path):
     """``(name, job-like, runs)`` of one part folder, as :func:`nasbench.training.darts_runs.combine_parts` takes."""
     from nasbench.training.darts_archs import arch_code, archs_from_array
+    from nasbench.training.darts_runs import RUNS_FORMAT
 
     try:
         doc = json.loads((folder / "manifest.json").read_text())

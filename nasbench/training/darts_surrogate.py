@@ -34,8 +34,9 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "fit_model", "encode_archs", "fit_and_evaluate", "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
-           "generation_status", "main", "HELDOUT", "METRICS"]
+__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "fit_model", "encode_archs", "fit_and_evaluate",
+           "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
+           "generation_status", "is_partial", "main", "HELDOUT", "METRICS"]
 
 HELDOUT = "heldout"
 
@@ -259,11 +260,16 @@ def generation_status(parent) -> dict:
     return status
 
 
+def is_partial(status: dict) -> bool:
+    """Whether a part of :func:`generation_status` still has chunks to train."""
+    return any(s["chunks_done"] < s["n_chunks"] for s in status.values())
+
+
 def _run(args) -> int:
     out = fit_and_evaluate(args.parent, metric=args.metric, fidelity=args.fidelity, model=args.model, seed=args.seed)
     status = generation_status(args.parent)
     out["generation"] = {name: f"{s['chunks_done']}/{s['n_chunks']} chunks" for name, s in status.items()}
-    out["partial"] = any(s["chunks_done"] < s["n_chunks"] for s in status.values())
+    out["partial"] = is_partial(status)
     print(json.dumps(out, indent=1, default=float))
     return 0
 
