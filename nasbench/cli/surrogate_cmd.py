@@ -251,11 +251,14 @@ def _eval_darts_runs(args) -> int:
     print(f"{bench.name} on the held-out runs of {DARTS_RUNS} ({held} archs never fit on, seeds 0 and 1; "
           f"{len(runs['codes']) - held} training archs; runs from {folder})")
     print("model           n    R2      tau     top10_tau  spearman  MAE_vs_one_seed  MAE_seed_vs_seed  "
-          "seed_vs_seed_tau  fit_on_these_runs")
+          "seed_vs_seed_tau  perfect_tau  fit_on_these_runs")
     for key, f in out["models"].items():
         print(f"{key:<15} {f['n']:<4} {f['r2']:<7.4f} {f['kendall_tau']:<7.4f} {f['top10_kendall_tau']:<10.4f} "
               f"{f['spearman']:<9.4f} {f['mae_vs_one_seed']:<16.4f} {f['mae_seed_vs_seed']:<17.4f} "
-              f"{f['seed_vs_seed']['kendall_tau']:<17.4f} {'yes' if out['same_runs'][key] else 'no'}")
+              f"{f['seed_vs_seed']['kendall_tau']:<17.4f} {f['perfect_predictor_kendall_tau']:<12.4f} "
+              f"{'yes' if out['same_runs'][key] else 'no'}")
+    print("tau and MAE are against the two seeds' mean and one seed; perfect_tau: the tau a perfect predictor of "
+          "each arch's true mean would reach, given the seed noise (normal-score model)")
     print("leave-one-strategy-out: " + (out["loso_note"] or ""))
     for key, per in out["leave_one_strategy_out"].items():
         for name, sc in per.items():

@@ -36,7 +36,7 @@ from nasbench.errors import MissingDataError, NasbenchError
 
 __all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "fit_model", "encode_archs", "fit_and_evaluate",
            "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
-           "generation_status", "is_partial", "main", "HELDOUT", "METRICS"]
+           "generation_status", "is_partial", "perfect_predictor_tau", "main", "HELDOUT", "METRICS"]
 
 HELDOUT = "heldout"
 
@@ -145,7 +145,8 @@ def heldout_figures(runs: dict, predict, *, metric: str = "valid_acc", fidelity=
     -------
     dict
         :func:`surrogates.metrics.scores` against the two seeds' mean, ``mae_vs_one_seed``,
-        ``mae_seed_vs_seed`` and ``seed_vs_seed`` (the scores of seed 1 against seed 0).
+        ``mae_seed_vs_seed``, ``seed_vs_seed`` (the scores of seed 1 against seed 0) and
+        ``perfect_predictor_kendall_tau`` (:func:`perfect_predictor_tau`: the tau seed noise allows).
     """
     from surrogates.metrics import scores
 
@@ -160,8 +161,27 @@ def heldout_figures(runs: dict, predict, *, metric: str = "valid_acc", fidelity=
     figures = scores((y1 + y2) / 2, pred)
     figures.update(mae_vs_one_seed=float((np.abs(pred - y1).mean() + np.abs(pred - y2).mean()) / 2),
                    mae_seed_vs_seed=float(np.abs(y1 - y2).mean()),
-                   seed_vs_seed=scores(y1, y2))
+                   seed_vs_seed=scores(y1, y2),
+                   perfect_predictor_kendall_tau=perfect_predictor_tau(y1, y2))
     return figures
+
+
+def perfect_predictor_tau(y1, y2) -> float:
+    """Estimated Kendall tau of each arch's *true* mean (a perfect surrogate) against the two-seed mean.
+
+    Seed noise caps every surrogate's tau against a noisy two-seed mean below 1. Model: on normal scores
+    (ranks mapped to standard normal quantiles) the two seeds are bivariate normal with correlation
+    ``r``; the two-seed mean then has reliability ``2r / (1 + r)`` (Spearman-Brown), its correlation with
+    the true mean is the square root of that, and Kendall tau of a bivariate normal with correlation
+    ``rho`` is ``2 / pi * asin(rho)``.
+    """
+    from scipy import stats
+
+    def normal_scores(x):
+        return stats.norm.ppf((stats.rankdata(x) - 0.5) / len(x))
+
+    r = float(np.corrcoef(normal_scores(y1), normal_scores(y2))[0, 1])
+    return float(2 / np.pi * np.arcsin(np.sqrt(max(2 * r / (1 + r), 0.0))))
 
 
 def leave_one_strategy_out(runs: dict, *, metric: str = "valid_acc", fidelity=None, model: str = "xgboost",

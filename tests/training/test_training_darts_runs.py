@@ -139,3 +139,17 @@ def test_strategies_propose_new_genotypes_where_the_surrogate_is_high(parent):
     uniform = signal(sample_distinct(200, 99)).mean()
     assert signal([arch_from_code(c) for c in ls]).mean() > uniform + 1.0  # local search climbs the surrogate
     assert out["_surrogate"]["n_train_archs"] == 160
+
+
+def test_perfect_predictor_tau_matches_a_simulation():
+    from scipy.stats import kendalltau
+
+    from nasbench.training.darts_surrogate import perfect_predictor_tau
+
+    rng = np.random.default_rng(0)
+    truth = rng.standard_normal(4000)
+    for noise in (0.3, 0.6, 1.0):
+        y1, y2 = truth + noise * rng.standard_normal(4000), truth + noise * rng.standard_normal(4000)
+        simulated = kendalltau(truth, (y1 + y2) / 2).statistic
+        assert abs(perfect_predictor_tau(y1, y2) - simulated) < 0.02
+    assert perfect_predictor_tau(truth, truth) == pytest.approx(1.0)
