@@ -282,8 +282,8 @@ def check_forest(f: Forest) -> None:
     """Validate compiled arrays before any kernel sees them (see :class:`Forest`).
 
     Guarantees: every walk from a root moves to a child with a larger id inside the same tree or
-    stays on a leaf, every feature index is below ``n_features``, ``depth[t]`` covers tree ``t``'s
-    deepest leaf, values and base scores are finite. So the unchecked numba kernels stay in bounds
+    stays on a leaf, every feature index is below ``n_features``, ``depth[t]`` is tree ``t``'s
+    deepest leaf's depth (so a walk takes no more steps than the tree needs), values and base scores are finite. So the unchecked numba kernels stay in bounds
     and return what the trees say.
 
     Raises
@@ -343,6 +343,9 @@ def check_forest(f: Forest) -> None:
         _fail(where, "tree roots that are no node's child", "a root with a parent")
     deepest = np.zeros(n_trees, dtype=np.int64)
     np.maximum.at(deepest, tree_of, node_depth)
-    if np.any(f.depth < deepest):
-        _fail(where, "depth[t] at least the depth of tree t's deepest leaf",
-              "a tree deeper than its recorded depth")
+    # exactly: a walk runs depth[t] steps, so a larger recorded depth only costs time (2**31 would
+    # make one query run for minutes)
+    if np.any(f.depth != deepest):
+        _fail(where, "depth[t] equal to the depth of tree t's deepest leaf",
+              "a tree deeper than its recorded depth" if np.any(f.depth < deepest) else
+              "a recorded depth beyond the tree's deepest leaf")

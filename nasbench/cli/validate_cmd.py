@@ -31,7 +31,7 @@ def add_arguments(parser):
                         help="training epochs (default: the recipe of an nb201/digits run, darts/digits's for DARTS "
                              "picks trained on digits, else 10)")
     parser.add_argument("--C", type=int_at_least(1, 1024), default=None,
-                        help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 16 for darts/digits)")
+                        help="channels (default 8; 16 on cifar10; a run's recipe: 8 for nb201/digits, 20 for darts/digits)")
     parser.add_argument("--N", type=int_at_least(1, 64), default=None,
                         help="cells per stage (default: 2 for an nb201/digits run, else 1 on digits, 5 on cifar10)")
     parser.add_argument("--lr", type=positive_float, default=None,

@@ -121,6 +121,15 @@ def test_compiled_arrays_that_could_leave_their_bounds_are_refused(forest, name,
         np.testing.assert_array_equal(edited.predict(Xq, m), _reference_predict(edited, Xq, m))
 
 
+@pytest.mark.parametrize("extra", [1, 2**31 - 1 - 64])
+def test_a_recorded_depth_beyond_the_deepest_leaf_is_refused(forest, extra):
+    """A walk runs depth[t] steps: a huge depth would make every query run for minutes."""
+    arrays = {k: getattr(forest, k).copy() for k in ARRAYS}
+    arrays["depth"][0] += extra
+    with pytest.raises(DataIntegrityError, match="a recorded depth beyond the tree's deepest leaf"):
+        Forest(**arrays, n_features=forest.n_features)
+
+
 def test_the_issue_examples(saved, tmp_path):
     folder = _copy(saved, tmp_path)
     _edit_tree(folder, 0, 0, "split_indices", 0, 10**8)
