@@ -357,10 +357,18 @@ BLOCKS += [
 
 
 # the darts/digits section's block (perf/readme_figures_darts.py): recipe and pilot figures, library data
-from readme_figures_darts import DARTS_RECIPE_TEMPLATE, measure_darts_recipe  # noqa: E402
+from readme_figures_darts import (DARTS_COMPARE_TEMPLATE, DARTS_DATA_TEMPLATE, DARTS_RECIPE_TEMPLATE,  # noqa: E402
+                                  measure_darts_compare, measure_darts_data, measure_darts_recipe)
 
-BLOCKS.append(Block("darts_recipe", "exact", measure_darts_recipe, DARTS_RECIPE_TEMPLATE,
-                    about="darts/digits recipe and pilot (recipes.DARTS_PILOT)"))
+BLOCKS += [
+    Block("darts_recipe", "exact", measure_darts_recipe, DARTS_RECIPE_TEMPLATE,
+          about="darts/digits recipe and pilot (recipes.DARTS_PILOT)"),
+    Block("darts_data", "exact", measure_darts_data, DARTS_DATA_TEMPLATE,
+          about="the shipped darts/digits runs and its surrogate's held-out figures"),
+    # exact but for the wall times (validate trains on the CPU); checked by hand
+    Block("darts_compare", "exact", measure_darts_compare, DARTS_COMPARE_TEMPLATE, wrap=False, in_ci=False,
+          about="compare on darts/digits@surrogate and validate --top 3 (1 min)"),
+]
 
 # ---------------------------------------------------------------- README plumbing
 
