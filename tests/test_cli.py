@@ -81,7 +81,8 @@ def test_info_opens_with_a_short_summary_in_plain_words(capsys):
     assert head[0] == "nb201/digits: embedded benchmark over the nb201 space (15625 archs)"
     assert head[1].startswith("  what: scikit-learn digits")
     assert "  search: valid_acc [%, higher is better] at fidelity 4 (training epochs)" in head
-    assert "  noise: an evaluation draws one of 2 training seeds per arch (`--noise mean` uses their mean)" in head
+    assert ("  noise: an evaluation draws one of 2 equally likely outcomes per arch (training seeds; `--noise mean` "
+            "uses their mean)") in head
     assert any(line.startswith("  cost: median 1.") and line.endswith("simulated s per evaluation (measured)") for line in head)
     assert "  best test_acc: 98.65 (arch 11428, fidelity 4)" in head
 

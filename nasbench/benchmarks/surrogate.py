@@ -184,7 +184,7 @@ class SurrogateBenchmark(Benchmark):
                 description=f"predicted: {meta['description']}",
                 fidelities=tuple(f for f, _ in items),
                 fidelity_meaning=meta["fidelity_meaning"],
-                mean_over="predicted mean over training seeds",
+                mean_over=f"predicted {meta.get('target', 'mean over training seeds')}",
                 n_seeds=0,
                 coverage=tuple({"fidelity": f, "n_archs_mean": self.n_archs, "n_archs_seeds": 0} for f, _ in items),
                 sources=(meta["source_benchmark"],),

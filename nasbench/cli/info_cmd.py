@@ -84,8 +84,8 @@ def summary_lines(bench, manifest: dict) -> list[str]:
     lines.append(f"  search: {search} [{metric.unit or '-'}, {direction}]{at}")
     noise = bench.noise(search, fidelity)
     if noise["n_outcomes"] > 1:
-        lines.append(f"  noise: an evaluation draws one of {noise['n_outcomes']} {noise['source']} per arch "
-                     "(`--noise mean` uses their mean)")
+        lines.append(f"  noise: an evaluation draws one of {noise['n_outcomes']} equally likely outcomes per arch "
+                     f"({noise['source']}; `--noise mean` uses their mean)")
     else:
         lines.append("  noise: none: every evaluation returns the same value")
     if not bench.live:
@@ -111,8 +111,10 @@ def _made_lines(manifest: dict, key: str) -> list[str]:
     versions = ", ".join(f"{k} {v}" for k, v in made.get("versions", {}).items())
     recipe = made.get("recipe", {})
     kwargs = ", ".join(f"{k}={v}" for k, v in recipe.get("train_kwargs", {}).items())
-    pilot = "; ".join(f"{s.get('spearman_valid_acc_seeds')} on {s.get('n_archs')} archs"
-                      for s in made.get("pilot", {}).get("sets", []))
+    record = made.get("pilot", {})
+    pilot = "; ".join([f"{record.get('spearman_valid_acc_seeds')} on the pilot's {record.get('n_archs')} archs"]
+                      + [f"{s.get('spearman_valid_acc_seeds')} on {name}"
+                         for name, s in (record.get("at_scale") or {}).items()])
     gen = made.get("generation", {})
     parts = ", ".join(f"{p} {s['chunks_done']}/{s['n_chunks']} chunks" for p, s in gen.get("parts", {}).items())
     sc = meta.get("scores_held_out", {})

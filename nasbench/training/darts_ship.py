@@ -116,7 +116,7 @@ def _runs_digest(runs: dict) -> str:
 def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_members: int, seed: int):
     """One fitted model and its metadata (what :class:`SurrogateBenchmark` serves and ``info`` prints)."""
     from nasbench.encodings.darts import FEATURES
-    from nasbench.training.darts_surrogate import ENCODING, HELDOUT, evaluate_runs
+    from nasbench.training.darts_surrogate import ENCODING, HELDOUT, evaluate_runs, target_text
     from surrogates.fit import MODELS, NOISE_MODELS
 
     model, fig = evaluate_runs(runs, metric=metric, fidelity=fidelity, n_members=n_members, seed=seed)
@@ -128,8 +128,7 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
         "description": _DESCRIPTIONS[metric].format(*provenance["recipe"]["split"]),
         "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": ENCODING,
         "n_features": FEATURES[ENCODING][1], "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
-        "target": ("mean over the arch's trained seeds; the trees fit log(offset + scale * target) with (offset, "
-                   "scale) = model.log_target, so the mean model estimates the back-transformed log-mean"),
+        "target": target_text(metric),
         "split": {"kind": "parts", "seed": int(seed), "held_out_part": HELDOUT, "train_parts": train_parts,
                   "n_train": fig["n_train_archs"], "n_test": fig["n_heldout_archs"]},
         "training_data_sha256": provenance["runs_sha256"],

@@ -34,7 +34,7 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "fit_model", "encode_archs", "fit_and_evaluate",
+__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "target_text", "fit_model", "encode_archs", "fit_and_evaluate",
            "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
            "generation_status", "is_partial", "perfect_predictor_tau", "main", "HELDOUT", "METRICS"]
 
@@ -93,6 +93,15 @@ XGB_PARAMS = {"n_estimators": 400, "learning_rate": 0.05, "min_child_weight": 3.
 # multiplicatively near the cap), a training time's log
 LOG_TARGETS = {"valid_acc": (100.5, -1.0), "test_acc": (100.5, -1.0), "train_time_s": (0.0, 1.0)}
 N_MEMBERS = 3
+
+
+def target_text(metric: str) -> str:
+    """What the mean model of ``metric`` estimates, in words (recorded in the model's metadata)."""
+    offset, scale = LOG_TARGETS[metric]
+    inner = "y" if abs(scale) == 1 else f"{abs(scale):g} * y"
+    expr = f"log({inner})" if offset == 0 and scale > 0 else f"log({offset:g} {'-' if scale < 0 else '+'} {inner})"
+    return (f"y = the arch's mean over its trained seeds, fit as {expr}: the mean model predicts the "
+            f"back-transform of the expected {expr}")
 
 
 def fit_model(X, y, metric: str, *, model: str = "xgboost", n_members: int = N_MEMBERS, noise_std: float = 0.0,

@@ -155,7 +155,8 @@ def test_eval_scores_the_served_surrogate_on_the_held_out_runs(shipped, monkeypa
     assert "40 archs never fit on" in text and "train_time_s@2" in text and "MAE_seed_vs_seed" in text
     assert main(["info", "darts/digits@surrogate"]) == 0
     text = capsys.readouterr().out
-    assert f"made by: {COMMAND}" in text and "pilot: seed-to-seed Spearman" in text
+    assert f"made by: {COMMAND}" in text
+    assert "pilot: seed-to-seed Spearman of valid_acc 0.856 on the pilot's 100 archs; 0.843 on heldout" in text
     assert "uniform-s0 5/10 chunks" in text and "; generation still running" in text and "error vs one seed" in text
 
 
