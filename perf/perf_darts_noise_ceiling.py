@@ -33,27 +33,34 @@ def normal_score_r(a, b) -> float:
     return float(np.corrcoef(ns(a), ns(b))[0, 1])
 
 
-def main():
-    held = load_runs(f"{BUILD}/darts-digits", ["heldout"])
-    extra = load_runs(f"{BUILD}/darts-digits-noise", ["heldout-s23"])
+def noise_ceiling(build=BUILD) -> dict:
+    """The figures of the module doc, from the held-out part and the heldout-s23 part under ``build``."""
+    held = load_runs(f"{build}/darts-digits", ["heldout"])
+    extra = load_runs(f"{build}/darts-digits-noise", ["heldout-s23"])
     index = {c: i for i, c in enumerate(held["codes"])}
     rows = [index[c] for c in extra["codes"]]
     s01 = held["valid_acc"][rows, :, -1]
     s23 = extra["valid_acc"][:, :, -1]
     assert held["seeds"] == (0, 1) and extra["seeds"] == (2, 3)
     m01, m23 = s01.mean(axis=1), s23.mean(axis=1)
-    r = np.mean([normal_score_r(s01[:, i], s23[:, j]) for i in range(2) for j in range(2)])
-    print(f"{len(rows)} held-out genotypes with seeds 0-3")
-    print(f"seed vs seed Kendall tau: 0/1 {stats.kendalltau(*s01.T)[0]:.3f}, 2/3 {stats.kendalltau(*s23.T)[0]:.3f}; "
-          f"normal-score r over the four cross pairs {r:.3f}")
-    measured = stats.kendalltau(m01, m23)[0]
-    print(f"two-seed mean vs two-seed mean: Kendall tau measured {measured:.3f}, "
-          f"model {2 / np.pi * np.arcsin(2 * r / (1 + r)):.3f}")
+    r = float(np.mean([normal_score_r(s01[:, i], s23[:, j]) for i in range(2) for j in range(2)]))
+    measured = float(stats.kendalltau(m01, m23)[0])
     # calibrated: the reliability of a two-seed mean that reproduces the measured tau between two of them
     reliability = np.sin(measured * np.pi / 2)
-    print(f"cap of a perfect predictor against the 0+1 mean: {perfect_predictor_tau(*s01.T):.3f} (seeds 0, 1), "
-          f"{2 / np.pi * np.arcsin(np.sqrt(2 * r / (1 + r))):.3f} (r from the cross pairs), "
-          f"{2 / np.pi * np.arcsin(np.sqrt(reliability)):.3f} (calibrated on the measured tau between two-seed means)")
+    return {"n": len(rows), "tau_01": float(stats.kendalltau(*s01.T)[0]), "tau_23": float(stats.kendalltau(*s23.T)[0]),
+            "r": r, "two_means_tau": measured, "two_means_model": float(2 / np.pi * np.arcsin(2 * r / (1 + r))),
+            "cap_01": perfect_predictor_tau(*s01.T), "cap_cross": float(2 / np.pi * np.arcsin(np.sqrt(2 * r / (1 + r)))),
+            "cap_calibrated": float(2 / np.pi * np.arcsin(np.sqrt(reliability)))}
+
+
+def main():
+    f = noise_ceiling()
+    print(f"{f['n']} held-out genotypes with seeds 0-3")
+    print(f"seed vs seed Kendall tau: 0/1 {f['tau_01']:.3f}, 2/3 {f['tau_23']:.3f}; normal-score r over the four "
+          f"cross pairs {f['r']:.3f}")
+    print(f"two-seed mean vs two-seed mean: Kendall tau measured {f['two_means_tau']:.3f}, model {f['two_means_model']:.3f}")
+    print(f"cap of a perfect predictor against the 0+1 mean: {f['cap_01']:.3f} (seeds 0, 1), {f['cap_cross']:.3f} "
+          f"(r from the cross pairs), {f['cap_calibrated']:.3f} (calibrated on the measured tau between two-seed means)")
 
 
 if __name__ == "__main__":
