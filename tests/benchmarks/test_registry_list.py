@@ -14,7 +14,10 @@ def test_list_shows_every_kind_with_its_readiness(tmp_path):
     assert rows["nb201/cifar10"]["status"].startswith("not imported: run `nasbench data import nb201")
     assert rows["nb201/cifar10@latency"]["kind"] == "latency" and "help-latency" in rows["nb201/cifar10@latency"]["status"]
     assert rows["nb201/digits@train"]["kind"] == "train"
-    assert not any(r["kind"] == "surrogate" for r in rows.values())  # nothing fitted in an empty store
+    # nothing fitted in an empty store: the only surrogate is the one the package ships, and its runs
+    assert [n for n, r in rows.items() if r["kind"] == "surrogate"] == ["darts/digits@surrogate"]
+    assert rows["darts/digits@surrogate"]["status"].startswith("embedded: test_acc@1, test_acc@2, train_time_s@2")
+    assert rows["darts/digits"]["kind"] == "runs" and rows["darts/digits"]["status"].startswith("embedded: parts heldout")
 
 
 def test_list_shows_fitted_surrogates(nb201_data_root, tmp_path):
