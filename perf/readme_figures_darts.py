@@ -110,10 +110,11 @@ def measure_darts_data() -> dict:
 DARTS_COMPARE_TEMPLATE = (
     "`nasbench compare darts/digits@surrogate --strategies random_search,regularized_evolution,local_search,bananas "
     "--seeds {n_seeds} --budget {budget}` (root seed 0; each evaluation is the surrogate's "
-    "prediction plus seed noise, as one training run would answer):\n\n{table}\n\n"
+    "prediction plus seed noise, as one training run would answer; each run's incumbent, the arch with the best "
+    "valid_acc@2 it evaluated, is scored by its predicted test_acc@2):\n\n{table}\n\n"
     "Regularized evolution against random search: {re_verdict} (paired Wilcoxon over the {n_seeds} seeds, W = {w:g}, "
     "p = {p}, Holm-adjusted p = {holm}); over all four, Friedman chi2({df}) = {chi2:.2f}, p = {fp}. "
-    "`nasbench validate RUN --top 3` then retrains the three best picks with the recipe (seeds 0 and 1): Kendall tau {val_tau:.3f} between predicted and measured validation accuracy "
+    "`nasbench validate RUN --top 3` then retrains the three best picks with the recipe (seeds 0 and 1): Kendall tau {val_tau:.3f} between predicted and measured test accuracy "
     "(three archs), mean absolute error {val_mae:.2f} points against one run, where two runs of the same arch "
     "differ by {val_ss:.2f}.")
 
@@ -139,7 +140,7 @@ def measure_darts_compare() -> dict:
                       after=validate)
     report = run["after"]
     rows, stats = run["rows"], run["stats"]
-    table = ["| rank | strategy | final valid_acc@2 [95% bootstrap interval] | mean rank |", "|---|---|---|---|"]
+    table = ["| rank | strategy | final test_acc@2 [95% bootstrap interval] | mean rank |", "|---|---|---|---|"]
     for name in run["order"]:
         r = rows[name]
         table.append(f"| {r['rank']:.0f} | {name} | {r['final_report_mean']:.2f} [{r['final_report_ci_low']:.2f}, "
@@ -147,7 +148,7 @@ def measure_darts_compare() -> dict:
     re_rs = pair(stats, "random_search", "regularized_evolution")
     re, rs = rows["regularized_evolution"]["final_report_mean"], rows["random_search"]["final_report_mean"]
     significant = re_rs["p_value_holm"] < 0.05
-    verdict = (f"{'higher' if re > rs else 'lower'} final accuracy ({re:.2f} against {rs:.2f}), "
+    verdict = (f"{'higher' if re > rs else 'lower'} final test accuracy ({re:.2f} against {rs:.2f}), "
                + ("significant" if significant else "not significant at 0.05 after Holm correction"))
     summary = report["summary"]
     return {"n_seeds": 20, "budget": 200, "table": "\n".join(table),
