@@ -10,7 +10,9 @@ a two-seed mean ``2r / (1 + r)``, tau ``2/pi * asin(sqrt(reliability))``).
 Model selection must not look at the held-out archs: ``CV=1`` scores the variants instead by 5-fold
 cross-validation over the ``uniform-s01`` archs (two seeds each; the other training archs always fit).
 
-Run: [CV=1] python perf/perf_darts_surrogates.py [PARENT] [VARIANT ...]   (default: every variant)
+``ENC=NAME`` picks another encoding of :data:`nasbench.encodings.darts.FEATURES` (default: the surrogate's).
+
+Run: [CV=1] [ENC=cellstats] python perf/perf_darts_surrogates.py [PARENT] [VARIANT ...]   (default: every variant)
 """
 import os
 import sys
@@ -20,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from nasbench.training.darts_runs import load_runs
-from nasbench.training.darts_surrogate import HELDOUT, _encode
+from nasbench.training.darts_surrogate import ENCODING, HELDOUT
 
 
 def ceiling(y1, y2) -> float:
@@ -105,7 +107,11 @@ def main(argv):
     runs = load_runs(parent)
     y = runs["valid_acc"][:, :, -1]
     part = np.array(runs["part"])
-    X = _encode(runs["codes"])
+    from nasbench.encodings.darts import FEATURES
+    from nasbench.training.darts_archs import arch_from_code
+
+    features = FEATURES[os.environ.get("ENC", ENCODING)][0]
+    X = np.stack([features(arch_from_code(c)) for c in runs["codes"]])
     held = part == HELDOUT
     if os.environ.get("CV") == "1":
         pool = np.flatnonzero(part == "uniform-s01")

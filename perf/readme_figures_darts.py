@@ -44,7 +44,7 @@ DARTS_DATA_TEMPLATE = (
     "training). {n_archs} are for fitting: {n_uniform} drawn uniformly ({n_two_seeds} of them with seeds 0 and 1, "
     "the noise pairs) and {n_traj} proposed by {proposers} on the growing surrogate ({per_strategy} "
     "each); the other {n_held}, drawn uniformly and trained with two seeds, are the held-out set that no fit "
-    "sees (seed-to-seed Spearman {held_sp:.3f}, Kendall tau {held_tau:.3f}). The surrogate `darts/digits@surrogate` (XGBoost, {trees} trees on the `cellstats` "
+    "sees (seed-to-seed Spearman {held_sp:.3f}, Kendall tau {held_tau:.3f}). The surrogate `darts/digits@surrogate` (XGBoost, {trees} trees on the `{encoding}` "
     "encoding, fit on log(100.5 - accuracy), {members} bagged members and Gaussian seed noise of SD "
     "{noise:.2f} points for a noisy query) scores on the held-out archs, against the mean of their two seeds: "
     "R2 {r2:.3f}, **Kendall tau {tau:.3f}**, top-10 % tau {top10:.3f}, Spearman {sp:.3f}; its mean absolute "
@@ -93,7 +93,8 @@ def measure_darts_data() -> dict:
         "per_strategy": ", ".join(str(int((proposed == s).sum())) for s in strategies),
         "n_held": int(held.sum()), "held_sp": main["seed_vs_seed"]["spearman"],
         "held_tau": main["seed_vs_seed"]["kendall_tau"],
-        "trees": meta["model"]["params"]["n_estimators"], "members": meta["model"]["n_members"],
+        "trees": meta["model"]["params"]["n_estimators"], "encoding": meta["encoding"],
+        "members": meta["model"]["n_members"],
         "noise": meta["model"]["noise_std"], "r2": main["r2"], "tau": main["kendall_tau"],
         "top10": main["top10_kendall_tau"], "sp": main["spearman"], "mae": main["mae_vs_one_seed"],
         "mae_ss": main["mae_seed_vs_seed"],

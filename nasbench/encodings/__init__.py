@@ -27,7 +27,7 @@ __all__ = ["Encoding", "get_encoding", "list_encodings", "DEFAULT_ENCODING"]
 _REGISTRY = {
     "nb201": ("nasbench.encodings.nb201", ("onehot", "adjacency", "path", "iso")),
     "nb101": ("nasbench.encodings.nb101", ("adjacency", "path")),
-    "darts": ("nasbench.encodings.darts", ("adjacency", "cellstats")),
+    "darts": ("nasbench.encodings.darts", ("adjacency", "cellstats", "cellstats_iso")),
 }
 DEFAULT_ENCODING = {"nb201": "iso", "nb101": "adjacency", "darts": "adjacency"}
 

@@ -8,6 +8,11 @@
   how often on an edge from the cell's inputs, and how deep the cell is (longest chain of edges, and of
   convolutions, to each intermediate node). On the 500 held-out darts/digits genotypes (5-fold, 400 to
   fit) XGBoost's Kendall tau rose from 0.597 (adjacency) to 0.645.
+* ``cellstats_iso`` (234 features): ``cellstats`` of the genotype with each cell relabelled to its
+  isomorphism-canonical form (:func:`nasbench.spaces.darts.relabelled_canonical`), so isomorphic
+  genotypes encode alike. On darts/digits (5-fold CV over the uniform-s01 archs, 5000 training archs,
+  ``perf/perf_darts_surrogates.py``) the surrogate's Kendall tau went from 0.725 to 0.727 and its error
+  against one seed from 3.86 to 3.81 points.
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench.encodings import Encoding
-from nasbench.spaces.darts import N_NODES, OPS, DARTSArch
+from nasbench.spaces.darts import N_NODES, OPS, DARTSArch, relabelled_canonical
 
 __all__ = ["DARTSEncoding", "make_encoding", "adjacency_features", "cell_statistics", "cellstats_features",
-           "FEATURES"]
+           "isomorphism_canonical", "cellstats_iso_features", "FEATURES"]
 
 _EDGES = [(s, d) for d in range(2, 2 + N_NODES) for s in range(d)]
 _EDGE_INDEX = {e: i for i, e in enumerate(_EDGES)}
@@ -69,8 +74,20 @@ def cellstats_features(arch: DARTSArch) -> np.ndarray:
     return np.concatenate([adjacency_features(arch), cell_statistics(arch).astype(np.float32)])
 
 
+def isomorphism_canonical(arch: DARTSArch) -> DARTSArch:
+    """The genotype with each cell relabelled to its isomorphism-canonical form
+    (:func:`nasbench.spaces.darts.relabelled_canonical`): isomorphic genotypes give equal ones."""
+    return DARTSArch(*[[pair for node in relabelled_canonical(cell) for pair in node] for cell in arch.cells()])
+
+
+def cellstats_iso_features(arch: DARTSArch) -> np.ndarray:
+    """:func:`cellstats_features` of :func:`isomorphism_canonical`: float32 of shape (234,)."""
+    return cellstats_features(isomorphism_canonical(arch))
+
+
 # name -> (features of one arch, number of features)
-FEATURES = {"adjacency": (adjacency_features, N_FEATURES), "cellstats": (cellstats_features, N_FEATURES + N_STATISTICS)}
+FEATURES = {"adjacency": (adjacency_features, N_FEATURES), "cellstats": (cellstats_features, N_FEATURES + N_STATISTICS),
+            "cellstats_iso": (cellstats_iso_features, N_FEATURES + N_STATISTICS)}
 
 
 class DARTSEncoding(Encoding):

@@ -126,6 +126,41 @@ def _canonical(pairs):
     return tuple(tuple(sorted(pairs[2 * k:2 * k + 2])) for k in range(N_NODES))
 
 
+# relabellings of the intermediate nodes 2..5 (permutations of 0..3: perm[k] is the new position of
+# node 2 + k), each with the bitmask of the edges between intermediate nodes it keeps pointing forward
+_INNER_EDGES = tuple((a, b) for b in range(N_NODES) for a in range(b))  # (source, target) positions
+_RELABELLINGS = tuple(
+    (perm, sum(1 << i for i, (a, b) in enumerate(_INNER_EDGES) if perm[a] < perm[b]))
+    for perm in itertools.permutations(range(N_NODES))
+)
+
+
+def relabelled_canonical(pairs) -> tuple:
+    """The smallest :func:`_canonical` form of a cell over every valid relabelling of its intermediate nodes.
+
+    The cell concatenates nodes 2..5, so a relabelling that keeps each node's inputs on earlier nodes
+    gives the same function up to the order of the concatenated channels (which the next 1x1 convolution
+    absorbs): a graph isomorphism of DARTS cells. Cells with the same result are isomorphic.
+    """
+    used = 0
+    for k in range(N_PAIRS):
+        src = pairs[k][0]
+        if src >= 2:
+            used |= 1 << _INNER_EDGES.index((src - 2, k // 2))
+    best = None
+    for perm, forward in _RELABELLINGS:
+        if used & ~forward:
+            continue
+        new = [None] * N_NODES
+        for k in range(N_NODES):
+            new[perm[k]] = tuple(sorted((src if src < 2 else 2 + perm[src - 2], op)
+                                        for src, op in pairs[2 * k:2 * k + 2]))
+        key = tuple(new)
+        if best is None or key < best:
+            best = key
+    return best
+
+
 def _sample_cell(rng) -> list[tuple[int, int]]:
     pairs = []
     for node in range(2, 2 + N_NODES):

@@ -1,10 +1,10 @@
 """Fit and evaluate the ``darts/digits`` surrogate on the runs generated so far (NB301's figures).
 
 The surrogate is fit on every part except the held-out one (:func:`fit_and_evaluate`), on the
-DARTS ``cellstats`` encoding (:data:`ENCODING`, :mod:`nasbench.encodings.darts`: edge-op counts per
-cell plus per-cell op counts and depths, blind to the order of a node's two inputs), with :func:`surrogates.fit.fit_on_arrays`; targets
-are each arch's mean accuracy over its trained seeds, after the last epoch or (``fidelity``) after
-an earlier one, or the mean training time of a run. On the held-out archs (trained with two seeds,
+DARTS ``cellstats_iso`` encoding (:data:`ENCODING`, :mod:`nasbench.encodings.darts`: edge-op counts
+per cell plus per-cell op counts and depths, of the genotype relabelled to its isomorphism-canonical
+form), with :func:`fit_model`; targets are each arch's mean accuracy over its trained seeds, after
+the last epoch or (``fidelity``) after an earlier one, or the mean training time of a run. On the held-out archs (trained with two seeds,
 never fit on) it reports NAS-Bench-301's figures (:func:`heldout_figures`, which also scores a
 saved model: :func:`nasbench.training.darts_ship.score_surrogate`):
 
@@ -59,8 +59,9 @@ def _final(runs: dict, metric: str, fidelity=None) -> np.ndarray:
     return runs[metric][:, :, (n_epochs if fidelity is None else int(fidelity)) - 1]
 
 
-# The surrogate's encoding (nasbench.encodings.darts): edge-op counts plus per-cell op counts and depths
-ENCODING = "cellstats"
+# The surrogate's encoding (nasbench.encodings.darts): edge-op counts plus per-cell op counts and depths of
+# the isomorphism-canonical genotype
+ENCODING = "cellstats_iso"
 
 
 def encode_archs(archs) -> np.ndarray:
@@ -85,9 +86,9 @@ def _noise_std(y: np.ndarray, rows: np.ndarray) -> float:
 
 
 # XGBoost settings of the darts/digits surrogate, chosen by 5-fold cross-validation over the uniform-s01
-# archs, never on the held-out ones (perf/perf_darts_surrogates.py, CV=1; 2676 training archs: Kendall tau
-# 0.722 and error against one seed 3.92 points, against 0.705 and 4.18 with the defaults and no log).
-# 400 trees at rate 0.05 keep the shipped files small; 1000 at 0.03 gained 0.003 in tau.
+# archs, never on the held-out ones (perf/perf_darts_surrogates.py, CV=1, 5000 training archs, cellstats_iso):
+# Kendall tau 0.727 and error against one seed 3.81 points, against 0.716 and 3.92 with the defaults (200
+# trees at 0.1) and no log; 1000 trees at 0.03 gave 0.725 and 3.82 in 2.5x the file size.
 XGB_PARAMS = {"n_estimators": 400, "learning_rate": 0.05, "min_child_weight": 3.0}
 # the trees fit log(offset + scale * y): an accuracy's log distance from 100 % (errors shrink
 # multiplicatively near the cap), a training time's log

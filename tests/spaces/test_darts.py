@@ -105,3 +105,44 @@ def test_categorical_view_is_a_bijection_onto_genotypes():
 def test_bad_choice_tuples_are_refused(choices, match):
     with pytest.raises(InvalidArchError, match=match):
         DARTSSpace().from_choices(choices)
+
+
+def test_isomorphic_cells_encode_alike_under_cellstats_iso():
+    from nasbench.encodings.darts import isomorphism_canonical
+    from nasbench.spaces.darts import relabelled_canonical
+
+    # nodes 2 and 3 both read only the inputs; swapping them (and node 4's, 5's references) is an isomorphism
+    cell = [(0, 3), (1, 4), (0, 6), (1, 0), (2, 3), (3, 1), (2, 5), (4, 2)]
+    swapped = [(0, 6), (1, 0), (0, 3), (1, 4), (3, 3), (2, 1), (3, 5), (4, 2)]
+    a, b = DARTSArch(cell, REDUCE), DARTSArch(swapped, REDUCE)
+    assert a != b  # different genotypes to the space ...
+    assert relabelled_canonical(a.normal) == relabelled_canonical(b.normal)  # ... but one cell up to relabelling
+    iso, plain = get_encoding("darts", "cellstats_iso"), get_encoding("darts", "cellstats")
+    assert np.array_equal(iso(a), iso(b)) and not np.array_equal(plain(a), plain(b))
+    assert isomorphism_canonical(isomorphism_canonical(a)) == isomorphism_canonical(a)
+    # a chain 2 -> 3 -> 4 -> 5 has only one valid labelling: the canonical form is the cell itself
+    chain = [(0, 1), (1, 2), (2, 3), (0, 3), (3, 4), (1, 4), (4, 5), (0, 5)]
+    assert relabelled_canonical(chain) == DARTSArch(chain, REDUCE).key[0]
+
+
+def test_relabelling_never_changes_what_a_cell_computes():
+    """Random valid relabellings of sampled cells keep their canonical form, op counts and depths."""
+    import itertools
+
+    from nasbench.encodings.darts import cell_statistics
+    from nasbench.spaces.darts import relabelled_canonical
+
+    rng = np.random.default_rng(1)
+    space = DARTSSpace()
+    for _ in range(200):
+        arch = space.sample(rng)
+        cell = list(arch.normal)
+        for perm in itertools.permutations(range(4)):
+            nodes = [None] * 4
+            for k in range(4):
+                nodes[perm[k]] = [(s if s < 2 else 2 + perm[s - 2], op) for s, op in cell[2 * k:2 * k + 2]]
+            if any(s >= 2 + n for n, node in enumerate(nodes) for s, _ in node):
+                continue  # not a valid cell: an input would come from a later node
+            other = DARTSArch([p for node in nodes for p in node], arch.reduce)
+            assert relabelled_canonical(other.normal) == relabelled_canonical(arch.normal)
+            assert np.array_equal(cell_statistics(other), cell_statistics(arch))
