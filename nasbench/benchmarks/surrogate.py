@@ -75,16 +75,6 @@ class _Entry:
     folder: Path
     encoding: object = None
 
-    @property
-    def mean_args(self) -> tuple:
-        """Kernel arguments of the mean model (model 0), built once."""
-        args = self.__dict__.get("_mean_args")
-        if args is None:
-            f = self.model.forest_
-            args = (*f.nodes(), f.model_start[0], f.model_start[1], f.base[0])  # NaN-free rows only
-            self.__dict__["_mean_args"] = args
-        return args
-
 
 def _fast_indexer(space):
     """A function arch -> row index (or -1 when the slow path must handle it), for NB201."""
