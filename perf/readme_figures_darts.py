@@ -42,8 +42,7 @@ def measure_darts_recipe() -> dict:
 DARTS_DATA_TEMPLATE = (
     "Shipped with the package: the runs of {n_all} genotypes ({n_runs} training runs, {cpu_h:.1f} CPU hours of "
     "training). {n_archs} are for fitting: {n_uniform} drawn uniformly ({n_two_seeds} of them with seeds 0 and 1, "
-    "the noise pairs) and {n_traj} proposed by {proposers} on the growing surrogate ({per_strategy} "
-    "each); the other {n_held}, drawn uniformly and trained with two seeds, are the held-out set that no fit "
+    "the noise pairs) and {n_traj} proposed by {proposers} on the growing surrogate ({per_strategy}); the other {n_held}, drawn uniformly and trained with two seeds, are the held-out set that no fit "
     "sees (seed-to-seed Spearman {held_sp:.3f}, Kendall tau {held_tau:.3f}). The surrogate `darts/digits@surrogate` (XGBoost, {trees} trees on the `{encoding}` "
     "encoding, fit on log(100.5 - accuracy), {members} bagged members and Gaussian seed noise of SD "
     "{noise:.2f} points for a noisy query) scores on the held-out archs, against the mean of their two seeds: "
@@ -63,6 +62,11 @@ def _names(strategies) -> str:
     """``a, b and c`` in the README's words for the strategies."""
     words = [NAMES.get(s, s) for s in strategies]
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def _counts(counts) -> str:
+    """``625 each`` when the strategies proposed alike, else ``a, b, c and d`` in the strategies' order."""
+    return f"{counts[0]} each" if len(set(counts)) == 1 else _names([str(c) for c in counts])
 
 
 def measure_darts_data() -> dict:
@@ -90,7 +94,7 @@ def measure_darts_data() -> dict:
         "cpu_h": float(np.nansum(runs["train_time_s"]) / 3600),
         "n_uniform": int(((proposed == "uniform") & ~held).sum()), "n_two_seeds": int((trained[~held].sum(1) >= 2).sum()),
         "n_traj": int(traj.sum()), "proposers": _names(strategies),
-        "per_strategy": ", ".join(str(int((proposed == s).sum())) for s in strategies),
+        "per_strategy": _counts([int((proposed == s).sum()) for s in strategies]),
         "n_held": int(held.sum()), "held_sp": main["seed_vs_seed"]["spearman"],
         "held_tau": main["seed_vs_seed"]["kendall_tau"],
         "trees": meta["model"]["params"]["n_estimators"], "encoding": meta["encoding"],
