@@ -21,16 +21,13 @@ import numpy as np
 from scipy import stats
 
 from nasbench.training.darts_runs import load_runs
-from nasbench.training.darts_surrogate import perfect_predictor_tau
+from nasbench.training.darts_surrogate import normal_scores, perfect_predictor_tau
 
 BUILD = "tabular_data/embedded/_build"
 
 
 def normal_score_r(a, b) -> float:
-    def ns(x):
-        return stats.norm.ppf((stats.rankdata(x) - 0.5) / len(x))
-
-    return float(np.corrcoef(ns(a), ns(b))[0, 1])
+    return float(np.corrcoef(normal_scores(a), normal_scores(b))[0, 1])
 
 
 def noise_ceiling(build=BUILD) -> dict:

@@ -4,8 +4,7 @@ Fits on every non-held-out part found (each arch's mean over its seeds of the fi
 scores the 500 held-out archs: Kendall tau against the mean of the two seeds, and the mean absolute error
 against one seed next to the mean absolute difference between the two seeds (the done-means figures). It
 also prints the **ceiling**: the Kendall tau a perfect predictor of each arch's true mean would reach against
-the two-seed mean, estimated from the seed agreement on normal scores (bivariate-normal model: reliability of
-a two-seed mean ``2r / (1 + r)``, tau ``2/pi * asin(sqrt(reliability))``).
+the two-seed mean (:func:`nasbench.training.darts_surrogate.perfect_predictor_tau`).
 
 Model selection must not look at the held-out archs: ``CV=1`` scores the variants instead by 5-fold
 cross-validation over the ``uniform-s01`` archs (two seeds each; the other training archs always fit).
@@ -22,15 +21,7 @@ import numpy as np
 from scipy import stats
 
 from nasbench.training.darts_runs import load_runs
-from nasbench.training.darts_surrogate import ENCODING, HELDOUT
-
-
-def ceiling(y1, y2) -> float:
-    def normal_scores(x):
-        return stats.norm.ppf((stats.rankdata(x) - 0.5) / len(x))
-
-    r = stats.pearsonr(normal_scores(y1), normal_scores(y2))[0]
-    return float(2 / np.pi * np.arcsin(np.sqrt(2 * r / (1 + r))))
+from nasbench.training.darts_surrogate import ENCODING, HELDOUT, perfect_predictor_tau
 
 
 def xgb_fit(params, n_rounds, transform=None, members=1, objective="reg:squarederror"):
@@ -124,7 +115,7 @@ def main(argv):
     mean2 = (y1 + y2) / 2
     print(f"{(~held).sum()} training archs, {held.sum()} held-out; scored {scored.sum()} "
           f"({'5-fold CV over uniform-s01' if folds else 'held-out'}); seed vs seed: tau "
-          f"{stats.kendalltau(y1, y2)[0]:.3f}, MAE {np.abs(y1 - y2).mean():.3f}; ceiling tau {ceiling(y1, y2):.3f}")
+          f"{stats.kendalltau(y1, y2)[0]:.3f}, MAE {np.abs(y1 - y2).mean():.3f}; ceiling tau {perfect_predictor_tau(y1, y2):.3f}")
     for name in names:
         start = time.perf_counter()
         if folds is None:

@@ -191,10 +191,13 @@ def _other_kinds() -> list[dict]:
     """The surrogates fitted into the store, the latency benchmarks and live training, with readiness."""
     import importlib.util
 
+    from nasbench.benchmarks.surrogate import model_folders
+    from nasbench.training.darts_ship import run_parts, runs_folder
+
     rows, seen = [], set()
     for root, how in ((data_root(), "fitted"), (embedded_root(), "embedded")):  # the store's serves first
         for folder in sorted(root.glob("*/*@surrogate")) if root.is_dir() else ():
-            fitted = sorted(p.parent.name for p in folder.glob("*/metadata.json") if not p.parent.name.startswith("."))
+            fitted = [p.name for p in model_folders(folder)]
             name = f"{folder.parent.name}/{folder.name}"
             if fitted and name not in seen:
                 seen.add(name)
@@ -203,15 +206,13 @@ def _other_kinds() -> list[dict]:
                              "about": "fitted by `nasbench surrogate fit`; every value predicted by a named model"
                              if how == "fitted" else "shipped with nasbench, fit on its own measured runs "
                              "(`nasbench info` says how); every value predicted by a named model"})
-    for root, how in ((data_root(), "in the store"), (embedded_root(), "embedded")):  # read as `surrogate eval` does
-        parts = sorted(p.parent.name for p in (root / "darts" / "digits-runs").glob("*/manifest.json")
-                       if not p.parent.name.startswith("."))
-        if parts:
-            rows.append({"name": "darts/digits", "kind": "runs", "status": f"{how}: parts {', '.join(parts)}",
-                         "location": str(root / "darts" / "digits-runs"),
-                         "about": "the measured runs behind darts/digits@surrogate (not a table: "
-                                  "`nasbench surrogate eval darts/digits` scores the surrogate on them)"})
-            break
+    runs = runs_folder()  # the folder `surrogate eval` reads: the store's, else the package's
+    if runs is not None:
+        how = "embedded" if runs.is_relative_to(embedded_root()) else "in the store"
+        rows.append({"name": "darts/digits", "kind": "runs", "status": f"{how}: parts {', '.join(run_parts(runs))}",
+                     "location": str(runs),
+                     "about": "the measured runs behind darts/digits@surrogate (not a table: "
+                              "`nasbench surrogate eval darts/digits` scores the surrogate on them)"})
     from nasbench.benchmarks.latency import LATENCY_DATASETS, latency_dir
 
     for space, datasets in LATENCY_DATASETS.items():

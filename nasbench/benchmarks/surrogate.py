@@ -37,6 +37,7 @@ __all__ = [
     "load_surrogate",
     "surrogate_dir",
     "embedded_surrogate_dir",
+    "model_folders",
     "surrogate_from_results",
     "fid_key",
 ]
@@ -57,7 +58,7 @@ def embedded_surrogate_dir(space: str, dataset: str) -> Path:
     return embedded_root() / space / f"{dataset}@{KIND}"
 
 
-def _model_folders(folder: Path) -> list[Path]:
+def model_folders(folder: Path) -> list[Path]:
     """The saved models in a surrogate folder (not a writer's hidden temp folder), sorted."""
     return sorted(p.parent for p in folder.glob("*/metadata.json")
                   if not p.parent.name.startswith(".")) if folder.is_dir() else []
@@ -385,11 +386,11 @@ def load_surrogate(space: str, dataset: str, root=None) -> SurrogateBenchmark:
     from surrogates.io import check_binding, load_model
 
     folder = surrogate_dir(space, dataset, root)
-    subdirs = _model_folders(folder)
+    subdirs = model_folders(folder)
     if not subdirs and root is None:  # none in the store: the one shipped with the package (darts/digits)
         shipped = embedded_surrogate_dir(space, dataset)
-        if _model_folders(shipped):
-            folder, subdirs = shipped, _model_folders(shipped)
+        if shipped_subdirs := model_folders(shipped):
+            folder, subdirs = shipped, shipped_subdirs
     if not subdirs:
         raise MissingDataError(
             f"no surrogate models for {space}/{dataset} in {folder}; fit one with "

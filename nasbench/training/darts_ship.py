@@ -41,8 +41,8 @@ import numpy as np
 
 from nasbench.errors import DataIntegrityError, MissingDataError, NasbenchError
 
-__all__ = ["build_surrogate", "write_runs", "read_runs", "runs_folder", "score_surrogate", "surrogate_models",
-           "RUNS_NAME", "main"]
+__all__ = ["build_surrogate", "write_runs", "read_runs", "run_parts", "runs_folder", "score_surrogate",
+           "surrogate_models", "RUNS_NAME", "main"]
 
 RUNS_NAME = "darts/digits-runs"
 SURROGATE_NAME = "darts/digits@surrogate"
@@ -55,7 +55,6 @@ _DESCRIPTIONS = {
     "test_acc": "accuracy (%) on the {2} test images of digits after the epoch",
     "train_time_s": "wall-clock seconds of the recipe's training steps (all epochs), 1 CPU thread, generating machine",
 }
-_UNITS = {"valid_acc": "%", "test_acc": "%", "train_time_s": "s"}
 
 
 def surrogate_models(n_epochs: int) -> list[tuple[str, int]]:
@@ -116,6 +115,7 @@ def _runs_digest(runs: dict) -> str:
 def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_members: int, seed: int):
     """One fitted model and its metadata (what :class:`SurrogateBenchmark` serves and ``info`` prints)."""
     from nasbench.encodings.darts import FEATURES
+    from nasbench.training.darts_runs import UNITS
     from nasbench.training.darts_surrogate import ENCODING, HELDOUT, evaluate_runs, target_text
     from surrogates.fit import MODELS, NOISE_MODELS
 
@@ -124,7 +124,7 @@ def _fit_one(runs: dict, metric: str, fidelity: int, provenance: dict, *, n_memb
     train_parts = sorted(set(runs["part"]) - {HELDOUT})
     meta = {
         "space": "darts", "dataset": "digits", "source_benchmark": "darts/digits (measured runs)",
-        "metric": metric, "fidelity": int(fidelity), "unit": _UNITS[metric],
+        "metric": metric, "fidelity": int(fidelity), "unit": UNITS[metric],
         "description": _DESCRIPTIONS[metric].format(*provenance["recipe"]["split"]),
         "fidelity_meaning": "training epochs of the darts/digits recipe", "encoding": ENCODING,
         "n_features": FEATURES[ENCODING][1], "model_name": MODELS["xgboost"], "dedup_isomorphic": False,
@@ -168,14 +168,13 @@ def build_surrogate(parent, dest=None, *, overwrite: bool = False, command: str 
     """
     from nasbench.paths import data_root
     from nasbench.training.darts_runs import load_runs
+    from nasbench.training.darts_surrogate import N_MEMBERS
     from surrogates.io import save_model
     from tabular_data.atomic import write_folder
 
     dest = _destination(dest, data_root() / SURROGATE_NAME, overwrite, "the surrogate")
     runs = load_runs(parent)
     provenance = _provenance(runs, parent, command)
-    from nasbench.training.darts_surrogate import N_MEMBERS
-
     n_members = N_MEMBERS if n_members is None else n_members
     fitted = [(f"{m}@{e}", *_fit_one(runs, m, e, provenance, n_members=n_members, seed=seed))
               for m, e in surrogate_models(int(runs["n_epochs"]))]
@@ -277,11 +276,16 @@ def read_runs(folder) -> dict:
     from nasbench.training.darts_runs import combine_parts
 
     folder = Path(folder)
-    parts = sorted(p.parent for p in folder.glob("*/manifest.json") if not p.parent.name.startswith("."))
+    parts = [folder / name for name in run_parts(folder)]
     if not parts:
         raise MissingDataError(f"no darts/digits runs in {folder} (no PART/manifest.json); write them with "
                                "`python -m nasbench.training.darts_ship --parent DIR`.")
     return combine_parts([_read_part(p) for p in parts], folder)
+
+
+def run_parts(folder) -> list[str]:
+    """The part names of a runs folder (:func:`write_runs`; not a writer's hidden temp folder), sorted."""
+    return sorted(p.parent.name for p in Path(folder).glob("*/manifest.json") if not p.parent.name.startswith("."))
 
 
 def runs_folder() -> Path | None:
@@ -289,7 +293,7 @@ def runs_folder() -> Path | None:
     from nasbench.paths import data_root, embedded_root
 
     for root in (data_root(), embedded_root()):
-        if any((root / RUNS_NAME).glob("*/manifest.json")):
+        if run_parts(root / RUNS_NAME):
             return root / RUNS_NAME
     return None
 

@@ -4,9 +4,10 @@ The surrogate is fit on every part except the held-out one (:func:`fit_and_evalu
 DARTS ``cellstats_iso`` encoding (:data:`ENCODING`, :mod:`nasbench.encodings.darts`: edge-op counts
 per cell plus per-cell op counts and depths, of the genotype relabelled to its isomorphism-canonical
 form), with :func:`fit_model`; targets are each arch's mean accuracy over its trained seeds, after
-the last epoch or (``fidelity``) after an earlier one, or the mean training time of a run. On the held-out archs (trained with two seeds,
-never fit on) it reports NAS-Bench-301's figures (:func:`heldout_figures`, which also scores a
-saved model: :func:`nasbench.training.darts_ship.score_surrogate`):
+the last epoch or (``fidelity``) after an earlier one, or the mean training time of a run. On the
+held-out archs (trained with two seeds, never fit on) it reports NAS-Bench-301's figures
+(:func:`heldout_figures`, which also scores a saved model:
+:func:`nasbench.training.darts_ship.score_surrogate`):
 
 * R2, Kendall tau, Spearman and the Kendall tau of the top 10 % of the prediction against the
   **mean of the two seeds**;
@@ -27,6 +28,7 @@ numbers of archs used; on a generation still running they are labelled ``partial
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
@@ -34,9 +36,10 @@ import numpy as np
 
 from nasbench.errors import MissingDataError, NasbenchError
 
-__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "target_text", "fit_model", "encode_archs", "fit_and_evaluate",
-           "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
-           "generation_status", "is_partial", "perfect_predictor_tau", "main", "HELDOUT", "METRICS"]
+__all__ = ["ENCODING", "XGB_PARAMS", "LOG_TARGETS", "N_MEMBERS", "target_text", "fit_model", "encode_archs",
+           "fit_and_evaluate", "evaluate_runs", "fit_surrogate_on_runs", "heldout_figures", "leave_one_strategy_out",
+           "generation_status", "is_partial", "normal_scores", "perfect_predictor_tau", "main", "HELDOUT",
+           "METRICS"]
 
 HELDOUT = "heldout"
 
@@ -72,9 +75,19 @@ def encode_archs(archs) -> np.ndarray:
 
 
 def _encode(codes) -> np.ndarray:
+    """:data:`ENCODING` features of arch codes, float32 (n, n_features)."""
+    return np.stack([_encoded_code(c) for c in codes])
+
+
+@functools.lru_cache(maxsize=16384)
+def _encoded_code(code: str) -> np.ndarray:
+    """One code's features, read-only; cached because the surrogate build encodes the same runs for every
+    model, fit, held-out score and leave-one-strategy-out refit (15 times per arch)."""
     from nasbench.training.darts_archs import arch_from_code
 
-    return encode_archs([arch_from_code(c) for c in codes])
+    row = encode_archs([arch_from_code(code)])[0]
+    row.setflags(write=False)
+    return row
 
 
 def _noise_std(y: np.ndarray, rows: np.ndarray) -> float:
@@ -132,8 +145,9 @@ def fit_surrogate_on_runs(runs: dict, *, metric: str = "valid_acc", fidelity=Non
     y = _final(runs, metric, fidelity)
     train = np.array(runs["part"]) != HELDOUT
     if train.sum() < 20:
-        raise MissingDataError(f"a surrogate needs >= 20 trained archs outside the held-out part; got "
-                               f"{int(train.sum())}. Let the generation run longer.")
+        raise MissingDataError(f"a surrogate needs >= 20 training archs outside the held-out part; got "
+                               f"{int(train.sum())} (parts: {', '.join(sorted(set(runs['part'])))}). Let the "
+                               "generation run longer.")
     noise_std = _noise_std(y, train)
     fitted = fit_model(_encode([c for c, t in zip(runs["codes"], train) if t]), np.nanmean(y[train], axis=1),
                        metric, model=model, n_members=n_members, seed=seed,
@@ -176,6 +190,13 @@ def heldout_figures(runs: dict, predict, *, metric: str = "valid_acc", fidelity=
     return figures
 
 
+def normal_scores(x) -> np.ndarray:
+    """Ranks of ``x`` (n,) mapped to standard normal quantiles, float64 (n,) (ties share a rank)."""
+    from scipy import stats
+
+    return stats.norm.ppf((stats.rankdata(x) - 0.5) / len(x))
+
+
 def perfect_predictor_tau(y1, y2) -> float:
     """Estimated Kendall tau of each arch's *true* mean (a perfect surrogate) against the two-seed mean.
 
@@ -185,11 +206,6 @@ def perfect_predictor_tau(y1, y2) -> float:
     the true mean is the square root of that, and Kendall tau of a bivariate normal with correlation
     ``rho`` is ``2 / pi * asin(rho)``.
     """
-    from scipy import stats
-
-    def normal_scores(x):
-        return stats.norm.ppf((stats.rankdata(x) - 0.5) / len(x))
-
     r = float(np.corrcoef(normal_scores(y1), normal_scores(y2))[0, 1])
     return float(2 / np.pi * np.arcsin(np.sqrt(max(2 * r / (1 + r), 0.0))))
 
@@ -229,17 +245,12 @@ def evaluate_runs(runs: dict, *, metric: str = "valid_acc", fidelity=None, model
     from nasbench.encodings.darts import FEATURES
 
     y = _final(runs, metric, fidelity)
-    part = np.array(runs["part"])
-    train = part != HELDOUT
-    if train.sum() < 20:
-        raise MissingDataError(f"a surrogate needs >= 20 training archs outside the held-out part; got "
-                               f"{int(train.sum())} (parts: {', '.join(sorted(set(runs['part'])))}). Let the "
-                               "generation run longer.")
-    fitted, noise_std, _ = fit_surrogate_on_runs(runs, metric=metric, fidelity=fidelity, model=model,
-                                                 n_members=n_members, seed=seed)
+    train = np.array(runs["part"]) != HELDOUT
+    fitted, noise_std, n_train = fit_surrogate_on_runs(runs, metric=metric, fidelity=fidelity, model=model,
+                                                       n_members=n_members, seed=seed)
     figures = heldout_figures(runs, lambda codes: fitted.predict(_encode(codes)), metric=metric, fidelity=fidelity)
     out = {"metric": metric, "fidelity": fidelity, "model": model,
-           "encoding": f"darts {ENCODING} ({FEATURES[ENCODING][1]} features)", "n_train_archs": int(train.sum()),
+           "encoding": f"darts {ENCODING} ({FEATURES[ENCODING][1]} features)", "n_train_archs": n_train,
            "n_heldout_archs": figures["n"],
            "n_seed_pairs_train": int((train & (np.isfinite(y).sum(axis=1) >= 2)).sum()), "noise_std": noise_std,
            "held_out": figures, "parts": sorted(set(runs["part"])),
