@@ -237,12 +237,13 @@ def store_measured(name: str, indices, median_ms, provenance: dict, *, device: s
 
 
 def family_report(tables, *, shots, models, n_repeats: int = 3, seed: int = 0, like: bool = True,
-                  learnable: bool = False, progress=None) -> dict:
+                  learnable: bool = False, replans: int = 0, progress=None) -> dict:
     """:func:`surrogates.latency.holdout.family_holdout` on every complete device of the tables.
 
     ``like`` adds the plan-and-adapt run a user who knows the device's kind would do
     (``--device-like`` the other families of its :data:`LIKE_KINDS` kind). ``learnable`` adds the
     :func:`~surrogates.latency.ceilings.learnable_ceiling` of every edge device (minutes; xgboost).
+    ``replans`` plans again on that many random halves of the candidates (``family_holdout``).
 
     Returns
     -------
@@ -260,7 +261,8 @@ def family_report(tables, *, shots, models, n_repeats: int = 3, seed: int = 0, l
                             resolutions=[tables.info(d).resolution_ms or 0.0 for d in devices], shots=shots,
                             models=models, n_repeats=n_repeats, seed=seed, progress=progress,
                             kinds={f: LIKE_KINDS.get(f, f) for f in families} if like else None,
-                            learnable=[d for d in devices if groups[d] == "edge"] if learnable else ())
+                            learnable=[d for d in devices if groups[d] == "edge"] if learnable else (),
+                            replans=replans)
     return {**result, "families": dict(zip(devices, families)), "groups": groups,
             "n_meaningful": int(meaningful.sum()), "n_degenerate": int((~meaningful).sum())}
 

@@ -11,8 +11,8 @@
 * ``adapt --measurements FILE``: few-shot prediction of a new device from a CSV of measured archs.
 * ``report``: few-shot adaptation with a whole hardware family held out (``--holdout family``, the
   default; with the ``--device-like`` runs a user who knows the device's kind would do, ``--no-like``
-  skips them; ``--learnable-ceiling`` adds what trees fit on 90 % of each edge device's own archs
-  reach), or the per-device figures by training size and leave-one-device-out (``--holdout device``).
+  skips them; ``--learnable-ceiling`` adds what the better of trees and the latency features fit on 90 % of
+  each edge device's own archs reach), or the per-device figures by training size and leave-one-device-out (``--holdout device``).
 
 Hardware-aware search is ``nasbench compare nb201/cifar10 --constraint 'latency_ms@DEVICE <= X'`` (or
 ``--objectives test_acc,latency_ms@DEVICE``); ``latency search`` only says so.
@@ -125,8 +125,13 @@ def _add_model_commands(sub) -> None:
     rep.add_argument("--no-like", action="store_true",
                      help="--holdout family: skip the runs with --device-like the families of the same kind")
     rep.add_argument("--learnable-ceiling", action="store_true",
-                     help="--holdout family: also fit gradient-boosted trees on 90%% of each edge device's own archs "
-                          "(what any model of the arch can learn; needs xgboost, several minutes)")
+                     help="--holdout family: also fit gradient-boosted trees and the latency features on 90%% of each "
+                          "edge device's own archs (what a model of the arch can learn; needs xgboost, "
+                          "several minutes)")
+    rep.add_argument("--replans", type=int, default=0, metavar="N",
+                     help="--holdout family: also plan on N random halves of the candidates and show the mean and "
+                          "worst of the edge devices' figures (how much one plan's figure depends on the exact "
+                          "candidates)")
     rep.add_argument("--json", default=None, metavar="FILE", help="write all rows and summaries as JSON")
 
     # removed (one way to do one thing: compare --constraint); any old flags reach the one-line pointer
@@ -362,6 +367,9 @@ def _report(args) -> int:
             raise UnknownNameError(f"{name} values must be in [3, {limit - 1}]; got {values}.")
     if args.repeats < 1:
         raise UnknownNameError(f"--repeats must be >= 1; got {args.repeats}.")
+    if not 0 <= args.replans <= 100 or (args.replans and not family):
+        raise UnknownNameError(f"--replans must be in [0, 100] and goes with --holdout family; got {args.replans} "
+                               f"with --holdout {args.holdout}.")
     return _report_family(args) if family else _report_device(args)
 
 
@@ -376,7 +384,7 @@ def _report_family(args) -> int:
     print(f"# Few-shot latency on hardware never seen: leave one family out, {args.shots} measured archs; "
           f"random draws: mean of {args.repeats}, root seed {args.seed}", flush=True)
     result = family_report(tables, shots=args.shots, models=args.models, n_repeats=args.repeats, seed=args.seed,
-                           like=not args.no_like, learnable=args.learnable_ceiling,
+                           like=not args.no_like, learnable=args.learnable_ceiling, replans=args.replans,
                            progress=lambda line: print(f"{line} ({clock.wall_s:.0f} s so far)",
                                                        file=sys.stderr, flush=True))
     print(f"# {len(result['families'])} devices in {len(set(result['families'].values()))} families x "

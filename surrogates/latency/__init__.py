@@ -19,7 +19,7 @@ Models save to JSON (``to_dict`` / ``from_dict``), never pickles.
 from surrogates.latency.adapt import CrossDeviceLatencyModel
 from surrogates.latency.additive import AdditiveLatencyModel
 from surrogates.latency.evaluate import latency_scores
-from surrogates.latency.features import degenerate_mask, live_edges, one_hot, pairwise
+from surrogates.latency.features import degenerate_mask, edge_reach, live_edges, one_hot, pairwise
 from surrogates.latency.interaction import InteractionLatencyModel
 from surrogates.latency.prior import HierarchicalLatencyModel
 from surrogates.latency.io import load_latency_model, save_latency_model
@@ -31,6 +31,7 @@ __all__ = [
     "HierarchicalLatencyModel",
     "latency_scores",
     "one_hot",
+    "edge_reach",
     "live_edges",
     "degenerate_mask",
     "pairwise",

@@ -41,7 +41,7 @@ HELP_FAMILIES = {
 }
 SHOTS = (10, 20, 50)
 MODELS = ("hierarchical", "cross_device", "additive")
-METHODS = ("plan", "random", "like")
+METHODS = ("plan", "random", "like", "plan_halves", "like_halves")
 
 
 def family_of(device: str, kind: str = "unknown") -> tuple[str, str]:
@@ -95,7 +95,7 @@ def _adapted(model_name, prior, cross, ops, features, table_rows, y, resolution,
 
 def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: int, none_op: int = 0,
                    resolutions=None, shots=SHOTS, models=MODELS, n_repeats: int = 3, seed: int = 0,
-                   progress=None, kinds=None, learnable=()) -> dict:
+                   progress=None, kinds=None, learnable=(), replans: int = 0) -> dict:
     """Leave out each family in turn: prior from the others, adapt from K planned or random archs.
 
     Parameters
@@ -123,21 +123,27 @@ def family_holdout(ops, table, devices, families, meaningful, *, edges, n_ops: i
         other family shares the kind).
     learnable : sequence of str
         Devices whose :func:`~surrogates.latency.ceilings.learnable_ceiling` is computed too (slow:
-        gradient-boosted trees on 90 % of the device's archs; needs xgboost).
+        gradient-boosted trees and the latency features on 90 % of the device's archs; needs xgboost).
+    replans : int
+        Also plan (and, with ``kinds``, plan like) on this many random halves of the candidates, and score
+        the hierarchical model adapted from each: methods ``plan_halves`` / ``like_halves`` with the mean
+        and, as ``within_min``, the worst. A plan of 20 archs is one design; these say how much its figure
+        depends on the exact candidate set.
 
     Returns
     -------
-    dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures (method ``plan``,
-    ``random`` and, with ``kinds``, ``like``), and ``devices``: one per device with its family, ceilings
-    and the families its ``like`` run used.
+    dict with ``rows``: one per (device, K, method, model) with :func:`scores` figures averaged over the
+    method's draws and ``within_min`` the worst draw (method ``plan``, ``random`` and, with ``kinds``,
+    ``like``; with ``replans`` the ``_halves`` methods), and ``devices``: one per device with its family,
+    ceilings and the families its ``like`` run used.
     """
     with one_blas_thread():
         return _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions,
-                               shots, models, n_repeats, seed, progress, kinds, learnable)
+                               shots, models, n_repeats, seed, progress, kinds, learnable, replans)
 
 
 def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, none_op, resolutions, shots, models,
-                    n_repeats, seed, progress, kinds, learnable) -> dict:
+                    n_repeats, seed, progress, kinds, learnable, replans=0) -> dict:
     """The loop of :func:`family_holdout` (over families; :func:`_score_device` does one device)."""
     from surrogates.latency.adapt import CrossDeviceLatencyModel
     from surrogates.latency.features import twin_pairs
@@ -171,10 +177,16 @@ def _family_holdout(ops, table, devices, families, meaningful, edges, n_ops, non
         prior = HierarchicalLatencyModel(n_ops, edges, none_op).fit(
             ops, table[:, train], [families[j] for j in train], meaningful, device_coef=all_coef[train])
         cross = CrossDeviceLatencyModel().fit(table[:, train]) if "cross_device" in models else None
-        plans = {"plan": (rows_ok[prior.plan(cand_ops, max(shots))], None)}
+        likes = {"plan": None}
         if kinds is not None:  # what a user who knows the device's kind would pass as --device-like
-            like = sorted({families[j] for j in train if kinds.get(families[j]) == kinds.get(family)}) or None
-            plans["like"] = (rows_ok[prior.plan(cand_ops, max(shots), like=like)], like)
+            likes["like"] = sorted({families[j] for j in train if kinds.get(families[j]) == kinds.get(family)}) or None
+        halves = [np.sort(np.random.default_rng([seed, f_i, r]).choice(rows_ok, rows_ok.size // 2, replace=False))
+                  for r in range(replans)]
+        plans = {}  # method -> (planned orders, like)
+        for method, like in likes.items():
+            plans[method] = ([rows_ok[prior.plan(cand_ops, max(shots), like=like)]], like)
+            if halves:
+                plans[f"{method}_halves"] = ([h[prior.plan(ops[h], max(shots), like=like)] for h in halves], like)
         for j in test:
             rows, info = _score_device(ctx, table[:, j], prior, cross, plans, resolutions[j], j,
                                        devices[j] in learnable)
@@ -202,15 +214,14 @@ def _score_device(ctx, y, prior, cross, plans, resolution, key, learnable=False)
             n_ops=ctx["n_ops"], none_op=ctx["none_op"])
     out = []
     for k in ctx["shots"]:
-        draws = {"plan": ([plans["plan"][0][:k]], None),
+        draws = {method: ([order[:k] for order in orders], like) for method, (orders, like) in plans.items()}
+        draws = {"plan": draws.pop("plan"),
                  "random": ([np.random.default_rng([ctx["seed"], key, k, r]).choice(rows_ok, k, replace=False)
-                             for r in range(ctx["n_repeats"])], None)}
-        if "like" in plans:
-            draws["like"] = ([plans["like"][0][:k]], plans["like"][1])
+                             for r in range(ctx["n_repeats"])], None), **draws}
         for method, (sets, like) in draws.items():
             for model in ctx["models"]:
-                if method == "like" and model != "hierarchical":
-                    continue  # only the hierarchical prior has per-family means to choose among
+                if method not in ("plan", "random") and model != "hierarchical":
+                    continue  # only the hierarchical prior has per-family means; the halves study it alone
                 runs = []
                 for chosen in sets:
                     pred = _adapted(model, prior, cross, ctx["ops"], ctx["features"], chosen, y[chosen], resolution,
@@ -219,7 +230,8 @@ def _score_device(ctx, y, prior, cross, plans, resolution, key, learnable=False)
                     rest[chosen] = False
                     runs.append(scores(y[rest], pred[rest], true_ranks=rankdata(y[rest])))
                 out.append({"n_shots": k, "method": method, "model": model,
-                            **{m: float(np.mean([r[m] for r in runs])) for m in runs[0]}})
+                            **{m: float(np.mean([r[m] for r in runs])) for m in runs[0]},
+                            "within_min": float(min(r["within"] for r in runs))})
     return out, info
 
 

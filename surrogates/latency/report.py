@@ -181,20 +181,32 @@ def _edge_table(result, groups, main, focus, like, target) -> list[str]:
     s_like = (summarise_families(result, groups, n_shots=focus, method="like", model=main)["edge"]
               if like and main == "hierarchical" else {})
     learn = any("learnable_ceiling" in c for c in ceilings.values())
+    halves = [m for m in ("plan_halves", "like_halves") if main == "hierarchical"
+              and any(r["method"] == m and r["n_shots"] == focus for r in result["rows"])]
     lines = [f"\n## Edge devices, {focus} planned archs ({main}); the target is {100 * target:.0f}% within +-10%"
              + ("; like = with --device-like the other arm-cpu / accelerator families" if s_like else "")
-             + ("; learn = trees fit on 90% of the device's own archs" if learn else ""),
-             f"{'device':<16}{'within':>8}{'like':>8}{'twin':>7}{'self':>7}{'learn' if learn else '':>7}  "
-             f"{'resolution (ceiling)':<22}verdict"]
+             + ("; halves = planned on random halves of the candidates: mean (worst)" if halves else "")
+             + ("; learn = the better of trees and the latency features fit on 90% of the device's own archs"
+                if learn else ""),
+             f"{'device':<16}{'within':>8}{'like':>8}" + "".join(f"{m.replace('_halves', ' halves'):>14}" for m in halves)
+             + f"{'twin':>7}{'self':>7}{'learn' if learn else '':>7}  {'resolution (ceiling)':<22}verdict"]
     for device, within in s["edge"].items():
         c = ceilings[device]
         res = f"{c['resolution_ms']:g} ms ({100 * c['resolution_ceiling']:.1f}%)" if c["resolution_ms"] else "fine"
         like_text = f"{100 * s_like[device]:>7.1f}%" if device in s_like else f"{'':>8}"
+        half_text = "".join(f"{_mean_and_worst(result['rows'], m, focus, main, device):>14}" for m in halves)
         learn_text = f"{100 * c['learnable_ceiling']:>6.0f}%" if "learnable_ceiling" in c else f"{'':>7}"
-        lines.append(f"{device:<16}{100 * within:>7.1f}%{like_text}{100 * c['twin_ceiling']:>6.0f}%"
+        lines.append(f"{device:<16}{100 * within:>7.1f}%{like_text}{half_text}{100 * c['twin_ceiling']:>6.0f}%"
                      f"{100 * c['self_ceiling']:>6.0f}%{learn_text}  {res:<22}"
                      f"{_verdict(within, s_like.get(device), c, target)}")
     return lines
+
+
+def _mean_and_worst(rows, method, k, model, device) -> str:
+    """``"mean% (worst)"`` of a device's row of ``method`` (one averaged over several draws)."""
+    row = next(r for r in rows if r["method"] == method and r["n_shots"] == k and r["model"] == model
+               and r["device"] == device)
+    return f"{100 * row['within']:.1f}% ({100 * row['within_min']:.0f})"
 
 
 def _verdict(within: float, like, c: dict, target: float) -> str:
@@ -206,7 +218,7 @@ def _verdict(within: float, like, c: dict, target: float) -> str:
         return "meets the target with --device-like"
     if "learnable_ceiling" in c:  # the most direct estimate: it supersedes the twin and self ones
         learn = 100 * c["learnable_ceiling"]
-        return f"below; trees on 90% of its own archs reach {'only ' if learn < 100 * target else ''}{learn:.0f}%"
+        return f"below; a model fit on 90% of its own archs reaches {'only ' if learn < 100 * target else ''}{learn:.0f}%"
     if c["twin_ceiling"] < target:
         return f"below; the noise between twins allows ~{100 * c['twin_ceiling']:.0f}%"
     if c["self_ceiling"] < target:

@@ -28,6 +28,8 @@ def test_query_latency(latency_root, capsys, help_csv):
     (["latency", "measure", "--no-save"], "give the archs to measure"),
     (["latency", "report", "--sizes", "2"], "--sizes values must be in"),
     (["latency", "report", "--sizes", "100", "--shots", "20", "--repeats", "0"], "--repeats must be >= 1; got 0"),
+    (["latency", "report", "--replans", "-1"], "--replans must be in \\[0, 100\\] and goes with --holdout family; got -1"),
+    (["latency", "report", "--holdout", "device", "--replans", "2"], "goes with --holdout family; got 2 with --holdout device"),
     (["latency", "measure", "--n-random", "0", "--no-save"], "--n-random must be >= 1; got 0"),
     (["latency", "adapt", "--measurements", "/nonexistent.csv"], "does not exist"),
     (["latency", "adapt", "--measurements", "x.csv", "--exclude", "pixel9"], "--exclude names unknown devices"),

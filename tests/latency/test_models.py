@@ -10,6 +10,7 @@ from surrogates.latency import (
     CrossDeviceLatencyModel,
     InteractionLatencyModel,
     degenerate_mask,
+    edge_reach,
     latency_scores,
     live_edges,
     load_latency_model,
@@ -32,9 +33,9 @@ def _synthetic(rng, n, interaction=0.0):
     return ops, y, costs
 
 
-def _live_reference(ops):
-    """Plain-Python reachability: an edge is live if input reaches its source and its target reaches the output."""
-    out = []
+def _reach_reference(ops):
+    """Plain-Python reachability per edge: (input reaches its source, its target reaches the output, live)."""
+    fed, used, live = [], [], []
     for row in ops.tolist():
         open_edges = [(s, t) for (s, t), o in zip(EDGES, row) if o != 0]
 
@@ -43,13 +44,19 @@ def _live_reference(ops):
                 return True
             return any(s == a and reach(t, b) for s, t in open_edges)
 
-        out.append([o != 0 and reach(0, s) and reach(t, 3) for (s, t), o in zip(EDGES, row)])
-    return np.array(out)
+        fed.append([reach(0, s) for s, _ in EDGES])
+        used.append([reach(t, 3) for _, t in EDGES])
+        live.append([o != 0 and f and u for o, f, u in zip(row, fed[-1], used[-1])])
+    return np.array(fed), np.array(used), np.array(live)
 
 
 def test_live_edges_match_the_reference_and_count_degenerate_cells():
     sample = OPS[::37]
-    np.testing.assert_array_equal(live_edges(sample, EDGES), _live_reference(sample))
+    fed, used, live = _reach_reference(sample)
+    np.testing.assert_array_equal(live_edges(sample, EDGES), live)
+    np.testing.assert_array_equal(np.stack(edge_reach(sample, EDGES)), np.stack([fed, used]))
+    # both kinds of dead edge occur: computing on a constant (not fed) and feeding dead code (not used)
+    assert np.any(~fed & used & (sample != 0)) and np.any(fed & ~used & (sample != 0))
     assert int(degenerate_mask(OPS, EDGES).sum()) == 341  # cells whose output ignores the input
 
 
