@@ -7,13 +7,15 @@ the same K archs (no prior) and the features' own ceiling (relative least square
 
 Run (after ``nasbench data import help-latency --from ../shared/data``): python perf/perf_latency_design.py pixel3
 
-Measured 2026-11-29 (pixel3, within +-10 %): K=10 66.0 %, 20 66.5 %, 30 62.1 %, 50 61.7 %, 100 56.5 %, 200 69.0 %,
-400 67.6 %; plain fit on the planned archs 12.1 % ... 69.5 % at 400; the features' ceiling 71.3 %. More planned
-archs do not lift the model over 70 %: the linear features themselves top out near 71 %, and the planned archs are
-the extreme ones (high leverage), where the features' misfit is largest. Mixing 5-10 random archs into the 20
-(pixel3: 62.8 % / 61.7 %), other prior or noise grids (FLOORS, SIGMAS, TAUS), a prior covariance from the
-same-kind families only (63.1 %), other devices' latencies as extra features, or a median-calibrated scale did not
-help either.
+Measured 2026-11-29, session 6 (pixel3, within +-10 %): K=10 66.0 %, 20 66.5 %, 30 62.1 %, 50 61.7 %, 100 56.5 %,
+200 69.0 %, 400 67.6 %; the features' ceiling 71.3 %: more planned archs did not help, the linear features topped out
+near 71 % and the planned (extreme) archs were where they misfit most.
+
+Measured 2026-11-29, session 8, after three changes (cell features that tell constant-input edges from dead-output
+ones; Student-t measurement noise; plans skip the fastest tenth of the candidates): features' ceiling 78.0 %;
+K=10 38.7 %, 20 74.1 %, 30 73.2 %, 50 73.9 %, 100 73.8 %, 200 74.8 %, 400 75.1 %; plain fit 15.0 % ... 65.8 %.
+From 20 archs on, more measurements no longer make it worse. Ten planned archs are too few for 103 features
+(``nasbench latency report --replans 10`` shows how much one plan's figure depends on the exact candidates).
 """
 import sys
 
