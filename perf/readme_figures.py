@@ -334,7 +334,7 @@ BLOCKS = [
 from readme_figures_latency import LATENCY_TEMPLATE, measure_latency_family  # noqa: E402
 
 BLOCKS.append(Block("latency_family", "exact", measure_latency_family, LATENCY_TEMPLATE, needs=("nb201/cifar10@latency",),
-                    wrap=False, in_ci=False, about="nasbench latency report --learnable-ceiling --replans 10 (70 s)"))
+                    wrap=False, in_ci=False, about="nasbench latency report --learnable-ceiling --replans 10 (1.3 min)"))
 
 
 # the zero-cost proxy section's blocks (perf/readme_figures_zc.py); the CIFAR-10 ones need the data-free zc_*

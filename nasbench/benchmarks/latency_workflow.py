@@ -105,7 +105,8 @@ def plan_archs(tables, n: int, *, like=None, exclude=(), measured=None) -> dict:
     space = get_space("nb201")
     return {"archs": [int(i) for i in chosen], "arch_strings": [space.from_index(int(i)).string for i in chosen],
             "n": int(n), "criterion": "greedy I-optimal: largest cut in the summed relative predictive "
-            "variance of all non-degenerate archs under the hierarchical prior",
+            "variance of the non-degenerate archs under the hierarchical prior, leaving out the fastest tenth "
+            "by the prior mean",
             "prior_devices": list(devices), "device_like_families": like_families,
             "already_measured": 0 if taken is None else int(taken.size)}
 

@@ -82,17 +82,8 @@ def edge_reach(ops, edges, none_op: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def live_edges(ops, edges, none_op: int = 0) -> np.ndarray:
     """Which edges lie on a path from the input node to the output node through non-``none`` edges.
 
-    Parameters
-    ----------
-    ops : int array of shape (n_archs, n_edges)
-    edges : sequence of (source, target)
-        Node pairs in the column order of ``ops``; node 0 is the input, the largest node the output.
-    none_op : int
-        The op index that cuts an edge (NB201's ``none``).
-
-    Returns
-    -------
-    ndarray of bool, shape (n_archs, n_edges): non-``none``, fed and used (:func:`edge_reach`).
+    Takes the arguments of :func:`edge_reach`; returns bool of shape (n_archs, n_edges): the edges that
+    are not ``none``, fed and used.
     """
     fed, used = edge_reach(ops, edges, none_op)
     return (np.asarray(ops) != none_op) & fed & used
