@@ -270,7 +270,13 @@ class HierarchicalLatencyModel:
         """
         self._check_fitted()
         x = self.features(ops)
-        measured = np.zeros(0, dtype=np.int64) if measured is None else np.asarray(measured, dtype=np.int64)
+        measured = np.zeros(0, dtype=np.int64) if measured is None else np.asarray(measured)
+        if measured.ndim != 1 or (measured.size and (measured.dtype.kind not in "iu" or measured.min() < 0
+                                                     or measured.max() >= x.shape[0]
+                                                     or np.unique(measured).size < measured.size)):
+            raise InvalidArchError(f"measured must be distinct rows of ops, integers in [0, {x.shape[0] - 1}]; got "
+                                   f"{np.array2string(measured, threshold=6)}.")
+        measured = measured.astype(np.int64)
         n = check_int("n", n, 1, x.shape[0] - measured.size, error=InvalidArchError,
                       hint="The upper bound counts the candidates not yet measured.")
         idx = self._components(like)

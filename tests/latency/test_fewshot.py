@@ -147,6 +147,9 @@ def test_errors():
         model.plan(ops, 0)
     with pytest.raises(InvalidArchError, match="unknown families \\['z'\\]"):
         model.plan(ops, 3, like=["z"])
+    for bad in ([0, 0], [-1], [500], [0.5]):
+        with pytest.raises(InvalidArchError, match="measured must be distinct rows of ops, integers in \\[0, 499\\]"):
+            model.plan(ops, 3, measured=np.array(bad))
     with pytest.raises(InvalidArchError, match="at least 3 measured archs"):
         model.adapt(ops[:2], known[:2, 0])
     with pytest.raises(InvalidArchError, match="resolution_ms must be a finite number >= 0"):
