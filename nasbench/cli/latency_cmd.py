@@ -344,7 +344,8 @@ def _adapt(args) -> int:
         print(f"adapted the {res['label']} to {y.shape[0]} measured archs; prior means weighted: {like}; "
               f"relative noise {model.sigma_:g}")
     print(f"leave-one-out on the measured archs: within +-10% {_pct(scores['within'])} "
-          f"({scores['n_meaningful']} non-degenerate), Spearman {scores['spearman']:.3f}, RMSE {scores['rmse_ms']:.3f} ms")
+          f"({scores['n_meaningful']} non-degenerate), Spearman {scores['spearman']:.3f}, RMSE {scores['rmse_ms']:.3f} ms"
+          " (archs from `latency plan` are those the prior is least sure of: expect a higher share on the others)")
     print(f"{n_clipped} predictions below the smallest measured latency ({floor:.4g} ms) were clipped to it")
     if args.out:
         print(f"wrote predictions for all {res['prediction'].shape[0]} archs to {args.out}")
