@@ -16,8 +16,8 @@ global one) and of the diagonal floors (:data:`FLOORS`: 10 % or 100 % of each fe
 their marginal likelihoods (Bayesian model averaging): a new phone that behaves like a known one is
 pulled towards it, and a device unlike any known one gets room to differ.
 :meth:`~HierarchicalLatencyModel.plan` chooses the archs to measure by greedy I-optimal design:
-each step takes the arch whose measurement most reduces the summed
-relative predictive variance over all candidate archs under the prior.
+each step takes the arch whose measurement most reduces the summed relative predictive variance over
+the candidate archs under the prior (all but the fastest tenth, :data:`PLAN_SKIP_FASTEST`).
 """
 
 from __future__ import annotations
@@ -249,7 +249,8 @@ class HierarchicalLatencyModel:
         return self.features(ops) @ self.coef_
 
     def plan(self, ops, n: int, *, measured=None, like=None, sigma: float = 0.03) -> np.ndarray:
-        """Rows of ``ops`` to measure next: greedy I-optimal design under the prior.
+        """Rows of ``ops`` to measure next: greedy I-optimal design under the prior, over all candidates but
+        the fastest :data:`PLAN_SKIP_FASTEST` by the prior mean (when enough others remain).
 
         Parameters
         ----------

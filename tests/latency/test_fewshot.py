@@ -132,6 +132,20 @@ def test_plan_is_deterministic_and_uses_what_is_measured():
     assert model.plan(ops, 3, like=["a"]).shape == (3,)
 
 
+def test_plan_leaves_out_the_fastest_tenth_by_the_prior_mean():
+    import surrogates.latency.prior as prior
+
+    rng = np.random.default_rng(5)
+    ops, x, known, fams, _ = _devices(rng, 1000)
+    model = HierarchicalLatencyModel(5, EDGES).fit(ops, known, fams)
+    m = model.features(ops) @ model.components_.mean(axis=0)  # the prior mean plan() uses without like
+    fastest = set(np.argsort(m, kind="stable")[:100].tolist())
+    assert not set(model.plan(ops, 30).tolist()) & fastest
+    assert set(model.plan(ops, 30, measured=np.array(sorted(fastest)[:3])).tolist()).isdisjoint(fastest)
+    assert len(model.plan(ops[:20], 19)) == 19  # few candidates: only as many are left out as leave room for n
+    assert prior.PLAN_SKIP_FASTEST == 0.1
+
+
 def test_errors():
     rng = np.random.default_rng(2)
     ops, _, known, fams, _ = _devices(rng, 500)
