@@ -1,6 +1,7 @@
 """Few-shot latency on a new device: hierarchical model, plan, family hold-out, and the CLI workflow."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -220,6 +221,28 @@ def test_family_holdout_is_reproducible_and_honest():
     assert all(d["like_families"] is None for d in alone["devices"])
     plain = [r for r in alone["rows"] if r["method"] == "plan" and r["model"] == "hierarchical"]
     assert [r["within"] for r in alone["rows"] if r["method"] == "like"] == [r["within"] for r in plain]
+
+
+def test_replans_score_plans_made_on_random_halves_of_the_candidates():
+    from surrogates.latency.report import format_family_report
+
+    rng = np.random.default_rng(4)
+    ops, _, known, fams, _ = _devices(rng, 1500)
+    meaningful = ~degenerate_mask(ops, EDGES)
+    names = [f"{f}{i}" for i, f in enumerate(fams)]
+    kwargs = dict(edges=EDGES, n_ops=5, shots=(10,), n_repeats=1, seed=3, models=("hierarchical",),
+                  kinds={"a": "gpu", "b": "gpu"})
+    plain = family_holdout(ops, known, names, fams, meaningful, **kwargs)
+    result = family_holdout(ops, known, names, fams, meaningful, replans=3, **kwargs)
+    assert [r for r in result["rows"] if r["method"] in ("plan", "random", "like")] == plain["rows"]
+    halves = [r for r in result["rows"] if r["method"].endswith("_halves")]
+    assert len(halves) == 6 * 2 and all(r["within_min"] <= r["within"] <= 1 for r in halves)
+    assert any(r["within"] != p["within"] for r, p in zip(halves[::2], plain["rows"][::3]))  # other designs
+    lines = format_family_report(result, {n: "edge" for n in names}, shots=(10,), models=("hierarchical",),
+                                 focus=10)
+    head = next(i for i, line in enumerate(lines) if line.startswith("device"))
+    assert "plan halves" in lines[head] and "like halves" in lines[head]
+    assert re.search(r"\d+\.\d% \(\d+\)", lines[head + 1])
 
 
 # ------------------------------------------------------------------ on HELP's data
