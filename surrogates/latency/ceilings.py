@@ -44,15 +44,20 @@ def resolution_ceiling(y, resolution_ms: float, tol: float = 0.1) -> float:
     return float(np.mean(np.minimum(1.0, 2.0 * tol * y / resolution_ms)))
 
 
+def _relative_fit_within(x, y, train, test) -> float:
+    """Share of the ``test`` rows within +-10 % when features ``x`` (n, p) are fit to latencies ``y`` (n,) on the
+    ``train`` rows by relative least squares (each arch's error counted relative to its latency)."""
+    from surrogates.latency.holdout import scores
+
+    a = x[train] / y[train, None]
+    w = np.linalg.solve(a.T @ a + 1e-9 * np.eye(a.shape[1]), a.T @ np.ones(train.shape[0]))
+    return scores(y[test], x[test] @ w)["within"]
+
+
 def self_ceiling(x, y, rng) -> float:
     """Share within +-10 % when features ``x`` (n, p) are fit on a random half of the device's own archs ``y``."""
     half = rng.permutation(y.shape[0])
-    train, test = half[: y.shape[0] // 2], half[y.shape[0] // 2:]
-    a = x[train] / y[train, None]
-    w = np.linalg.solve(a.T @ a + 1e-9 * np.eye(a.shape[1]), a.T @ np.ones(train.shape[0]))
-    from surrogates.latency.holdout import scores
-
-    return scores(y[test], x[test] @ w)["within"]
+    return _relative_fit_within(x, y, half[: y.shape[0] // 2], half[y.shape[0] // 2:])
 
 
 def learnable_ceiling(ops, y, rng, *, edges, n_ops: int, none_op: int = 0, train_share: float = 0.9) -> float:
@@ -88,7 +93,4 @@ def learnable_ceiling(ops, y, rng, *, edges, n_ops: int, none_op: int = 0, train
                              random_state=int(rng.integers(2**31 - 1)))
     model.fit(x[train], np.log(y[train]))
     trees = scores(y[test], np.exp(model.predict(x[test])))["within"]
-    features = cell_features(ops, edges, n_ops, none_op)
-    a = features[train] / y[train, None]  # relative least squares, as the device weights are fit
-    w = np.linalg.solve(a.T @ a + 1e-9 * np.eye(a.shape[1]), a.T @ np.ones(train.shape[0]))
-    return max(trees, scores(y[test], features[test] @ w)["within"])
+    return max(trees, _relative_fit_within(cell_features(ops, edges, n_ops, none_op), y, train, test))
