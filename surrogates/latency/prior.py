@@ -181,7 +181,12 @@ class HierarchicalLatencyModel:
         x = self.features(ops)
         rounding = resolution_ms ** 2 / 12.0
         comps = self._components(like)
-        self._average(x, y, np.ones(y.shape[0]), rounding, comps, SIGMAS)
+        spread = (np.diag(self.cov_) - 1e-9) / (1.0 + _FLOOR)  # each feature's own spread across devices
+        priors = []  # (Sigma with each floor, x Sigma x^T): the same for every reweighting step
+        for floor in FLOORS:
+            cov = self.cov_ + np.diag((floor - _FLOOR) * spread)
+            priors.append((cov, x @ cov @ x.T))
+        self._average(x, y, np.ones(y.shape[0]), rounding, comps, SIGMAS, priors)
         sigma = self.sigma_
         for _ in range(ROBUST_STEPS):
             # Student-t noise as a scale mixture of normals: each measurement's noise variance is divided
@@ -189,20 +194,18 @@ class HierarchicalLatencyModel:
             # at the Gaussian pass's choice: re-choosing it on reweighted data can spiral (a few
             # down-weighted archs make a larger sigma likely, which down-weights more).
             e = (y - x @ self.coef_) / np.sqrt((sigma * y) ** 2 + rounding)
-            self._average(x, y, 1.0 / (1.0 + e ** 2 / NU), rounding, comps, (sigma,))
+            self._average(x, y, 1.0 / (1.0 + e ** 2 / NU), rounding, comps, (sigma,), priors)
         self.n_measured_ = int(y.shape[0])
         return self
 
-    def _average(self, x, y, precision, rounding, comps, sigmas) -> None:
+    def _average(self, x, y, precision, rounding, comps, sigmas, priors) -> None:
         """Posterior-mean weights averaged over prior means and floors by marginal likelihood (sets coef_ ...).
 
-        ``precision`` (shape (n,), in (0, 1]) divides each measurement's noise variance.
+        ``precision`` (shape (n,), in (0, 1]) divides each measurement's noise variance; ``priors`` holds
+        one ``(Sigma, x Sigma x^T)`` per floor of :data:`FLOORS`.
         """
-        spread = (np.diag(self.cov_) - 1e-9) / (1.0 + _FLOOR)  # each feature's own spread across devices
         fits = []  # (component, (log_ml, coef, tau, sigma)) for every floor: averaged jointly below
-        for floor in FLOORS:
-            cov = self.cov_ + np.diag((floor - _FLOOR) * spread)
-            k0 = x @ cov @ x.T
+        for cov, k0 in priors:
             # whiten the noise of each sigma once: every prior mean and tau then costs O(n^2)
             spectra = []
             for sigma in sigmas:
